@@ -1,0 +1,616 @@
+//! `config.yaml`: the schema (plain serde data), its defaults, and `build()` into the runtime
+//! form with compiled patterns. Every error names the file and line and says what to write.
+
+use std::path::Path;
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// Default minimum delay between two requests to one host, in milliseconds.
+pub const DEFAULT_DELAY_MS: u64 = 1000;
+/// Default number of requests in flight per host.
+pub const DEFAULT_CONCURRENCY: usize = 2;
+/// Default connect timeout, in seconds.
+pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
+/// Default total timeout of one request, in seconds.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+/// Default number of retries of a transient failure.
+pub const DEFAULT_MAX_RETRIES: u32 = 3;
+/// Default largest response body accepted, in bytes.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+/// Default number of issues a crawl archives per series (without `--backfill`).
+pub const DEFAULT_MAX_ISSUES: usize = 60;
+/// Default number of entries in each feed.
+pub const DEFAULT_FEED_LIMIT: usize = 50;
+/// Default User-Agent: a current desktop browser, as WeChat serves other clients differently.
+pub const DEFAULT_USER_AGENT: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+/// The host that serves WeChat articles.
+pub const WECHAT_HOST: &str = "mp.weixin.qq.com";
+/// The placeholder for a number in metric patterns.
+pub const NUMBER_PLACEHOLDER: &str = "{N}";
+/// What `{N}` expands to: digits with optional thousands commas and decimals, then 万 or 亿.
+pub const NUMBER_REGEX: &str = r"(?P<value>[0-9][0-9,]*(?:\.[0-9]+)?[万亿]?)";
+
+/// The whole file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Where and how the outputs are published.
+    #[serde(default)]
+    pub site: SiteConfig,
+    /// How pages are fetched.
+    #[serde(default)]
+    pub fetch: FetchConfig,
+    /// The report series to follow.
+    pub series: Vec<SeriesConfig>,
+    /// Chat targets that get new issues pushed.
+    #[serde(default)]
+    pub notify: Vec<TargetConfig>,
+}
+
+/// Publication settings.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Absolute URL where `public/` is served, e.g. `https://you.github.io/cncert-feed/`.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Title of the site's front page.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Image proxy template with `{url}`, e.g. `https://images.weserv.nl/?url={url}`.
+    #[serde(default)]
+    pub image_proxy: Option<String>,
+    /// Number of entries in each feed.
+    #[serde(default)]
+    pub feed_limit: Option<usize>,
+}
+
+/// Fetch settings.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FetchConfig {
+    /// Send every mp.weixin.qq.com request to this origin instead (mirror, proxy, tests).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// User-Agent header.
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    /// Minimum delay between two requests to one host, in ms.
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    /// Requests in flight per host.
+    #[serde(default)]
+    pub concurrency: Option<usize>,
+    /// Connect timeout in seconds.
+    #[serde(default)]
+    pub connect_timeout_secs: Option<u64>,
+    /// Total timeout of one request in seconds.
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+    /// Retries of a transient failure.
+    #[serde(default)]
+    pub max_retries: Option<u32>,
+    /// Largest body accepted, in bytes.
+    #[serde(default)]
+    pub max_body_bytes: Option<u64>,
+}
+
+/// One series of reports.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesConfig {
+    /// Identifier used in paths and feeds: lowercase letters, digits and `-`.
+    pub id: String,
+    /// Display name.
+    pub title: String,
+    /// Regex over an article title with named groups `year` and `issue`.
+    pub title_pattern: String,
+    /// The publishing account's name; pages by another account are not issues.
+    #[serde(default)]
+    pub author: Option<String>,
+    /// Article URLs to start from.
+    #[serde(default)]
+    pub start: Vec<String>,
+    /// Feeds (RSS, Atom, JSON Feed) that list the account's articles.
+    #[serde(default)]
+    pub feeds: Vec<String>,
+    /// WeChat album JSON URLs (`/mp/appmsgalbum?action=getalbum&__biz=…&album_id=…&f=json`).
+    #[serde(default)]
+    pub albums: Vec<String>,
+    /// How many issues a crawl archives at most (without `--backfill`).
+    #[serde(default)]
+    pub max_issues: Option<usize>,
+    /// Ignore issues whose week ends before this date (YYYY-MM-DD).
+    #[serde(default)]
+    pub since: Option<chrono::NaiveDate>,
+    /// Patterns for the overall assessment (优/良/中/差/危), group `value`.
+    pub assessment: Vec<String>,
+    /// The figures to extract.
+    pub metrics: Vec<MetricConfig>,
+}
+
+/// Whether a metric is a count or a rating.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricKind {
+    /// An integer (`18.4万` becomes 184000).
+    #[default]
+    Count,
+    /// A word such as 高 / 中 / 低.
+    Level,
+}
+
+/// One figure of a report as configured.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricConfig {
+    /// Key in the report's `metrics` (lowercase, digits, `_`).
+    pub key: String,
+    /// Chinese label for feeds and charts.
+    pub label: String,
+    /// Unit shown after the number (起, 个, 台 …).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// `count` (default) or `level`.
+    #[serde(default)]
+    pub kind: MetricKind,
+    /// Regexes over the normalized body text; `{N}` stands for the number, or a group `value`.
+    pub patterns: Vec<String>,
+}
+
+/// The chat platforms `notify` can send to.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    /// Slack incoming webhook.
+    Slack,
+    /// Feishu / Lark custom bot.
+    Feishu,
+    /// DingTalk custom robot.
+    Dingtalk,
+    /// WeCom (企业微信) group robot.
+    Wecom,
+    /// Any endpoint that takes the JSON Feed item.
+    Webhook,
+}
+
+/// One chat target.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetConfig {
+    /// The platform.
+    pub kind: TargetKind,
+    /// Name of the environment variable holding the webhook URL.
+    pub url_env: String,
+    /// Name of the environment variable holding the signing secret (Feishu, DingTalk).
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// Only these series (all when empty).
+    #[serde(default)]
+    pub series: Vec<String>,
+}
+
+/// The configuration ready to use: defaults applied, patterns compiled.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Publication settings.
+    pub site: Site,
+    /// Fetch settings.
+    pub fetch: Fetch,
+    /// The series.
+    pub series: Vec<Series>,
+    /// Chat targets.
+    pub notify: Vec<TargetConfig>,
+}
+
+/// Publication settings with defaults applied.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Absolute base URL ending in `/`, if configured.
+    pub base_url: Option<url::Url>,
+    /// Front page title.
+    pub title: String,
+    /// Image proxy template containing `{url}`.
+    pub image_proxy: Option<String>,
+    /// Entries per feed.
+    pub feed_limit: usize,
+}
+
+/// Fetch settings with defaults applied.
+#[derive(Debug, Clone)]
+pub struct Fetch {
+    /// Origin that replaces `https://mp.weixin.qq.com`.
+    pub base_url: Option<url::Url>,
+    /// User-Agent header.
+    pub user_agent: String,
+    /// Minimum delay between two requests to one host.
+    pub delay_ms: u64,
+    /// Requests in flight per host.
+    pub concurrency: usize,
+    /// Connect timeout.
+    pub connect_timeout_secs: u64,
+    /// Total timeout.
+    pub timeout_secs: u64,
+    /// Retries of transient failures.
+    pub max_retries: u32,
+    /// Largest accepted body.
+    pub max_body_bytes: u64,
+}
+
+impl Default for Fetch {
+    fn default() -> Self {
+        Fetch {
+            base_url: None,
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            delay_ms: DEFAULT_DELAY_MS,
+            concurrency: DEFAULT_CONCURRENCY,
+            connect_timeout_secs: DEFAULT_CONNECT_TIMEOUT_SECS,
+            timeout_secs: DEFAULT_TIMEOUT_SECS,
+            max_retries: DEFAULT_MAX_RETRIES,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// A series with compiled patterns.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Identifier.
+    pub id: String,
+    /// Display name.
+    pub title: String,
+    /// Title regex with groups `year` and `issue`.
+    pub title_re: Regex,
+    /// Account name.
+    pub author: Option<String>,
+    /// Start URLs.
+    pub start: Vec<String>,
+    /// Discovery feeds.
+    pub feeds: Vec<String>,
+    /// Album JSON URLs.
+    pub albums: Vec<String>,
+    /// Crawl limit.
+    pub max_issues: usize,
+    /// Oldest week to keep.
+    pub since: Option<chrono::NaiveDate>,
+    /// Assessment patterns (group `value`).
+    pub assessment: Vec<Regex>,
+    /// Metrics in config order.
+    pub metrics: Vec<Metric>,
+}
+
+/// A metric with compiled patterns.
+#[derive(Debug, Clone)]
+pub struct Metric {
+    /// Key.
+    pub key: String,
+    /// Label.
+    pub label: String,
+    /// Unit.
+    pub unit: String,
+    /// Count or level.
+    pub kind: MetricKind,
+    /// Patterns, each with a group `value`.
+    pub patterns: Vec<Regex>,
+}
+
+impl Config {
+    /// Reads and builds the config file at `path`.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::ConfigRead {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses YAML text; `origin` names it in error messages.
+    pub fn parse(text: &str, origin: &str) -> Result<Config> {
+        let file: ConfigFile = serde_yaml::from_str(text).map_err(|e| Error::Config {
+            path: origin.to_string(),
+            line: e.location().map(|l| l.line()).unwrap_or(0),
+            message: format!("{e}; see the commented config.yaml in the repository for the expected shape"),
+        })?;
+        file.build(text, origin)
+    }
+
+    /// The series with this id.
+    pub fn series(&self, id: &str) -> Option<&Series> {
+        self.series.iter().find(|s| s.id == id)
+    }
+}
+
+/// Finds the 1-based line of the first occurrence of `needle` in `text` (0 when absent).
+fn line_of(text: &str, needle: &str) -> usize {
+    text.find(needle)
+        .map(|pos| text[..pos].matches('\n').count() + 1)
+        .unwrap_or(0)
+}
+
+impl ConfigFile {
+    /// Applies defaults, validates and compiles; `text` is the source for line numbers.
+    pub fn build(self, text: &str, origin: &str) -> Result<Config> {
+        let err = |needle: &str, message: String| Error::Config {
+            path: origin.to_string(),
+            line: line_of(text, needle),
+            message,
+        };
+        let base_url = match &self.site.base_url {
+            Some(u) => Some(parse_base(u).map_err(|m| err(u, format!("site.base_url: {m}")))?),
+            None => None,
+        };
+        if let Some(p) = &self.site.image_proxy
+            && !p.contains("{url}")
+        {
+            return Err(err(
+                p,
+                "site.image_proxy must contain {url}, e.g. https://images.weserv.nl/?url={url}".into(),
+            ));
+        }
+        let site = Site {
+            base_url,
+            title: self
+                .site
+                .title
+                .clone()
+                .unwrap_or_else(|| "CNCERT 网络安全信息与动态周报 feeds".to_string()),
+            image_proxy: self.site.image_proxy.clone(),
+            feed_limit: self.site.feed_limit.unwrap_or(DEFAULT_FEED_LIMIT).max(1),
+        };
+        let d = Fetch::default();
+        let f = &self.fetch;
+        let fetch = Fetch {
+            base_url: match &f.base_url {
+                Some(u) => Some(parse_base(u).map_err(|m| err(u, format!("fetch.base_url: {m}")))?),
+                None => None,
+            },
+            user_agent: f.user_agent.clone().unwrap_or(d.user_agent),
+            delay_ms: f.delay_ms.unwrap_or(d.delay_ms),
+            concurrency: f.concurrency.unwrap_or(d.concurrency).max(1),
+            connect_timeout_secs: f.connect_timeout_secs.unwrap_or(d.connect_timeout_secs).max(1),
+            timeout_secs: f.timeout_secs.unwrap_or(d.timeout_secs).max(1),
+            max_retries: f.max_retries.unwrap_or(d.max_retries),
+            max_body_bytes: f.max_body_bytes.unwrap_or(d.max_body_bytes),
+        };
+        if self.series.is_empty() {
+            return Err(err("series", "series: list at least one series".into()));
+        }
+        let mut series = Vec::new();
+        for s in &self.series {
+            if s.id.is_empty()
+                || !s
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                return Err(err(
+                    &format!("id: {}", s.id),
+                    format!(
+                        "series id '{}' may hold only a-z, 0-9 and '-' (it names directories and feed ids), e.g. cncert-weekly",
+                        s.id
+                    ),
+                ));
+            }
+            if series.iter().any(|o: &Series| o.id == s.id) {
+                return Err(err(
+                    &s.id,
+                    format!("series id '{}' is used twice; give each series its own id", s.id),
+                ));
+            }
+            let title_re = Regex::new(&s.title_pattern).map_err(|e| {
+                err(
+                    &s.title_pattern,
+                    format!("title_pattern of series '{}' is not a valid regex: {e}", s.id),
+                )
+            })?;
+            let names: Vec<&str> = title_re.capture_names().flatten().collect();
+            if !names.contains(&"year") || !names.contains(&"issue") {
+                return Err(err(
+                    &s.title_pattern,
+                    format!(
+                        "title_pattern of series '{}' needs the named groups (?P<year>…) and (?P<issue>…)",
+                        s.id
+                    ),
+                ));
+            }
+            for u in s.start.iter().chain(&s.feeds).chain(&s.albums) {
+                let parsed = url::Url::parse(u)
+                    .map_err(|e| err(u, format!("'{u}' is not an absolute URL ({e}); write it as https://…")))?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(err(u, format!("'{u}' must be an http or https URL")));
+                }
+            }
+            let assessment = s
+                .assessment
+                .iter()
+                .map(|p| compile_pattern(p, MetricKind::Level).map_err(|m| err(p, format!("assessment pattern: {m}"))))
+                .collect::<Result<Vec<_>>>()?;
+            let mut metrics: Vec<Metric> = Vec::new();
+            for m in &s.metrics {
+                if m.key.is_empty()
+                    || !m
+                        .key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
+                    return Err(err(
+                        &format!("key: {}", m.key),
+                        format!(
+                            "metric key '{}' may hold only a-z, 0-9 and '_', e.g. incidents_handled",
+                            m.key
+                        ),
+                    ));
+                }
+                if metrics.iter().any(|o| o.key == m.key) {
+                    return Err(err(
+                        &format!("key: {}", m.key),
+                        format!(
+                            "metric key '{}' is listed twice in series '{}'; add patterns to one entry instead",
+                            m.key, s.id
+                        ),
+                    ));
+                }
+                if m.patterns.is_empty() {
+                    return Err(err(
+                        &format!("key: {}", m.key),
+                        format!(
+                            "metric '{}' has no patterns; add at least one, e.g. '共处理网络安全事件{{N}}起'",
+                            m.key
+                        ),
+                    ));
+                }
+                let patterns = m
+                    .patterns
+                    .iter()
+                    .map(|p| compile_pattern(p, m.kind).map_err(|e| err(p, format!("metric '{}': {e}", m.key))))
+                    .collect::<Result<Vec<_>>>()?;
+                metrics.push(Metric {
+                    key: m.key.clone(),
+                    label: m.label.clone(),
+                    unit: m.unit.clone().unwrap_or_default(),
+                    kind: m.kind,
+                    patterns,
+                });
+            }
+            series.push(Series {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                title_re,
+                author: s.author.clone().filter(|a| !a.is_empty()),
+                start: s.start.clone(),
+                feeds: s.feeds.clone(),
+                albums: s.albums.clone(),
+                max_issues: s.max_issues.unwrap_or(DEFAULT_MAX_ISSUES),
+                since: s.since,
+                assessment,
+                metrics,
+            });
+        }
+        for t in &self.notify {
+            if t.url_env.is_empty() {
+                return Err(err(
+                    "url_env",
+                    "notify: url_env must name an environment variable".into(),
+                ));
+            }
+            if matches!(t.kind, TargetKind::Slack | TargetKind::Wecom | TargetKind::Webhook) && t.secret_env.is_some() {
+                return Err(err(
+                    &t.url_env,
+                    format!(
+                        "notify target {}: secret_env is only used by feishu and dingtalk; remove it",
+                        t.url_env
+                    ),
+                ));
+            }
+        }
+        Ok(Config {
+            site,
+            fetch,
+            series,
+            notify: self.notify,
+        })
+    }
+}
+
+/// Parses an absolute http(s) base URL and makes sure its path ends in `/`.
+fn parse_base(u: &str) -> std::result::Result<url::Url, String> {
+    let mut url = url::Url::parse(u)
+        .map_err(|e| format!("'{u}' is not an absolute URL ({e}); write it as https://host/path/"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("'{u}' must start with http:// or https://"));
+    }
+    if !url.path().ends_with('/') {
+        let p = format!("{}/", url.path());
+        url.set_path(&p);
+    }
+    Ok(url)
+}
+
+/// Compiles one metric pattern: `{N}` becomes the number group; a pattern must capture `value`.
+pub fn compile_pattern(p: &str, kind: MetricKind) -> std::result::Result<Regex, String> {
+    let expanded = p.replace(NUMBER_PLACEHOLDER, NUMBER_REGEX);
+    let re = Regex::new(&expanded).map_err(|e| {
+        format!("'{p}' is not a valid regex: {e}; escape ( ) . + ? with a backslash where you mean the character")
+    })?;
+    if !re.capture_names().flatten().any(|n| n == "value") {
+        let hint = match kind {
+            MetricKind::Count => "put {N} where the number stands",
+            MetricKind::Level => "capture the word as (?P<value>[高中低])",
+        };
+        return Err(format!("'{p}' captures no value: {hint}"));
+    }
+    Ok(re)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+series:
+  - id: demo
+    title: Demo
+    title_pattern: '周报(?P<year>\d{4})年第(?P<issue>\d+)期'
+    assessment: ['评价为(?P<value>[优良中差])']
+    metrics:
+      - key: incidents_handled
+        label: 事件
+        patterns: ['共处理网络安全事件{N}起']
+"#;
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = Config::parse(MINIMAL, "t.yaml").unwrap();
+        assert_eq!(c.fetch.delay_ms, DEFAULT_DELAY_MS);
+        assert_eq!(c.series[0].max_issues, DEFAULT_MAX_ISSUES);
+        assert_eq!(c.site.feed_limit, DEFAULT_FEED_LIMIT);
+    }
+
+    #[test]
+    fn unknown_field_names_line_and_field() {
+        let text = MINIMAL.replace("    title: Demo\n", "    title: Demo\n    colour: red\n");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.starts_with("t.yaml:5:"), "{e}");
+        assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn bad_regex_names_line() {
+        let text = MINIMAL.replace("共处理网络安全事件{N}起", "共处理(网络安全事件{N}起");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.starts_with("t.yaml:10:"), "{e}");
+        assert!(e.contains("not a valid regex"), "{e}");
+    }
+
+    #[test]
+    fn pattern_without_value_is_refused() {
+        let text = MINIMAL.replace("共处理网络安全事件{N}起", "共处理网络安全事件起");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains("captures no value"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_is_reported() {
+        let text = format!("fetch:\n  delay_ms: slow\n{MINIMAL}");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.starts_with("t.yaml:2:"), "{e}");
+    }
+
+    #[test]
+    fn missing_value_is_reported() {
+        let text = MINIMAL.replace("    title: Demo\n", "");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains("title"), "{e}");
+    }
+
+    #[test]
+    fn hostile_series_id_is_refused() {
+        let text = MINIMAL.replace("id: demo", "id: ../etc");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains("a-z, 0-9"), "{e}");
+    }
+}

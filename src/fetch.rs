@@ -1,0 +1,337 @@
+//! The only stage that touches the network: polite, bounded, retrying HTTP GETs.
+//!
+//! Only mp.weixin.qq.com is fetched (through `fetch.base_url` when set), plus a discovery source's
+//! own host for that one request. Redirects are followed by hand so that each hop is checked and
+//! mapped; WeChat's anti-crawler check is a transient block that is retried with backoff and, if it
+//! persists, ends fetching from that host for the run.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use url::Url;
+
+use crate::config::{Fetch, WECHAT_HOST};
+use crate::wechat::url::{from_base, to_base};
+
+/// How a fetch ended.
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    /// A 200 answer with its body. `url` is the logical URL (on mp.weixin.qq.com) after redirects.
+    Page {
+        /// Logical URL after redirects.
+        url: Url,
+        /// The body (at most `max_body_bytes`).
+        body: Vec<u8>,
+        /// Validators to send next time.
+        validators: Validators,
+    },
+    /// 304: unchanged since the validators were given.
+    NotModified,
+    /// The anti-crawler check, still there after the retries; the host is blocked for this run.
+    Blocked(String),
+    /// A final HTTP status (404, 403, …) after any retries.
+    Status(u16),
+    /// The body is larger than `max_body_bytes`.
+    TooLarge(u64),
+    /// The URL may not be fetched (other host, other scheme, redirect elsewhere).
+    Refused(String),
+    /// A transient failure that outlasted the retries (timeout, connection error, 5xx, 429).
+    Failed(String),
+}
+
+/// HTTP validators for conditional requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Validators {
+    /// ETag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// Last-Modified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+/// Per-host politeness: a concurrency limit and a minimum interval between request starts.
+struct HostGate {
+    permits: Semaphore,
+    next_start: tokio::sync::Mutex<Instant>,
+}
+
+/// The HTTP client with its politeness state.
+pub struct Fetcher {
+    client: reqwest::Client,
+    cfg: Fetch,
+    gates: Mutex<HashMap<String, Arc<HostGate>>>,
+    blocked: Mutex<HashMap<String, String>>,
+    /// Base wait before the first retry, doubled each time (tests shorten it).
+    pub retry_wait: Duration,
+}
+
+/// Whether a status is worth retrying.
+fn should_retry(status: u16) -> bool {
+    status == 408 || status == 429 || (500..600).contains(&status)
+}
+
+/// Whether a URL is WeChat's anti-crawler check.
+fn is_captcha_url(url: &Url) -> bool {
+    url.path().starts_with("/mp/wappoc_appmsgcaptcha") || url.path().starts_with("/mp/verifycode")
+}
+
+/// The anti-crawler page served with HTTP 200 (no article body, the 环境异常 text).
+fn is_captcha_body(body: &[u8]) -> bool {
+    let has = |n: &str| memchr::memmem::find(body, n.as_bytes()).is_some();
+    !has("js_content") && (has("环境异常") || has("wappoc_appmsgcaptcha")) && body.len() < 256 * 1024
+}
+
+impl Fetcher {
+    /// Builds the client from the fetch settings.
+    pub fn new(cfg: &Fetch) -> crate::Result<Fetcher> {
+        let client = reqwest::Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs))
+            .timeout(Duration::from_secs(cfg.timeout_secs))
+            .redirect(reqwest::redirect::Policy::none())
+            .gzip(true)
+            .brotli(true)
+            .build()
+            .map_err(|e| crate::Error::Other(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Fetcher {
+            client,
+            cfg: cfg.clone(),
+            gates: Mutex::new(HashMap::new()),
+            blocked: Mutex::new(HashMap::new()),
+            retry_wait: Duration::from_millis(2000),
+        })
+    }
+
+    /// The logical hosts blocked by the anti-crawler check in this run, with the reason.
+    pub fn blocked_hosts(&self) -> Vec<(String, String)> {
+        let b = self.blocked.lock().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<_> = b.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        v.sort();
+        v
+    }
+
+    fn gate(&self, host: &str) -> Arc<HostGate> {
+        let mut gates = self.gates.lock().unwrap_or_else(|p| p.into_inner());
+        gates
+            .entry(host.to_string())
+            .or_insert_with(|| {
+                Arc::new(HostGate {
+                    permits: Semaphore::new(self.cfg.concurrency.max(1)),
+                    next_start: tokio::sync::Mutex::new(Instant::now()),
+                })
+            })
+            .clone()
+    }
+
+    /// Fetches an article page or other URL on mp.weixin.qq.com.
+    pub async fn get(&self, url: &Url, validators: Option<&Validators>) -> Fetched {
+        self.get_allowing(url, validators, None).await
+    }
+
+    /// Fetches `url`, allowing `extra_host` (a discovery source's own host) for this request only.
+    pub async fn get_allowing(&self, url: &Url, validators: Option<&Validators>, extra_host: Option<&str>) -> Fetched {
+        let allowed = |u: &Url| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some_and(|h| h == WECHAT_HOST || Some(h) == extra_host)
+        };
+        if !allowed(url) {
+            return Fetched::Refused(format!(
+                "{url} is not on {WECHAT_HOST}; only WeChat article pages are fetched"
+            ));
+        }
+        let host = url.host_str().unwrap_or_default().to_string();
+        if let Some(reason) = self.blocked.lock().unwrap_or_else(|p| p.into_inner()).get(&host) {
+            return Fetched::Blocked(format!("not requested: {host} blocked this run earlier ({reason})"));
+        }
+        let attempts = self.cfg.max_retries + 1;
+        let mut last = String::new();
+        for attempt in 0..attempts {
+            if attempt > 0 {
+                tokio::time::sleep(self.backoff(attempt, None)).await;
+            }
+            match self.once(url, validators, &allowed).await {
+                Attempt::Done(f) => return f,
+                Attempt::Retry { reason, wait } => {
+                    last = reason;
+                    if let Some(w) = wait {
+                        tokio::time::sleep(w).await;
+                    }
+                }
+                Attempt::Captcha(reason) => {
+                    last = reason;
+                    if attempt + 1 == attempts {
+                        self.blocked
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .insert(host.clone(), last.clone());
+                        return Fetched::Blocked(last);
+                    }
+                }
+            }
+        }
+        Fetched::Failed(format!("{last} (after {attempts} attempts)"))
+    }
+
+    /// Exponential backoff with jitter: `retry_wait * 2^(attempt-1)` plus up to half of it.
+    fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let base = self.retry_wait.saturating_mul(1 << (attempt - 1).min(6));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let jitter = base.mul_f64(f64::from(nanos % 1000) / 2000.0);
+        retry_after.unwrap_or(Duration::ZERO).max(base + jitter)
+    }
+
+    async fn once(&self, url: &Url, validators: Option<&Validators>, allowed: &dyn Fn(&Url) -> bool) -> Attempt {
+        let mut current = url.clone();
+        for _hop in 0..6 {
+            let target = to_base(&current, self.cfg.base_url.as_ref());
+            let gate = self.gate(current.host_str().unwrap_or_default());
+            let _permit = match gate.permits.acquire().await {
+                Ok(p) => p,
+                Err(_) => return Attempt::Done(Fetched::Failed("the request gate closed".into())),
+            };
+            {
+                let mut next = gate.next_start.lock().await;
+                let now = Instant::now();
+                if *next > now {
+                    tokio::time::sleep_until(*next).await;
+                }
+                *next = Instant::now() + Duration::from_millis(self.cfg.delay_ms);
+            }
+            let mut req = self.client.get(target.clone());
+            if let Some(v) = validators.filter(|_| current == *url) {
+                if let Some(e) = &v.etag {
+                    req = req.header(reqwest::header::IF_NONE_MATCH, e);
+                }
+                if let Some(m) = &v.last_modified {
+                    req = req.header(reqwest::header::IF_MODIFIED_SINCE, m);
+                }
+            }
+            let resp = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let kind = if e.is_timeout() {
+                        "timed out"
+                    } else if e.is_connect() {
+                        "could not connect"
+                    } else {
+                        "request failed"
+                    };
+                    return Attempt::Retry {
+                        reason: format!("{kind}: {}", error_chain(&e)),
+                        wait: None,
+                    };
+                }
+            };
+            let status = resp.status().as_u16();
+            if (300..400).contains(&status) && status != 304 {
+                let Some(loc) = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                else {
+                    return Attempt::Done(Fetched::Status(status));
+                };
+                let Ok(next) = target.join(loc) else {
+                    return Attempt::Done(Fetched::Refused(format!("redirect to an invalid URL '{loc}'")));
+                };
+                let logical = from_base(&next, self.cfg.base_url.as_ref());
+                if is_captcha_url(&logical) {
+                    return Attempt::Captcha(format!("redirected to the anti-crawler check ({})", logical.path()));
+                }
+                if !allowed(&logical) {
+                    return Attempt::Done(Fetched::Refused(format!(
+                        "redirect to {logical} leaves the allowed hosts; not followed"
+                    )));
+                }
+                current = logical;
+                continue;
+            }
+            if status == 304 {
+                return Attempt::Done(Fetched::NotModified);
+            }
+            if should_retry(status) {
+                let wait = resp
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|s| s.trim().parse::<u64>().ok())
+                    .map(|s| Duration::from_secs(s.min(300)));
+                return Attempt::Retry {
+                    reason: format!("HTTP {status}"),
+                    wait,
+                };
+            }
+            if status != 200 {
+                return Attempt::Done(Fetched::Status(status));
+            }
+            let max = self.cfg.max_body_bytes;
+            if resp.content_length().is_some_and(|l| l > max) {
+                return Attempt::Done(Fetched::TooLarge(max));
+            }
+            let header = |h: reqwest::header::HeaderName| {
+                resp.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_string)
+            };
+            let new_validators = Validators {
+                etag: header(reqwest::header::ETAG),
+                last_modified: header(reqwest::header::LAST_MODIFIED),
+            };
+            let mut resp = resp;
+            let mut body = Vec::new();
+            loop {
+                match resp.chunk().await {
+                    Ok(Some(chunk)) => {
+                        if body.len() as u64 + chunk.len() as u64 > max {
+                            return Attempt::Done(Fetched::TooLarge(max));
+                        }
+                        body.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        return Attempt::Retry {
+                            reason: format!("reading the body failed: {}", error_chain(&e)),
+                            wait: None,
+                        };
+                    }
+                }
+            }
+            if current.host_str() == Some(WECHAT_HOST) && is_captcha_body(&body) {
+                return Attempt::Captcha("WeChat answered with its 环境异常 check".to_string());
+            }
+            return Attempt::Done(Fetched::Page {
+                url: current,
+                body,
+                validators: new_validators,
+            });
+        }
+        Attempt::Done(Fetched::Refused("more than 5 redirects".to_string()))
+    }
+}
+
+enum Attempt {
+    Done(Fetched),
+    Retry { reason: String, wait: Option<Duration> },
+    Captcha(String),
+}
+
+/// An error with its sources, on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        let t = inner.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = inner.source();
+    }
+    s
+}

@@ -1,0 +1,16 @@
+//! cncert-feed: turns CNCERT's weekly report 《网络安全信息与动态周报》 into feeds with its figures.
+//!
+//! The pipeline (see the README's Architecture section): discover → fetch → classify/extract →
+//! archive → render → notify. Each stage is one module; data flows one way.
+
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod fetch;
+pub mod report;
+pub mod wechat;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use extract::{Extracted, extract_page};
+pub use report::{IssueId, MetricValue, PageKind, Report};

@@ -1,0 +1,598 @@
+//! Reading a WeChat article page without building a DOM of the whole thing: one multi-pattern byte
+//! scan finds the metadata scripts, the meta tags, the article body (`#js_content`) and the markers
+//! of WeChat's error pages; only those fragments are decoded.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
+
+use super::url::{ArticleLink, article_link, canonical};
+
+/// Beijing time, the zone of every WeChat timestamp shown to readers.
+pub fn beijing() -> FixedOffset {
+    // 8 hours east is always in range.
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"))
+}
+
+/// Which of WeChat's interstitial pages a page looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interstitial {
+    /// 环境异常 / 完成验证后即可继续访问.
+    Captcha,
+    /// 该内容已被发布者删除.
+    Deleted,
+    /// 此内容因违规无法查看 and its relatives.
+    Unavailable,
+    /// 参数错误.
+    ParamError,
+}
+
+/// What the byte scan found in a page.
+#[derive(Debug, Clone, Default)]
+pub struct ScannedPage {
+    /// `og:title` content.
+    pub og_title: Option<String>,
+    /// Text of `#activity-name`.
+    pub heading_title: Option<String>,
+    /// `var msg_title`.
+    pub script_title: Option<String>,
+    /// Canonical URL from `var biz/mid/idx/sn`, else og:url, else msg_link.
+    pub url: Option<String>,
+    /// Publication time.
+    pub published: Option<DateTime<FixedOffset>>,
+    /// Account name (`var nickname`, `#js_name`).
+    pub nickname: Option<String>,
+    /// The `#js_content` element, outer HTML.
+    pub content_html: Option<String>,
+    /// The interstitial this page is, if it is one and has no article body.
+    pub interstitial: Option<Interstitial>,
+    /// Problems worth telling the user (invalid UTF-8 …).
+    pub warnings: Vec<String>,
+}
+
+impl ScannedPage {
+    /// The best title: og:title, then `#activity-name`, then `msg_title`.
+    pub fn title(&self) -> Option<&str> {
+        [&self.og_title, &self.heading_title, &self.script_title]
+            .into_iter()
+            .flatten()
+            .map(|s| s.as_str())
+            .find(|s| !s.trim().is_empty())
+    }
+}
+
+const NEEDLES: &[&str] = &[
+    "id=\"js_content\"",
+    "id='js_content'",
+    "property=\"og:title\"",
+    "property=\"og:url\"",
+    "var biz",
+    "var sn",
+    "var mid",
+    "var idx",
+    "var ct",
+    "window.ct",
+    "oriCreateTime",
+    "createTime",
+    "var msg_title",
+    "var msg_link",
+    "id=\"activity-name\"",
+    "var nickname",
+    "id=\"js_name\"",
+    "环境异常",
+    "完成验证后即可继续访问",
+    "wappoc_appmsgcaptcha",
+    "该内容已被发布者删除",
+    "此内容因违规无法查看",
+    "此内容被投诉且经审核涉嫌侵权",
+    "此内容发送失败无法查看",
+    "该公众号已迁移",
+    "此内容因涉嫌违反相关法律法规",
+    "参数错误",
+];
+
+#[derive(Clone, Copy)]
+#[repr(usize)]
+enum N {
+    Content = 0,
+    ContentSq,
+    OgTitle,
+    OgUrl,
+    Biz,
+    Sn,
+    Mid,
+    Idx,
+    Ct,
+    WindowCt,
+    OriCreateTime,
+    CreateTime,
+    MsgTitle,
+    MsgLink,
+    ActivityName,
+    Nickname,
+    JsName,
+    EnvAbnormal,
+    Verify,
+    CaptchaPath,
+    Deleted,
+    Unavail1,
+    Unavail2,
+    Unavail3,
+    Unavail4,
+    Unavail5,
+    ParamError,
+}
+
+/// How many occurrences of one needle are remembered (later ones are never needed).
+const MAX_HITS: usize = 8;
+
+fn automaton() -> &'static AhoCorasick {
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(NEEDLES)
+            .expect("the needle list is a valid automaton")
+    })
+}
+
+/// Scans a page. Never fails: whatever cannot be found stays `None`.
+pub fn scan(page: &[u8]) -> ScannedPage {
+    let mut hits: Vec<Vec<usize>> = vec![Vec::new(); NEEDLES.len()];
+    for m in automaton().find_iter(page) {
+        let h = &mut hits[m.pattern().as_usize()];
+        if h.len() < MAX_HITS {
+            h.push(m.start());
+        }
+    }
+    let at = |n: N| hits[n as usize].as_slice();
+    let mut warnings = Vec::new();
+    let mut lossy = false;
+    let mut text = |bytes: &[u8]| -> String {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_string(),
+            Err(_) => {
+                lossy = true;
+                String::from_utf8_lossy(bytes).into_owned()
+            }
+        }
+    };
+
+    let content_start = at(N::Content).first().or(at(N::ContentSq).first()).copied();
+    let content_html = content_start
+        .and_then(|p| element_span(page, p, b"div"))
+        .map(|(s, e)| text(&page[s..e]));
+
+    let og_title = at(N::OgTitle)
+        .first()
+        .and_then(|&p| meta_content(page, p))
+        .map(|b| decode_entities(&text(b)));
+    let og_url = at(N::OgUrl)
+        .first()
+        .and_then(|&p| meta_content(page, p))
+        .map(|b| decode_entities(&text(b)));
+    let heading_title = at(N::ActivityName).first().and_then(|&p| {
+        let start = p + memchr::memchr(b'>', &page[p..])? + 1;
+        let len = memchr::memmem::find(&page[start..], b"</h1")?;
+        let inner = strip_tags(&text(&page[start..start + len.min(64 * 1024)]));
+        Some(inner.trim().to_string()).filter(|s| !s.is_empty())
+    });
+    let var = |n: N, name: &str| script_string(page, at(n), name).map(|b| js_unescape(&String::from_utf8_lossy(&b)));
+    let script_title = var(N::MsgTitle, "msg_title").map(|s| decode_entities(&s));
+    let nickname = var(N::Nickname, "nickname").map(|s| decode_entities(&s)).or_else(|| {
+        at(N::JsName).first().and_then(|&p| {
+            let start = p + memchr::memchr(b'>', &page[p..])? + 1;
+            let len = memchr::memchr(b'<', &page[start..])?;
+            let s = decode_entities(String::from_utf8_lossy(&page[start..start + len]).trim());
+            Some(s).filter(|s| !s.is_empty())
+        })
+    });
+
+    let url = match (
+        var(N::Biz, "biz"),
+        var(N::Mid, "mid"),
+        var(N::Idx, "idx"),
+        var(N::Sn, "sn"),
+    ) {
+        (Some(b), Some(m), Some(i), Some(s)) => canonical(&b, &m, &i, &s),
+        _ => None,
+    }
+    .or_else(|| og_url.as_deref().and_then(article_link).and_then(only_canonical))
+    .or_else(|| {
+        var(N::MsgLink, "msg_link")
+            .map(|s| decode_entities(&s))
+            .as_deref()
+            .and_then(article_link)
+            .and_then(only_canonical)
+    });
+
+    let epoch = |s: &str| -> Option<DateTime<FixedOffset>> {
+        let secs: i64 = s.trim().parse().ok().filter(|&n| n > 0)?;
+        DateTime::from_timestamp(secs, 0).map(|d| d.with_timezone(&beijing()))
+    };
+    let published = var(N::Ct, "ct")
+        .and_then(|s| epoch(&s))
+        .or_else(|| var(N::WindowCt, "ct").and_then(|s| epoch(&s)))
+        .or_else(|| {
+            script_string(page, at(N::OriCreateTime), "oriCreateTime")
+                .and_then(|b| epoch(&String::from_utf8_lossy(&b)))
+                .or_else(|| script_number(page, at(N::OriCreateTime), "oriCreateTime").and_then(|s| epoch(&s)))
+        })
+        .or_else(|| {
+            let s = var(N::CreateTime, "createTime")?;
+            let s = s.trim();
+            let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+                .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S"))
+                .ok()?;
+            beijing().from_local_datetime(&naive).single()
+        });
+
+    let interstitial = if content_html.is_some() {
+        None
+    } else if !at(N::CaptchaPath).is_empty() || (!at(N::EnvAbnormal).is_empty() && !at(N::Verify).is_empty()) {
+        Some(Interstitial::Captcha)
+    } else if !at(N::Deleted).is_empty() {
+        Some(Interstitial::Deleted)
+    } else if [N::Unavail1, N::Unavail2, N::Unavail3, N::Unavail4, N::Unavail5]
+        .iter()
+        .any(|&n| !at(n).is_empty())
+    {
+        Some(Interstitial::Unavailable)
+    } else if !at(N::ParamError).is_empty() {
+        Some(Interstitial::ParamError)
+    } else if !at(N::EnvAbnormal).is_empty() {
+        Some(Interstitial::Captcha)
+    } else {
+        None
+    };
+
+    if lossy {
+        warnings.push("the page is not valid UTF-8; invalid bytes were replaced with U+FFFD".to_string());
+    }
+    ScannedPage {
+        og_title,
+        heading_title,
+        script_title,
+        url,
+        published,
+        nickname,
+        content_html,
+        interstitial,
+        warnings,
+    }
+}
+
+fn only_canonical(l: ArticleLink) -> Option<String> {
+    match l {
+        ArticleLink::Canonical(s) => Some(s),
+        ArticleLink::Short(_) => None,
+    }
+}
+
+/// The byte span of the element whose start tag contains position `inside`, matched by counting
+/// nested `<tag` and `</tag` (case-insensitive). An unclosed element runs to the next `<script` or the end.
+fn element_span(page: &[u8], inside: usize, tag: &[u8]) -> Option<(usize, usize)> {
+    let lookback = inside.saturating_sub(4096);
+    let start = lookback + memchr::memrchr(b'<', &page[lookback..inside])?;
+    let mut depth = 0usize;
+    let mut pos = start;
+    while let Some(off) = memchr::memchr(b'<', &page[pos..]) {
+        let p = pos + off;
+        let rest = &page[p + 1..];
+        let (closing, name_at) = if rest.first() == Some(&b'/') {
+            (true, 1)
+        } else {
+            (false, 0)
+        };
+        let name = &rest[name_at.min(rest.len())..];
+        let is_tag = name.len() > tag.len()
+            && name[..tag.len()].eq_ignore_ascii_case(tag)
+            && !name[tag.len()].is_ascii_alphanumeric();
+        if rest.starts_with(b"!--") {
+            // Skip comments whole: they may hold markup.
+            match memchr::memmem::find(&page[p..], b"-->") {
+                Some(e) => {
+                    pos = p + e + 3;
+                    continue;
+                }
+                None => break,
+            }
+        }
+        if is_tag {
+            if closing {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    let end = p + memchr::memchr(b'>', &page[p..])
+                        .map(|e| e + 1)
+                        .unwrap_or(page.len() - p);
+                    return Some((start, end));
+                }
+            } else {
+                depth += 1;
+            }
+        } else if name.len() >= 6 && name[..6].eq_ignore_ascii_case(b"script") && !closing {
+            return Some((start, p));
+        }
+        pos = p + 1;
+    }
+    Some((start, page.len()))
+}
+
+/// The raw `content` attribute value of the tag around position `inside`.
+fn meta_content(page: &[u8], inside: usize) -> Option<&[u8]> {
+    let lookback = inside.saturating_sub(2048);
+    let start = lookback + memchr::memrchr(b'<', &page[lookback..inside])?;
+    let end = inside + memchr::memchr(b'>', &page[inside..])?;
+    let tag = &page[start..end];
+    let at = memchr::memmem::find(tag, b"content=")? + "content=".len();
+    let quote = *tag.get(at)?;
+    if quote == b'"' || quote == b'\'' {
+        let len = memchr::memchr(quote, &tag[at + 1..])?;
+        Some(&tag[at + 1..at + 1 + len])
+    } else {
+        let len = tag[at..]
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'/')
+            .unwrap_or(tag.len() - at);
+        Some(&tag[at..at + len])
+    }
+}
+
+/// Position right after `name = ` (the assignment) for an occurrence of `name` at `hit`,
+/// or `None` when that occurrence is not an assignment of exactly that name.
+fn assignment_value_start(page: &[u8], hit: usize, needle_len: usize, name: &str) -> Option<usize> {
+    // The needle may be `var x`, `window.x` or `x`; make sure the name ends there.
+    let after = hit + needle_len;
+    let _ = name;
+    let next = *page.get(after)?;
+    if next.is_ascii_alphanumeric() || next == b'_' || next == b'$' {
+        return None;
+    }
+    if hit > 0 {
+        let prev = page[hit - 1];
+        if prev.is_ascii_alphanumeric() || prev == b'_' || prev == b'$' {
+            return None;
+        }
+    }
+    let mut p = after;
+    while page.get(p).is_some_and(|b| *b == b' ' || *b == b'\t') {
+        p += 1;
+    }
+    if page.get(p) != Some(&b'=') || page.get(p + 1) == Some(&b'=') {
+        return None;
+    }
+    p += 1;
+    while page.get(p).is_some_and(|b| b.is_ascii_whitespace()) {
+        p += 1;
+    }
+    Some(p)
+}
+
+fn needle_len_for(page: &[u8], hit: usize, name: &str) -> usize {
+    for prefix in ["var ", "window."] {
+        let n = prefix.len() + name.len();
+        if page.get(hit..hit + n).is_some_and(|s| s.starts_with(prefix.as_bytes())) {
+            return n;
+        }
+    }
+    name.len()
+}
+
+/// The first non-empty quoted literal of the assignment expression (`var x = "" || "a";`)
+/// at one of the hits. Escapes are kept as written (see [`js_unescape`]).
+fn script_string(page: &[u8], hits: &[usize], name: &str) -> Option<Vec<u8>> {
+    for &hit in hits {
+        let Some(mut p) = assignment_value_start(page, hit, needle_len_for(page, hit, name), name) else {
+            continue;
+        };
+        let limit = (p + 64 * 1024).min(page.len());
+        while p < limit {
+            match page[p] {
+                b';' | b'\n' | b'\r' => break,
+                q @ (b'"' | b'\'') => {
+                    let mut e = p + 1;
+                    while e < limit && page[e] != q && page[e] != b'\n' {
+                        e += if page[e] == b'\\' { 2 } else { 1 };
+                    }
+                    let lit = &page[p + 1..e.min(limit)];
+                    if !lit.is_empty() {
+                        return Some(lit.to_vec());
+                    }
+                    p = e + 1;
+                }
+                _ => p += 1,
+            }
+        }
+    }
+    None
+}
+
+/// An unquoted number assigned at one of the hits (`oriCreateTime = 1730367000`).
+fn script_number(page: &[u8], hits: &[usize], name: &str) -> Option<String> {
+    hits.iter().find_map(|&hit| {
+        let p = assignment_value_start(page, hit, needle_len_for(page, hit, name), name)?;
+        let len = page[p..].iter().take(20).take_while(|b| b.is_ascii_digit()).count();
+        (len > 0).then(|| String::from_utf8_lossy(&page[p..p + len]).into_owned())
+    })
+}
+
+/// Undoes JavaScript string escapes (`\x26`, `\u4e2d`, `\"`, `\\`, `\n`).
+pub fn js_unescape(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('x') => {
+                let h: String = chars.by_ref().take(2).collect();
+                match u32::from_str_radix(&h, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => out.push_str(&h),
+                }
+            }
+            Some('u') => {
+                let h: String = chars.by_ref().take(4).collect();
+                match u32::from_str_radix(&h, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => out.push_str(&h),
+                }
+            }
+            Some('n') | Some('r') | Some('t') => out.push(' '),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// Decodes the HTML entities WeChat uses in attributes and scripts: the five XML ones, `&nbsp;`,
+/// and numeric references. Unknown entities stay as written.
+pub fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest[..rest.len().min(12)].find(';');
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let ch = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" | "#39" => Some('\''),
+                "nbsp" => Some('\u{a0}'),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            }?;
+            Some((ch, e + 1))
+        });
+        match decoded {
+            Some((ch, len)) => {
+                out.push(ch);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Removes tags from a small HTML fragment and decodes entities.
+fn strip_tags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    decode_entities(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_non_empty_literal_wins() {
+        let page = br#"<script>var sn = "" || "" || "abc123"; var mid = "" || '42'; var idx = "1"; var biz = "MzI="||"";</script><div id="js_content">x</div>"#;
+        let s = scan(page);
+        assert_eq!(
+            s.url.as_deref(),
+            Some("https://mp.weixin.qq.com/s?__biz=MzI=&mid=42&idx=1&sn=abc123")
+        );
+    }
+
+    #[test]
+    fn window_ct_and_unquoted_ori_create_time() {
+        let s = scan(b"<script>window.ct = '1730367000' || '';</script>");
+        assert_eq!(s.published.unwrap().to_rfc3339(), "2024-10-31T17:30:00+08:00");
+        let s = scan(b"<script>var oriCreateTime = 1730367000;</script>");
+        assert_eq!(s.published.unwrap().to_rfc3339(), "2024-10-31T17:30:00+08:00");
+        let s =
+            scan(b"<script>__setPubTime(a, oriCreateTime, createTime); var createTime = '2024-10-31 17:30';</script>");
+        assert_eq!(s.published.unwrap().to_rfc3339(), "2024-10-31T17:30:00+08:00");
+    }
+
+    #[test]
+    fn similar_names_are_not_taken() {
+        let s = scan(b"<script>var ctx = '1'; var ct_time = '2'; var ct == 3; var ct = \"1730367000\";</script>");
+        assert_eq!(s.published.unwrap().timestamp(), 1_730_367_000);
+    }
+
+    #[test]
+    fn title_fallbacks() {
+        let s = scan("<title></title><h1 class=\"rich_media_title\" id=\"activity-name\">\n<span class=\"js_title_inner\">周报&amp;A</span></h1>".as_bytes());
+        assert_eq!(s.title(), Some("周报&A"));
+        let s = scan(b"<script>var msg_title = '\\x26\\u5468 &amp; B'.html(false);</script>");
+        assert_eq!(s.title(), Some("&\u{5468} & B"));
+    }
+
+    #[test]
+    fn nested_divs_end_the_body_at_its_own_close() {
+        let page = b"<div id=\"js_content\"><div><p>a</p></div><div>b</div></div><div>outside</div>";
+        let s = scan(page);
+        assert_eq!(
+            s.content_html.as_deref(),
+            Some("<div id=\"js_content\"><div><p>a</p></div><div>b</div></div>")
+        );
+    }
+
+    #[test]
+    fn interstitials() {
+        assert_eq!(
+            scan("<h2>环境异常</h2><p>当前环境异常，完成验证后即可继续访问。</p>".as_bytes()).interstitial,
+            Some(Interstitial::Captcha)
+        );
+        assert_eq!(
+            scan("<div>该内容已被发布者删除</div>".as_bytes()).interstitial,
+            Some(Interstitial::Deleted)
+        );
+        assert_eq!(
+            scan("<div>此内容因违规无法查看</div>".as_bytes()).interstitial,
+            Some(Interstitial::Unavailable)
+        );
+        assert_eq!(
+            scan("<div>参数错误</div>".as_bytes()).interstitial,
+            Some(Interstitial::ParamError)
+        );
+        // An article that merely quotes the words is still an article.
+        assert_eq!(
+            scan("<div id=\"js_content\">参数错误</div>".as_bytes()).interstitial,
+            None
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_lossy_with_a_warning() {
+        let mut page = b"<meta property=\"og:title\" content=\"A".to_vec();
+        page.push(0xff);
+        page.extend_from_slice(b"\"><div id=\"js_content\">x</div>");
+        let s = scan(&page);
+        assert_eq!(s.og_title.as_deref(), Some("A\u{fffd}"));
+        assert_eq!(s.warnings.len(), 1);
+    }
+}

@@ -1,0 +1,164 @@
+//! WeChat article URLs: the canonical form, short links, and mapping to a `--base-url` origin.
+
+use url::Url;
+
+use crate::config::WECHAT_HOST;
+
+/// A link to a WeChat article, as far as it can be known without fetching it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ArticleLink {
+    /// `https://mp.weixin.qq.com/s?__biz=…&mid=…&idx=…&sn=…`
+    Canonical(String),
+    /// `https://mp.weixin.qq.com/s/<code>`: the article is known only after fetching.
+    Short(String),
+}
+
+impl ArticleLink {
+    /// The URL text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ArticleLink::Canonical(s) | ArticleLink::Short(s) => s,
+        }
+    }
+}
+
+/// The canonical URL from the four identifying parameters, or `None` when one is missing or malformed.
+pub fn canonical(biz: &str, mid: &str, idx: &str, sn: &str) -> Option<String> {
+    let biz_ok = !biz.is_empty()
+        && biz.len() <= 64
+        && biz
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'+' | b'/' | b'-' | b'_'));
+    let num_ok = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+    let sn_ok = !sn.is_empty() && sn.len() <= 64 && sn.bytes().all(|b| b.is_ascii_alphanumeric());
+    (biz_ok && num_ok(mid) && num_ok(idx) && sn_ok)
+        .then(|| format!("https://{WECHAT_HOST}/s?__biz={biz}&mid={mid}&idx={idx}&sn={sn}"))
+}
+
+/// Interprets `href` (absolute, protocol-relative or relative to the article host) as an article link.
+/// Links to other hosts, other schemes and other paths give `None`.
+pub fn article_link(href: &str) -> Option<ArticleLink> {
+    let href = href.trim();
+    let base = Url::parse(&format!("https://{WECHAT_HOST}/")).ok()?;
+    let url = base.join(href).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str()? != WECHAT_HOST || url.port().is_some() {
+        return None;
+    }
+    let get = |key: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    match url.path() {
+        "/s" => canonical(&get("__biz"), &get("mid"), &get("idx"), &get("sn")).map(ArticleLink::Canonical),
+        "/mp/appmsg/show" => {
+            canonical(&get("__biz"), &get("appmsgid"), &get("itemidx"), &get("sign")).map(ArticleLink::Canonical)
+        }
+        p => {
+            let code = p.strip_prefix("/s/")?;
+            (!code.is_empty()
+                && code.len() <= 64
+                && code
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .then(|| ArticleLink::Short(format!("https://{WECHAT_HOST}/s/{code}")))
+        }
+    }
+}
+
+/// Rewrites a URL on mp.weixin.qq.com to the same path and query under `base` (a mirror, proxy or test server).
+/// Other URLs are returned unchanged.
+pub fn to_base(url: &Url, base: Option<&Url>) -> Url {
+    let Some(base) = base else { return url.clone() };
+    if url.host_str() != Some(WECHAT_HOST) {
+        return url.clone();
+    }
+    let mut out = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    out.set_path(&format!("{prefix}{}", url.path()));
+    out.set_query(url.query());
+    out.set_fragment(None);
+    out
+}
+
+/// The inverse of [`to_base`]: a URL under `base` becomes the mp.weixin.qq.com URL it stands for.
+pub fn from_base(url: &Url, base: Option<&Url>) -> Url {
+    let Some(base) = base else { return url.clone() };
+    if url.origin() != base.origin() {
+        return url.clone();
+    }
+    let prefix = base.path().trim_end_matches('/');
+    let path = url.path().strip_prefix(prefix).unwrap_or(url.path());
+    let mut out = match Url::parse(&format!("https://{WECHAT_HOST}/")) {
+        Ok(u) => u,
+        Err(_) => return url.clone(),
+    };
+    out.set_path(path);
+    out.set_query(url.query());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_link_becomes_canonical() {
+        let href = "http://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499428&idx=1&sn=6e0ab9d54f608b9474e6bb0153f41906&chksm=286d&scene=21#wechat_redirect";
+        assert_eq!(
+            article_link(href),
+            Some(ArticleLink::Canonical(
+                "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499428&idx=1&sn=6e0ab9d54f608b9474e6bb0153f41906".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn percent_encoded_biz_and_reordered_params() {
+        let href = "https://mp.weixin.qq.com/s?sn=abc123&idx=2&mid=42&__biz=MzIwNDk0MDgxMw%3D%3D";
+        assert_eq!(
+            article_link(href).map(|l| l.as_str().to_string()),
+            Some("https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=42&idx=2&sn=abc123".into())
+        );
+    }
+
+    #[test]
+    fn short_link_is_kept_as_written() {
+        assert_eq!(
+            article_link("https://mp.weixin.qq.com/s/Xy7Kq2mPa9LbN4cR3tUvWw"),
+            Some(ArticleLink::Short(
+                "https://mp.weixin.qq.com/s/Xy7Kq2mPa9LbN4cR3tUvWw".into()
+            ))
+        );
+        assert_eq!(
+            article_link("/s/Xy7Kq2mPa9LbN4cR3tUvWw").map(|l| l.as_str().to_string()),
+            Some("https://mp.weixin.qq.com/s/Xy7Kq2mPa9LbN4cR3tUvWw".into())
+        );
+    }
+
+    #[test]
+    fn other_hosts_and_schemes_are_refused() {
+        for href in [
+            "https://evil.example/s?__biz=MzI=&mid=1&idx=1&sn=abc",
+            "https://mp.weixin.qq.com.evil.example/s/abc",
+            "javascript:alert(1)",
+            "https://mp.weixin.qq.com:8443/s/abc",
+            "https://mp.weixin.qq.com/s?__biz=MzI=&mid=1&idx=1",
+            "https://mp.weixin.qq.com/s?__biz=MzI=&mid=1;rm&idx=1&sn=abc",
+        ] {
+            assert_eq!(article_link(href), None, "{href}");
+        }
+    }
+
+    #[test]
+    fn base_mapping_round_trips() {
+        let base = Url::parse("http://127.0.0.1:8080/mirror/").unwrap();
+        let u = Url::parse("https://mp.weixin.qq.com/s?__biz=a&mid=1").unwrap();
+        let mapped = to_base(&u, Some(&base));
+        assert_eq!(mapped.as_str(), "http://127.0.0.1:8080/mirror/s?__biz=a&mid=1");
+        assert_eq!(from_base(&mapped, Some(&base)), u);
+        let other = Url::parse("https://example.org/x").unwrap();
+        assert_eq!(to_base(&other, Some(&base)), other);
+    }
+}

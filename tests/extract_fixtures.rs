@@ -1,0 +1,101 @@
+//! Every page of the fixture site extracts to the record in expected.json, field by field.
+
+mod common;
+
+use std::process::Command;
+
+use cncert_feed::extract_page;
+
+#[test]
+fn every_fixture_page_matches_expected_field_by_field() {
+    let config = common::repo_config();
+    let expected = common::expected();
+    let pages = expected["pages"].as_object().expect("pages object");
+    assert!(pages.len() >= 28, "the fixture set shrank: {}", pages.len());
+    let mut mismatches = Vec::new();
+    for (file, want) in pages {
+        let bytes = std::fs::read(common::site_dir().join(file)).expect("page readable");
+        let source = common::url_serving(file);
+        let got = extract_page(&bytes, source.as_deref(), &config);
+        let got = serde_json::to_value(&got.report).expect("serializable");
+        for (field, value) in want.as_object().expect("record object") {
+            if got.get(field) != Some(value) {
+                mismatches.push(format!("{file}: {field}: expected {value}, got {:?}", got.get(field)));
+            }
+        }
+        if want["kind"] == "report" {
+            assert!(
+                got["warnings"].is_null(),
+                "{file}: a clean page should give no warnings: {}",
+                got["warnings"]
+            );
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn cli_prints_one_line_per_input_in_order_and_fails_on_unreadable_input() {
+    let dir = common::site_dir().join("pages");
+    let files = [
+        "2025-03.html",
+        "captcha.html",
+        "2017-22.html",
+        "missing.html",
+        "2024-43.html",
+    ];
+    let out = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("extract")
+        .args(files.iter().map(|f| dir.join(f)))
+        .output()
+        .expect("binary runs");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["issue"], 3);
+    assert_eq!(lines[1]["kind"], "captcha");
+    assert_eq!(lines[2]["issue"], 22);
+    assert_eq!(lines[3]["issue"], 43);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("missing.html") && stderr.contains("cannot read"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_reports_the_line_of_a_bad_config() {
+    let dir = std::env::temp_dir().join(format!("cncert-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let original = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml")).expect("config");
+    let broken = original.replacen("共处理(?:了)?网络安全事件{N}起", "共处理(?:了网络安全事件{N}起", 1);
+    assert_ne!(broken, original);
+    let path = dir.join("config.yaml");
+    std::fs::write(&path, &broken).expect("write");
+    let line = broken
+        .lines()
+        .position(|l| l.contains("共处理(?:了网络安全事件"))
+        .expect("line present")
+        + 1;
+    let out = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+        .args(["--config"])
+        .arg(&path)
+        .arg("check")
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("config.yaml:{line}:")), "{stderr}");
+    let ok = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("check")
+        .output()
+        .expect("binary runs");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
