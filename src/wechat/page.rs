@@ -463,7 +463,7 @@ pub fn decode_entities(s: &str) -> String {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        let end = rest[..rest.len().min(12)].find(';');
+        let end = rest.as_bytes().iter().take(12).position(|b| *b == b';');
         let decoded = end.and_then(|e| {
             let name = &rest[1..e];
             let ch = match name {
