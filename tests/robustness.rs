@@ -63,7 +63,9 @@ proptest! {
 fn deeply_nested_markup_is_read() {
     let config = common::repo_config();
     let depth = 100_000;
-    let mut page = String::from("<meta property=\"og:title\" content=\"网络安全信息与动态周报2024年第43期（10月21日-10月27日）\"><div id=\"js_content\">");
+    let mut page = String::from(
+        "<meta property=\"og:title\" content=\"网络安全信息与动态周报2024年第43期（10月21日-10月27日）\"><div id=\"js_content\">",
+    );
     page.push_str(&"<span>".repeat(depth));
     page.push_str("共处理网络安全事件295起");
     page.push_str(&"</span>".repeat(depth));

@@ -62,41 +62,51 @@ impl ScannedPage {
     }
 }
 
-const NEEDLES: &[&str] = &[
-    "id=\"js_content\"",
-    "id='js_content'",
-    "property=\"og:title\"",
-    "property=\"og:url\"",
-    "var biz",
-    "var sn",
-    "var mid",
-    "var idx",
-    "var ct",
-    "window.ct",
-    "oriCreateTime",
-    "createTime",
-    "var msg_title",
-    "var msg_link",
-    "id=\"activity-name\"",
-    "var nickname",
-    "id=\"js_name\"",
-    "环境异常",
-    "完成验证后即可继续访问",
-    "wappoc_appmsgcaptcha",
-    "该内容已被发布者删除",
-    "此内容因违规无法查看",
-    "此内容被投诉且经审核涉嫌侵权",
-    "此内容发送失败无法查看",
-    "该公众号已迁移",
-    "此内容因涉嫌违反相关法律法规",
-    "参数错误",
+/// What the scan looks for. Script variables are found by their name followed by `=` (with or
+/// without a space), not by `var `, which starts thousands of statements in a real page.
+const NEEDLES: &[(&str, N)] = &[
+    ("id=\"js_content\"", N::Content),
+    ("id='js_content'", N::Content),
+    ("property=\"og:title\"", N::OgTitle),
+    ("property=\"og:url\"", N::OgUrl),
+    ("biz =", N::Biz),
+    ("biz=", N::Biz),
+    ("sn =", N::Sn),
+    ("sn=", N::Sn),
+    ("mid =", N::Mid),
+    ("mid=", N::Mid),
+    ("idx =", N::Idx),
+    ("idx=", N::Idx),
+    ("ct =", N::Ct),
+    ("ct=", N::Ct),
+    ("oriCreateTime =", N::OriCreateTime),
+    ("oriCreateTime=", N::OriCreateTime),
+    ("createTime =", N::CreateTime),
+    ("createTime=", N::CreateTime),
+    ("msg_title =", N::MsgTitle),
+    ("msg_title=", N::MsgTitle),
+    ("msg_link =", N::MsgLink),
+    ("msg_link=", N::MsgLink),
+    ("nickname =", N::Nickname),
+    ("nickname=", N::Nickname),
+    ("id=\"activity-name\"", N::ActivityName),
+    ("id=\"js_name\"", N::JsName),
+    ("环境异常", N::EnvAbnormal),
+    ("完成验证后即可继续访问", N::Verify),
+    ("wappoc_appmsgcaptcha", N::CaptchaPath),
+    ("该内容已被发布者删除", N::Deleted),
+    ("此内容因违规无法查看", N::Unavailable),
+    ("此内容被投诉且经审核涉嫌侵权", N::Unavailable),
+    ("此内容发送失败无法查看", N::Unavailable),
+    ("该公众号已迁移", N::Unavailable),
+    ("此内容因涉嫌违反相关法律法规", N::Unavailable),
+    ("参数错误", N::ParamError),
 ];
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[repr(usize)]
 enum N {
     Content = 0,
-    ContentSq,
     OgTitle,
     OgUrl,
     Biz,
@@ -104,7 +114,6 @@ enum N {
     Mid,
     Idx,
     Ct,
-    WindowCt,
     OriCreateTime,
     CreateTime,
     MsgTitle,
@@ -116,12 +125,30 @@ enum N {
     Verify,
     CaptchaPath,
     Deleted,
-    Unavail1,
-    Unavail2,
-    Unavail3,
-    Unavail4,
-    Unavail5,
+    Unavailable,
     ParamError,
+}
+
+/// Number of distinct things looked for.
+const KINDS: usize = N::ParamError as usize + 1;
+
+impl N {
+    /// The script variable this needle names, if it is one.
+    fn variable(self) -> Option<&'static str> {
+        Some(match self {
+            N::Biz => "biz",
+            N::Sn => "sn",
+            N::Mid => "mid",
+            N::Idx => "idx",
+            N::Ct => "ct",
+            N::OriCreateTime => "oriCreateTime",
+            N::CreateTime => "createTime",
+            N::MsgTitle => "msg_title",
+            N::MsgLink => "msg_link",
+            N::Nickname => "nickname",
+            _ => return None,
+        })
+    }
 }
 
 /// How many occurrences of one needle are remembered (later ones are never needed).
@@ -132,16 +159,20 @@ fn automaton() -> &'static AhoCorasick {
     AC.get_or_init(|| {
         AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
-            .build(NEEDLES)
+            .build(NEEDLES.iter().map(|(n, _)| n))
             .expect("the needle list is a valid automaton")
     })
 }
 
 /// Scans a page. Never fails: whatever cannot be found stays `None`.
 pub fn scan(page: &[u8]) -> ScannedPage {
-    let mut hits: Vec<Vec<usize>> = vec![Vec::new(); NEEDLES.len()];
+    let mut hits: Vec<Vec<usize>> = vec![Vec::new(); KINDS];
     for m in automaton().find_iter(page) {
-        let h = &mut hits[m.pattern().as_usize()];
+        let kind = NEEDLES[m.pattern().as_usize()].1;
+        if kind.variable().is_some() && !starts_identifier(page, m.start()) {
+            continue;
+        }
+        let h = &mut hits[kind as usize];
         if h.len() < MAX_HITS {
             h.push(m.start());
         }
@@ -159,7 +190,7 @@ pub fn scan(page: &[u8]) -> ScannedPage {
         }
     };
 
-    let content_start = at(N::Content).first().or(at(N::ContentSq).first()).copied();
+    let content_start = at(N::Content).first().copied();
     let content_html = content_start
         .and_then(|p| element_span(page, p, b"div"))
         .map(|(s, e)| text(&page[s..e]));
@@ -178,9 +209,9 @@ pub fn scan(page: &[u8]) -> ScannedPage {
         let inner = strip_tags(&text(&page[start..start + len.min(64 * 1024)]));
         Some(inner.trim().to_string()).filter(|s| !s.is_empty())
     });
-    let var = |n: N, name: &str| script_string(page, at(n), name).map(|b| js_unescape(&String::from_utf8_lossy(&b)));
-    let script_title = var(N::MsgTitle, "msg_title").map(|s| decode_entities(&s));
-    let nickname = var(N::Nickname, "nickname").map(|s| decode_entities(&s)).or_else(|| {
+    let var = |n: N| script_string(page, at(n), n).map(|b| js_unescape(&String::from_utf8_lossy(&b)));
+    let script_title = var(N::MsgTitle).map(|s| decode_entities(&s));
+    let nickname = var(N::Nickname).map(|s| decode_entities(&s)).or_else(|| {
         at(N::JsName).first().and_then(|&p| {
             let start = p + memchr::memchr(b'>', &page[p..])? + 1;
             let len = memchr::memchr(b'<', &page[start..])?;
@@ -189,18 +220,13 @@ pub fn scan(page: &[u8]) -> ScannedPage {
         })
     });
 
-    let url = match (
-        var(N::Biz, "biz"),
-        var(N::Mid, "mid"),
-        var(N::Idx, "idx"),
-        var(N::Sn, "sn"),
-    ) {
+    let url = match (var(N::Biz), var(N::Mid), var(N::Idx), var(N::Sn)) {
         (Some(b), Some(m), Some(i), Some(s)) => canonical(&b, &m, &i, &s),
         _ => None,
     }
     .or_else(|| og_url.as_deref().and_then(article_link).and_then(only_canonical))
     .or_else(|| {
-        var(N::MsgLink, "msg_link")
+        var(N::MsgLink)
             .map(|s| decode_entities(&s))
             .as_deref()
             .and_then(article_link)
@@ -211,16 +237,15 @@ pub fn scan(page: &[u8]) -> ScannedPage {
         let secs: i64 = s.trim().parse().ok().filter(|&n| n > 0)?;
         DateTime::from_timestamp(secs, 0).map(|d| d.with_timezone(&beijing()))
     };
-    let published = var(N::Ct, "ct")
+    let published = var(N::Ct)
         .and_then(|s| epoch(&s))
-        .or_else(|| var(N::WindowCt, "ct").and_then(|s| epoch(&s)))
         .or_else(|| {
-            script_string(page, at(N::OriCreateTime), "oriCreateTime")
+            script_string(page, at(N::OriCreateTime), N::OriCreateTime)
                 .and_then(|b| epoch(&String::from_utf8_lossy(&b)))
-                .or_else(|| script_number(page, at(N::OriCreateTime), "oriCreateTime").and_then(|s| epoch(&s)))
+                .or_else(|| script_number(page, at(N::OriCreateTime), N::OriCreateTime).and_then(|s| epoch(&s)))
         })
         .or_else(|| {
-            let s = var(N::CreateTime, "createTime")?;
+            let s = var(N::CreateTime)?;
             let s = s.trim();
             let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
                 .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S"))
@@ -234,10 +259,7 @@ pub fn scan(page: &[u8]) -> ScannedPage {
         Some(Interstitial::Captcha)
     } else if !at(N::Deleted).is_empty() {
         Some(Interstitial::Deleted)
-    } else if [N::Unavail1, N::Unavail2, N::Unavail3, N::Unavail4, N::Unavail5]
-        .iter()
-        .any(|&n| !at(n).is_empty())
-    {
+    } else if !at(N::Unavailable).is_empty() {
         Some(Interstitial::Unavailable)
     } else if !at(N::ParamError).is_empty() {
         Some(Interstitial::ParamError)
@@ -339,23 +361,22 @@ fn meta_content(page: &[u8], inside: usize) -> Option<&[u8]> {
     }
 }
 
-/// Position right after `name = ` (the assignment) for an occurrence of `name` at `hit`,
-/// or `None` when that occurrence is not an assignment of exactly that name.
-fn assignment_value_start(page: &[u8], hit: usize, needle_len: usize, name: &str) -> Option<usize> {
-    // The needle may be `var x`, `window.x` or `x`; make sure the name ends there.
-    let after = hit + needle_len;
-    let _ = name;
-    let next = *page.get(after)?;
-    if next.is_ascii_alphanumeric() || next == b'_' || next == b'$' {
-        return None;
+/// Whether the name found at `hit` starts there (not the tail of a longer identifier); a member
+/// access counts only for `window.`.
+fn starts_identifier(page: &[u8], hit: usize) -> bool {
+    let Some(&prev) = hit.checked_sub(1).and_then(|p| page.get(p)) else {
+        return true;
+    };
+    if prev == b'.' {
+        return hit >= 7 && &page[hit - 7..hit - 1] == b"window";
     }
-    if hit > 0 {
-        let prev = page[hit - 1];
-        if prev.is_ascii_alphanumeric() || prev == b'_' || prev == b'$' {
-            return None;
-        }
-    }
-    let mut p = after;
+    !(prev.is_ascii_alphanumeric() || prev == b'_' || prev == b'$')
+}
+
+/// Position of the value assigned to the variable `kind` names at `hit` (after `name =`), or
+/// `None` when that occurrence is not an assignment (`==`, a longer name).
+fn assignment_value_start(page: &[u8], hit: usize, kind: N) -> Option<usize> {
+    let mut p = hit + kind.variable()?.len();
     while page.get(p).is_some_and(|b| *b == b' ' || *b == b'\t') {
         p += 1;
     }
@@ -369,21 +390,11 @@ fn assignment_value_start(page: &[u8], hit: usize, needle_len: usize, name: &str
     Some(p)
 }
 
-fn needle_len_for(page: &[u8], hit: usize, name: &str) -> usize {
-    for prefix in ["var ", "window."] {
-        let n = prefix.len() + name.len();
-        if page.get(hit..hit + n).is_some_and(|s| s.starts_with(prefix.as_bytes())) {
-            return n;
-        }
-    }
-    name.len()
-}
-
 /// The first non-empty quoted literal of the assignment expression (`var x = "" || "a";`)
 /// at one of the hits. Escapes are kept as written (see [`js_unescape`]).
-fn script_string(page: &[u8], hits: &[usize], name: &str) -> Option<Vec<u8>> {
+fn script_string(page: &[u8], hits: &[usize], kind: N) -> Option<Vec<u8>> {
     for &hit in hits {
-        let Some(mut p) = assignment_value_start(page, hit, needle_len_for(page, hit, name), name) else {
+        let Some(mut p) = assignment_value_start(page, hit, kind) else {
             continue;
         };
         let limit = (p + 64 * 1024).min(page.len());
@@ -409,9 +420,9 @@ fn script_string(page: &[u8], hits: &[usize], name: &str) -> Option<Vec<u8>> {
 }
 
 /// An unquoted number assigned at one of the hits (`oriCreateTime = 1730367000`).
-fn script_number(page: &[u8], hits: &[usize], name: &str) -> Option<String> {
+fn script_number(page: &[u8], hits: &[usize], kind: N) -> Option<String> {
     hits.iter().find_map(|&hit| {
-        let p = assignment_value_start(page, hit, needle_len_for(page, hit, name), name)?;
+        let p = assignment_value_start(page, hit, kind)?;
         let len = page[p..].iter().take(20).take_while(|b| b.is_ascii_digit()).count();
         (len > 0).then(|| String::from_utf8_lossy(&page[p..p + len]).into_owned())
     })
