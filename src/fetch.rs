@@ -188,7 +188,12 @@ impl Fetcher {
         retry_after.unwrap_or(Duration::ZERO).max(base + jitter)
     }
 
-    async fn once(&self, url: &Url, validators: Option<&Validators>, allowed: &dyn Fn(&Url) -> bool) -> Attempt {
+    async fn once(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        allowed: &(dyn Fn(&Url) -> bool + Sync),
+    ) -> Attempt {
         let mut current = url.clone();
         for _hop in 0..6 {
             let target = to_base(&current, self.cfg.base_url.as_ref());

@@ -3,10 +3,13 @@
 //! The pipeline (see the README's Architecture section): discover → fetch → classify/extract →
 //! archive → render → notify. Each stage is one module; data flows one way.
 
+pub mod archive;
 pub mod config;
+pub mod crawl;
 pub mod error;
 pub mod extract;
 pub mod fetch;
+pub mod publish;
 pub mod report;
 pub mod wechat;
 

@@ -43,9 +43,62 @@ enum Command {
         #[arg(long)]
         jobs: Option<usize>,
     },
+    /// Discover new issues and follow back-issue links into the archive.
+    Crawl(CrawlArgs),
+    /// Crawl, then render the feeds from the archive.
+    Build(CrawlArgs),
+    /// Add saved pages (e.g. saved from a browser when the crawler is blocked) to the archive.
+    Import {
+        /// Saved article pages.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The archive directory.
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+    },
     /// Validate the configuration file and say what is wrong, with file and line.
     Check,
 }
+
+/// Default archive directory.
+const DEFAULT_DATA: &str = "data";
+/// Default output directory.
+const DEFAULT_OUT: &str = "public";
+
+/// Options of `crawl` and `build`.
+#[derive(clap::Args, Debug, Clone)]
+struct CrawlArgs {
+    /// Start from this article URL instead of the configured discovery (repeatable).
+    #[arg(long = "start")]
+    start: Vec<String>,
+    /// Send every mp.weixin.qq.com request to this origin (mirror, proxy, tests).
+    #[arg(long)]
+    base_url: Option<String>,
+    /// The archive directory.
+    #[arg(long, default_value = DEFAULT_DATA)]
+    data: PathBuf,
+    /// The output directory (build).
+    #[arg(long, default_value = DEFAULT_OUT)]
+    out: PathBuf,
+    /// At most this many issues per series (default: the series' max_issues).
+    #[arg(long)]
+    max_issues: Option<usize>,
+    /// Follow back-issue links without a limit.
+    #[arg(long)]
+    backfill: bool,
+    /// Only this series.
+    #[arg(long)]
+    series: Option<String>,
+    /// Minimum delay between requests to one host, in ms.
+    #[arg(long)]
+    delay_ms: Option<u64>,
+    /// Re-apply the configured patterns to archived issues (offline; no crawl).
+    #[arg(long)]
+    reextract: bool,
+}
+
+/// Exit code when the source could not be reached or blocked the crawl.
+const EXIT_BLOCKED: u8 = 3;
 
 /// Exit code for usage or config errors.
 const EXIT_USAGE: u8 = 2;
@@ -73,6 +126,9 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Extract { inputs, base_url, jobs } => run_extract(config, &inputs, base_url.as_deref(), jobs),
+        Command::Crawl(args) => run_crawl(config, &args, cli.quiet, cli.verbose),
+        Command::Build(args) => run_build(config, &args, cli.quiet, cli.verbose),
+        Command::Import { files, data } => run_import(&config, &files, &data, cli.quiet),
     };
     match result {
         Ok(code) => code,
@@ -81,6 +137,191 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Applies the command-line overrides to the config (one place, as DESIGN.md asks).
+fn merge_args(config: &mut Config, args: &CrawlArgs) -> anyhow::Result<()> {
+    if let Some(b) = &args.base_url {
+        let mut u = url::Url::parse(b).with_context(|| format!("--base-url '{b}' is not an absolute URL"))?;
+        if !u.path().ends_with('/') {
+            let p = format!("{}/", u.path());
+            u.set_path(&p);
+        }
+        config.fetch.base_url = Some(u);
+    }
+    if let Some(d) = args.delay_ms {
+        config.fetch.delay_ms = d;
+    }
+    if let Some(s) = &args.series
+        && config.series(s).is_none()
+    {
+        anyhow::bail!(
+            "--series {s}: no such series in the config (known: {})",
+            config
+                .series
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Progress on a terminal: a spinner with the current URL; plain lines otherwise.
+struct Reporter {
+    bar: Option<indicatif::ProgressBar>,
+    quiet: bool,
+    verbose: bool,
+}
+
+impl Reporter {
+    fn new(quiet: bool, verbose: bool) -> Reporter {
+        use std::io::IsTerminal;
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+            b
+        });
+        Reporter { bar, quiet, verbose }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl cncert_feed::crawl::Progress for Reporter {
+    fn fetching(&self, what: &str) {
+        match &self.bar {
+            Some(b) => b.set_message(format!("fetching {what}")),
+            None if self.verbose => eprintln!("fetching {what}"),
+            None => {}
+        }
+    }
+    fn note(&self, line: &str) {
+        match &self.bar {
+            Some(b) => b.println(line),
+            None if !self.quiet => eprintln!("{line}"),
+            None => {}
+        }
+    }
+}
+
+/// Prints the end-of-run summary; returns whether the source blocked or could not be reached.
+fn print_summary(s: &cncert_feed::crawl::Summary, quiet: bool) -> bool {
+    let blocked = !s.blocked.is_empty() || (!s.unreachable.is_empty() && s.new.is_empty() && s.known == 0);
+    if !quiet {
+        eprintln!(
+            "summary: {} new, {} updated, {} already known, {} deleted, {} failed, {} article requests",
+            s.new.len(),
+            s.updated.len(),
+            s.known,
+            s.deleted.len(),
+            s.failed.len(),
+            s.article_requests
+        );
+        for (u, why) in &s.failed {
+            eprintln!("  failed: {u}: {why}");
+        }
+        for d in &s.deleted {
+            eprintln!("  deleted: {d}");
+        }
+        for (u, why) in &s.unreachable {
+            eprintln!("  discovery source unreadable: {u}: {why}");
+        }
+    }
+    for b in &s.blocked {
+        eprintln!(
+            "warning: blocked by the source: {b}; try again later, or save the pages from a browser and `import` them"
+        );
+    }
+    blocked
+}
+
+fn crawl_only(config: &Config, args: &CrawlArgs, quiet: bool, verbose: bool) -> anyhow::Result<bool> {
+    let archive = cncert_feed::archive::Archive::new(&args.data);
+    if args.reextract {
+        let s = cncert_feed::crawl::reextract(config, &archive, args.series.as_deref())?;
+        print_summary(&s, quiet);
+        return Ok(false);
+    }
+    let fetcher = std::sync::Arc::new(Fetcher::new(&config.fetch)?);
+    let opts = cncert_feed::crawl::CrawlOptions {
+        start: args.start.clone(),
+        max_issues: args.max_issues,
+        backfill: args.backfill,
+        series: args.series.clone(),
+    };
+    let reporter = Reporter::new(quiet, verbose);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let summary = rt.block_on(cncert_feed::crawl::crawl(config, &archive, fetcher, &opts, &reporter));
+    reporter.finish();
+    let summary = summary.with_context(|| format!("crawling into {}", args.data.display()))?;
+    Ok(print_summary(&summary, quiet))
+}
+
+fn run_crawl(mut config: Config, args: &CrawlArgs, quiet: bool, verbose: bool) -> anyhow::Result<ExitCode> {
+    merge_args(&mut config, args)?;
+    let blocked = crawl_only(&config, args, quiet, verbose)?;
+    Ok(if blocked {
+        ExitCode::from(EXIT_BLOCKED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_build(mut config: Config, args: &CrawlArgs, quiet: bool, verbose: bool) -> anyhow::Result<ExitCode> {
+    merge_args(&mut config, args)?;
+    // A failed crawl still renders what the archive holds.
+    let blocked = match crawl_only(&config, args, quiet, verbose) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            true
+        }
+    };
+    render_to(&config, &args.data, &args.out, quiet)?;
+    Ok(if blocked {
+        ExitCode::from(EXIT_BLOCKED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn render_to(config: &Config, data: &Path, out: &Path, quiet: bool) -> anyhow::Result<()> {
+    let archive = cncert_feed::archive::Archive::new(data);
+    let written = cncert_feed::publish::render(config, &archive, out)
+        .with_context(|| format!("rendering {} into {}", data.display(), out.display()))?;
+    if !quiet {
+        eprintln!(
+            "rendered {} files into {} ({} changed)",
+            written.total,
+            out.display(),
+            written.changed
+        );
+    }
+    Ok(())
+}
+
+fn run_import(config: &Config, files: &[PathBuf], data: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
+    let archive = cncert_feed::archive::Archive::new(data);
+    let s = cncert_feed::crawl::import(config, &archive, files)?;
+    print_summary(&s, quiet);
+    for n in &s.new {
+        if !quiet {
+            println!("imported {n}");
+        }
+    }
+    Ok(if s.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn is_url(s: &str) -> bool {

@@ -52,3 +52,78 @@ pub fn url_serving(file: &str) -> Option<String> {
     }
     None
 }
+pub mod server;
+
+/// The repository's config pointed at a fixture server: no delay, quick retries, discovery
+/// replaced by `start` (made absolute mp.weixin.qq.com URLs), no feeds or albums.
+pub fn server_config(origin: &str, start: &[String]) -> Config {
+    let mut c = repo_config();
+    c.fetch.base_url = Some(url::Url::parse(&format!("{origin}/")).expect("origin"));
+    c.fetch.delay_ms = 0;
+    c.fetch.max_retries = 3;
+    c.fetch.timeout_secs = 10;
+    c.series[0].start = start.to_vec();
+    c.series[0].feeds.clear();
+    c.series[0].albums.clear();
+    c
+}
+
+/// A fresh temporary directory.
+pub fn temp_dir(name: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "cncert-test-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Runs a crawl through the library with quick retries.
+pub fn run_crawl(
+    config: &Config,
+    data: &std::path::Path,
+    opts: cncert_feed::crawl::CrawlOptions,
+) -> cncert_feed::crawl::Summary {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut fetcher = cncert_feed::fetch::Fetcher::new(&config.fetch).expect("client");
+    fetcher.retry_wait = std::time::Duration::from_millis(10);
+    let archive = cncert_feed::archive::Archive::new(data);
+    rt.block_on(cncert_feed::crawl::crawl(
+        config,
+        &archive,
+        std::sync::Arc::new(fetcher),
+        &opts,
+        &cncert_feed::crawl::Silent,
+    ))
+    .expect("crawl runs")
+}
+
+/// The canonical URLs of every archived report of the default series.
+pub fn archived_urls(data: &std::path::Path) -> Vec<String> {
+    let archive = cncert_feed::archive::Archive::new(data);
+    let mut v: Vec<String> = archive
+        .load_series("cncert-weekly")
+        .expect("archive loads")
+        .into_iter()
+        .filter_map(|e| e.report.url)
+        .collect();
+    v.sort();
+    v
+}
+
+/// expected.json's list of URLs as strings.
+pub fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|s| s.as_str().expect("string").to_string())
+        .collect()
+}

@@ -1,0 +1,290 @@
+//! The durable store under `data/`: one pretty JSON file per issue (`<series>/<year>/<issue>.json`,
+//! sorted keys) and `<series>/state.json` (failures, aliases, discovery validators, what was
+//! announced). Every write is atomic (temp file + rename) and skipped when nothing changed;
+//! nothing is ever removed because a later fetch failed.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::fetch::Validators;
+use crate::report::{IssueId, Report};
+
+/// Where an archived report came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The article page itself.
+    #[default]
+    Page,
+    /// A discovery feed item's body (the page was blocked); replaced by the page when it can be fetched.
+    Feed,
+    /// A page saved by hand and imported.
+    Import,
+}
+
+/// One archived issue: the report record plus what the archive knows about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The report (its fields are stored at the top level of the file).
+    #[serde(flatten)]
+    pub report: Report,
+    /// Where the report came from.
+    #[serde(default)]
+    pub source: Source,
+    /// When the report was first archived.
+    pub first_seen: DateTime<FixedOffset>,
+    /// When the page was last read.
+    pub fetched_at: DateTime<FixedOffset>,
+    /// When the figures or assessment last changed (the feeds' `updated`).
+    pub updated: DateTime<FixedOffset>,
+    /// The article body, sanitized (no scripts, styles, event handlers), so rendering needs no network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_html: Option<String>,
+    /// When the article was found deleted by its publisher (the entry is kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<FixedOffset>>,
+    /// Other URLs (short links) that reached this issue.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+}
+
+impl Entry {
+    /// The issue identity (entries are always reports with series, year and issue).
+    pub fn id(&self) -> Option<IssueId> {
+        self.report.issue_id()
+    }
+}
+
+/// Why a URL is not (or not yet) archived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// `deleted`, `unavailable`, `param_error`, `not_found`, `too_large`, `other_article`, `transient`.
+    pub kind: String,
+    /// What happened, for people.
+    pub reason: String,
+    /// When it was seen.
+    pub at: DateTime<FixedOffset>,
+    /// Whether it failed for good (not retried by later runs).
+    pub permanent: bool,
+}
+
+/// `state.json`: what the crawler and notifier remember besides the issues.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// Failed URLs and why.
+    #[serde(default)]
+    pub failed: BTreeMap<String, Failure>,
+    /// Short links and the canonical URL they reach.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    /// Validators of discovery sources, for conditional requests.
+    #[serde(default)]
+    pub discovery: BTreeMap<String, Validators>,
+    /// Per chat target, the issue keys (`year-issue`) announced.
+    #[serde(default)]
+    pub announced: BTreeMap<String, Vec<String>>,
+}
+
+/// The archive rooted at a data directory.
+#[derive(Debug, Clone)]
+pub struct Archive {
+    root: PathBuf,
+}
+
+/// Serializes to pretty JSON with sorted keys and a final newline.
+pub fn to_sorted_json<T: Serialize>(value: &T) -> Result<String> {
+    let v = serde_json::to_value(value).map_err(|e| Error::Other(format!("cannot serialize: {e}")))?;
+    let mut s = serde_json::to_string_pretty(&v).map_err(|e| Error::Other(format!("cannot serialize: {e}")))?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// Writes `content` to `path` atomically (temp file in the same directory, fsync, rename).
+/// Returns false, and touches nothing, when the file already holds exactly that content.
+pub fn write_atomic(path: &Path, content: &[u8]) -> Result<bool> {
+    if std::fs::read(path).is_ok_and(|old| old == content) {
+        return Ok(false);
+    }
+    let err = |source| Error::WriteFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(content)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
+    }
+    Ok(true)
+}
+
+impl Archive {
+    /// An archive in `root` (created on first write).
+    pub fn new(root: impl Into<PathBuf>) -> Archive {
+        Archive { root: root.into() }
+    }
+
+    /// The data directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The file of one issue.
+    pub fn entry_path(&self, id: &IssueId) -> PathBuf {
+        self.root
+            .join(&id.series)
+            .join(id.year.to_string())
+            .join(format!("{}.json", id.issue))
+    }
+
+    /// The state file of a series.
+    pub fn state_path(&self, series: &str) -> PathBuf {
+        self.root.join(series).join("state.json")
+    }
+
+    /// Loads every entry of a series, oldest first. A file that is not valid JSON is an error naming it.
+    pub fn load_series(&self, series: &str) -> Result<Vec<Entry>> {
+        let dir = self.root.join(series);
+        let mut entries = Vec::new();
+        let Ok(years) = std::fs::read_dir(&dir) else {
+            return Ok(entries);
+        };
+        for year in years.flatten() {
+            if !year.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let files = std::fs::read_dir(year.path()).map_err(|source| Error::ReadFile {
+                path: year.path(),
+                source,
+            })?;
+            for file in files.flatten() {
+                let path = file.path();
+                let is_json = path.extension().is_some_and(|e| e == "json");
+                let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+                if !is_json || hidden {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).map_err(|source| Error::ReadFile {
+                    path: path.clone(),
+                    source,
+                })?;
+                let entry: Entry = serde_json::from_str(&text).map_err(|source| Error::BadJson {
+                    path: path.clone(),
+                    source,
+                })?;
+                entries.push(entry);
+            }
+        }
+        entries.sort_by_key(|e| (e.report.year, e.report.issue));
+        Ok(entries)
+    }
+
+    /// Loads a series' state (empty when there is none yet).
+    pub fn load_state(&self, series: &str) -> Result<State> {
+        let path = self.state_path(series);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|source| Error::BadJson { path, source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
+            Err(source) => Err(Error::ReadFile { path, source }),
+        }
+    }
+
+    /// Writes a series' state atomically.
+    pub fn save_state(&self, series: &str, state: &State) -> Result<bool> {
+        write_atomic(&self.state_path(series), to_sorted_json(state)?.as_bytes())
+    }
+
+    /// Writes one entry atomically; false when the file already held it.
+    pub fn save_entry(&self, entry: &Entry) -> Result<bool> {
+        let id = entry
+            .id()
+            .ok_or_else(|| Error::Other("only reports with series, year and issue are archived".into()))?;
+        write_atomic(&self.entry_path(&id), to_sorted_json(entry)?.as_bytes())
+    }
+}
+
+/// Merges a newly extracted report into what the archive holds for that issue.
+/// Returns the entry to store, or `None` when the archive should keep what it has.
+pub fn merge(
+    old: Option<&Entry>,
+    report: Report,
+    content_html: Option<String>,
+    source: Source,
+    now: DateTime<FixedOffset>,
+    via: Option<&str>,
+) -> Option<Entry> {
+    let content_html = content_html.map(|h| sanitize_body(&h));
+    let Some(old) = old else {
+        return Some(Entry {
+            report,
+            source,
+            first_seen: now,
+            fetched_at: now,
+            updated: now,
+            content_html,
+            deleted_at: None,
+            aliases: via.map(|v| vec![v.to_string()]).unwrap_or_default(),
+        });
+    };
+    // A feed body never replaces what came from the page itself.
+    if source == Source::Feed && old.source != Source::Feed {
+        return None;
+    }
+    let mut entry = old.clone();
+    let figures_changed = old.report.metrics != report.metrics || old.report.assessment != report.assessment;
+    entry.report = report;
+    if entry.report.published.is_none() {
+        entry.report.published = old.report.published;
+    }
+    if entry.report.url.is_none() {
+        entry.report.url = old.report.url.clone();
+    }
+    entry.source = source;
+    entry.fetched_at = now;
+    if figures_changed {
+        entry.updated = now;
+    }
+    if content_html.is_some() {
+        entry.content_html = content_html;
+    }
+    entry.deleted_at = None;
+    if let Some(v) = via
+        && Some(v) != entry.report.url.as_deref()
+        && !entry.aliases.iter().any(|a| a == v)
+    {
+        entry.aliases.push(v.to_string());
+    }
+    Some(entry)
+}
+
+/// Sanitizes an article body for storage and feeds: no script, style, iframe, event handlers or
+/// `javascript:` URLs; images keep `data-src` (rendering turns it into `src`).
+pub fn sanitize_body(html: &str) -> String {
+    let mut b = ammonia::Builder::default();
+    b.add_tags(["section", "figure", "figcaption", "font", "center"])
+        .add_tag_attributes(
+            "img",
+            ["data-src", "src", "alt", "width", "height", "data-ratio", "data-w"],
+        )
+        .add_tag_attributes("a", ["href", "title"])
+        .add_clean_content_tags(["script", "style", "mp-style-type"])
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .link_rel(Some("noopener noreferrer"));
+    b.clean(html).to_string()
+}

@@ -1,0 +1,715 @@
+//! Discovery and the crawl frontier: from start URLs, discovery feeds and albums, follow each
+//! issue's 近期回顾 links breadth-first into the archive, one request per page at most, never
+//! re-fetching what is archived or failed for good.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use url::Url;
+
+use crate::archive::{Archive, Entry, Failure, Source, State, merge};
+use crate::config::{Config, Series};
+use crate::error::Result;
+use crate::extract::{ArticleMeta, extract_body, extract_page, normalize_title, parse_title};
+use crate::fetch::{Fetched, Fetcher};
+use crate::report::{IssueId, PageKind, Report};
+use crate::wechat::album;
+use crate::wechat::page::beijing;
+use crate::wechat::url::{ArticleLink, article_link};
+
+/// What a crawl run is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct CrawlOptions {
+    /// Start URLs that replace the configured discovery for this run.
+    pub start: Vec<String>,
+    /// Limit of issues per series (overrides the config).
+    pub max_issues: Option<usize>,
+    /// Lift the limit.
+    pub backfill: bool,
+    /// Only this series.
+    pub series: Option<String>,
+}
+
+/// What happened in a run, for the summary and the exit code.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Issues archived for the first time.
+    pub new: Vec<String>,
+    /// Archived issues whose record changed (figures, feed body replaced by the page …).
+    pub updated: Vec<String>,
+    /// Issues reached that were archived already.
+    pub known: usize,
+    /// Articles found deleted.
+    pub deleted: Vec<String>,
+    /// URLs that failed, with the reason.
+    pub failed: Vec<(String, String)>,
+    /// Why the source blocked the crawl, if it did.
+    pub blocked: Vec<String>,
+    /// Discovery sources that could not be read.
+    pub unreachable: Vec<(String, String)>,
+    /// Article pages requested (not counting retries).
+    pub article_requests: usize,
+}
+
+/// Receives progress events (a progress bar on a terminal, lines otherwise).
+pub trait Progress: Send + Sync {
+    /// A request for `what` starts.
+    fn fetching(&self, what: &str);
+    /// Something worth a line: a new issue, a failure.
+    fn note(&self, line: &str);
+}
+
+/// Progress that goes nowhere (tests, `-q`).
+pub struct Silent;
+
+impl Progress for Silent {
+    fn fetching(&self, _: &str) {}
+    fn note(&self, _: &str) {}
+}
+
+/// The current time in Beijing.
+pub fn now() -> DateTime<FixedOffset> {
+    Utc::now().with_timezone(&beijing())
+}
+
+/// A link to follow, with the article body a discovery feed carried for it, if any.
+#[derive(Debug, Clone)]
+struct Seed {
+    link: ArticleLink,
+    feed_body: Option<(String, ArticleMeta)>,
+}
+
+/// Crawls every configured series (or the one in `opts.series`).
+pub async fn crawl(
+    config: &Config,
+    archive: &Archive,
+    fetcher: Arc<Fetcher>,
+    opts: &CrawlOptions,
+    progress: &dyn Progress,
+) -> Result<Summary> {
+    let mut summary = Summary::default();
+    for series in &config.series {
+        if opts.series.as_ref().is_some_and(|s| *s != series.id) {
+            continue;
+        }
+        crawl_series(config, series, archive, fetcher.clone(), opts, progress, &mut summary).await?;
+    }
+    for (host, reason) in fetcher.blocked_hosts() {
+        summary.blocked.push(format!("{host}: {reason}"));
+    }
+    Ok(summary)
+}
+
+/// The archive's view of a series during a crawl.
+struct Known {
+    entries: HashMap<IssueId, Entry>,
+    by_url: HashMap<String, IssueId>,
+}
+
+impl Known {
+    fn load(archive: &Archive, series: &str) -> Result<Known> {
+        let mut known = Known {
+            entries: HashMap::new(),
+            by_url: HashMap::new(),
+        };
+        for e in archive.load_series(series)? {
+            if let Some(id) = e.id() {
+                known.index(&id, &e);
+                known.entries.insert(id, e);
+            }
+        }
+        Ok(known)
+    }
+
+    fn index(&mut self, id: &IssueId, e: &Entry) {
+        for u in e.report.url.iter().chain(&e.aliases) {
+            self.by_url.insert(u.clone(), id.clone());
+        }
+    }
+}
+
+fn label(r: &Report) -> String {
+    match (r.year, r.issue) {
+        (Some(y), Some(i)) => format!("{y}年第{i}期"),
+        _ => r.title.clone().unwrap_or_default(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn crawl_series(
+    config: &Config,
+    series: &Series,
+    archive: &Archive,
+    fetcher: Arc<Fetcher>,
+    opts: &CrawlOptions,
+    progress: &dyn Progress,
+    summary: &mut Summary,
+) -> Result<()> {
+    let mut known = Known::load(archive, &series.id)?;
+    let mut state = archive.load_state(&series.id)?;
+    let limit = if opts.backfill {
+        usize::MAX
+    } else {
+        opts.max_issues.unwrap_or(series.max_issues)
+    };
+
+    // Discovery.
+    let mut seeds: Vec<Seed> = Vec::new();
+    if opts.start.is_empty() {
+        for u in &series.start {
+            push_link(&mut seeds, u, None);
+        }
+        for feed in &series.feeds {
+            discover_feed(feed, series, &fetcher, &mut state, &mut seeds, summary, progress).await;
+        }
+        for album in &series.albums {
+            discover_album(album, series, &fetcher, &mut seeds, summary, progress).await;
+        }
+    } else {
+        for u in &opts.start {
+            if article_link(u).is_none() {
+                summary.failed.push((
+                    u.clone(),
+                    "not a WeChat article URL (https://mp.weixin.qq.com/s…)".into(),
+                ));
+            }
+            push_link(&mut seeds, u, None);
+        }
+    }
+    // Entries that only have a feed body, and transient failures, are tried again.
+    for e in known.entries.values() {
+        if e.source == Source::Feed
+            && let Some(u) = &e.report.url
+        {
+            push_link(&mut seeds, u, None);
+        }
+    }
+    for (u, f) in &state.failed {
+        if !f.permanent {
+            push_link(&mut seeds, u, None);
+        }
+    }
+
+    let mut queue: VecDeque<Seed> = seeds.into_iter().collect();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut reached: HashSet<IssueId> = HashSet::new();
+    let mut feed_bodies: HashMap<String, (String, ArticleMeta)> = HashMap::new();
+    let mut in_flight = tokio::task::JoinSet::new();
+    let concurrency = config.fetch.concurrency.max(1);
+    let mut since_save = 0usize;
+
+    loop {
+        while in_flight.len() < concurrency && reached.len() + in_flight.len() < limit {
+            let Some(seed) = queue.pop_front() else { break };
+            let raw = seed.link.as_str().to_string();
+            if let Some(body) = seed.feed_body {
+                feed_bodies.entry(raw.clone()).or_insert(body);
+            }
+            let key = state.aliases.get(&raw).cloned().unwrap_or_else(|| raw.clone());
+            if !seen.insert(key.clone()) {
+                continue;
+            }
+            if let Some(id) = known.by_url.get(&key).cloned() {
+                let Some(entry) = known.entries.get(&id) else { continue };
+                if entry.source != Source::Feed {
+                    if reached.insert(id.clone()) {
+                        summary.known += 1;
+                    }
+                    if follows(&entry.report, series) {
+                        for p in &entry.report.previous {
+                            push_link_queue(&mut queue, p);
+                        }
+                    }
+                    continue;
+                }
+            }
+            if state.failed.get(&key).is_some_and(|f| f.permanent) {
+                continue;
+            }
+            let Ok(url) = Url::parse(&key) else { continue };
+            progress.fetching(&key);
+            summary.article_requests += 1;
+            let f = fetcher.clone();
+            in_flight.spawn(async move {
+                let result = f.get(&url, None).await;
+                (key, result)
+            });
+        }
+        let Some(joined) = in_flight.join_next().await else {
+            break;
+        };
+        let Ok((key, fetched)) = joined else { continue };
+        let feed_body = feed_bodies.get(&key).cloned();
+        let outcome = handle(
+            &key, fetched, feed_body, config, series, archive, &mut known, &mut state, summary, progress,
+        );
+        if let Some(report) = outcome {
+            if let Some(id) = report.issue_id() {
+                reached.insert(id);
+            }
+            if let Some(u) = &report.url {
+                seen.insert(u.clone());
+            }
+            if follows(&report, series) {
+                for p in &report.previous {
+                    push_link_queue(&mut queue, p);
+                }
+            }
+        }
+        since_save += 1;
+        if since_save >= 10 {
+            since_save = 0;
+            archive.save_state(&series.id, &state)?;
+        }
+    }
+    archive.save_state(&series.id, &state)?;
+    Ok(())
+}
+
+/// Whether the crawl goes on past this issue (it is not older than `since`).
+fn follows(r: &Report, series: &Series) -> bool {
+    match (series.since, r.period_end) {
+        (Some(since), Some(end)) => end >= since,
+        _ => true,
+    }
+}
+
+fn push_link(seeds: &mut Vec<Seed>, u: &str, feed_body: Option<(String, ArticleMeta)>) {
+    if let Some(link) = article_link(u) {
+        seeds.push(Seed { link, feed_body });
+    }
+}
+
+fn push_link_queue(queue: &mut VecDeque<Seed>, u: &str) {
+    if let Some(link) = article_link(u) {
+        queue.push_back(Seed { link, feed_body: None });
+    }
+}
+
+fn fail(state: &mut State, url: &str, kind: &str, reason: String, permanent: bool) {
+    state.failed.insert(
+        url.to_string(),
+        Failure {
+            kind: kind.to_string(),
+            reason,
+            at: now(),
+            permanent,
+        },
+    );
+}
+
+/// Archives (or records the failure of) one fetched URL; returns the report when it is one.
+#[allow(clippy::too_many_arguments)]
+fn handle(
+    key: &str,
+    fetched: Fetched,
+    feed_body: Option<(String, ArticleMeta)>,
+    config: &Config,
+    series: &Series,
+    archive: &Archive,
+    known: &mut Known,
+    state: &mut State,
+    summary: &mut Summary,
+    progress: &dyn Progress,
+) -> Option<Report> {
+    let via = key.contains("/s/").then_some(key);
+    match fetched {
+        Fetched::Page { url, body, .. } => {
+            let extracted = extract_page(&body, Some(url.as_str()), config);
+            let report = extracted.report;
+            match report.page_kind() {
+                PageKind::Report => {
+                    if report.series.as_deref() != Some(series.id.as_str()) {
+                        fail(state, key, "other_article", "an issue of another series".into(), true);
+                        return None;
+                    }
+                    if !follows(&report, series) {
+                        return None;
+                    }
+                    if let (Some(v), Some(canonical)) = (via, &report.url) {
+                        state.aliases.insert(v.to_string(), canonical.clone());
+                    }
+                    state.failed.remove(key);
+                    store(
+                        report.clone(),
+                        extracted.content_html,
+                        Source::Page,
+                        via,
+                        archive,
+                        known,
+                        summary,
+                        progress,
+                    );
+                    Some(report)
+                }
+                PageKind::OtherArticle => {
+                    fail(
+                        state,
+                        key,
+                        "other_article",
+                        format!(
+                            "not an issue of the series: {}",
+                            report.title.as_deref().unwrap_or("untitled")
+                        ),
+                        true,
+                    );
+                    None
+                }
+                PageKind::Deleted => {
+                    fail(
+                        state,
+                        key,
+                        "deleted",
+                        "该内容已被发布者删除 (deleted by the publisher)".into(),
+                        true,
+                    );
+                    summary.deleted.push(key.to_string());
+                    progress.note(&format!("deleted: {key}"));
+                    if let Some(id) = known.by_url.get(key).cloned()
+                        && let Some(e) = known.entries.get_mut(&id)
+                        && e.deleted_at.is_none()
+                    {
+                        e.deleted_at = Some(now());
+                        if let Err(err) = archive.save_entry(e) {
+                            summary.failed.push((key.to_string(), err.to_string()));
+                        }
+                    }
+                    None
+                }
+                PageKind::Unavailable | PageKind::ParamError => {
+                    let kind = report.page_kind().as_str();
+                    fail(state, key, kind, format!("WeChat shows {kind} for this URL"), true);
+                    summary.failed.push((key.to_string(), kind.to_string()));
+                    None
+                }
+                PageKind::Captcha => blocked(
+                    key,
+                    "the anti-crawler check".into(),
+                    feed_body,
+                    config,
+                    series,
+                    archive,
+                    known,
+                    state,
+                    summary,
+                    progress,
+                ),
+            }
+        }
+        Fetched::Blocked(reason) => blocked(
+            key, reason, feed_body, config, series, archive, known, state, summary, progress,
+        ),
+        Fetched::Status(code @ (404 | 410)) => {
+            fail(state, key, "not_found", format!("HTTP {code}"), true);
+            summary.failed.push((key.to_string(), format!("HTTP {code}")));
+            None
+        }
+        Fetched::Status(code) => {
+            fail(state, key, "transient", format!("HTTP {code}"), false);
+            summary.failed.push((key.to_string(), format!("HTTP {code}")));
+            None
+        }
+        Fetched::TooLarge(max) => {
+            let reason = format!("body larger than {max} bytes (fetch.max_body_bytes); not parsed");
+            fail(state, key, "too_large", reason.clone(), true);
+            summary.failed.push((key.to_string(), reason));
+            None
+        }
+        Fetched::Refused(reason) => {
+            summary.failed.push((key.to_string(), reason));
+            None
+        }
+        Fetched::Failed(reason) => {
+            fail(state, key, "transient", reason.clone(), false);
+            summary.failed.push((key.to_string(), reason));
+            None
+        }
+        Fetched::NotModified => None,
+    }
+}
+
+/// The page was blocked: fill the issue from the discovery feed's body if there is one.
+#[allow(clippy::too_many_arguments)]
+fn blocked(
+    key: &str,
+    reason: String,
+    feed_body: Option<(String, ArticleMeta)>,
+    config: &Config,
+    series: &Series,
+    archive: &Archive,
+    known: &mut Known,
+    state: &mut State,
+    summary: &mut Summary,
+    progress: &dyn Progress,
+) -> Option<Report> {
+    fail(state, key, "transient", format!("blocked: {reason}"), false);
+    let (html, meta) = feed_body?;
+    let extracted = extract_body(&html, meta, config);
+    let report = extracted.report;
+    if report.page_kind() != PageKind::Report || report.series.as_deref() != Some(series.id.as_str()) {
+        return None;
+    }
+    progress.note(&format!(
+        "{}: page blocked, taken from the discovery feed's copy",
+        label(&report)
+    ));
+    store(
+        report.clone(),
+        extracted.content_html,
+        Source::Feed,
+        None,
+        archive,
+        known,
+        summary,
+        progress,
+    );
+    Some(report)
+}
+
+/// Merges a report into the archive and writes it.
+#[allow(clippy::too_many_arguments)]
+fn store(
+    report: Report,
+    content_html: Option<String>,
+    source: Source,
+    via: Option<&str>,
+    archive: &Archive,
+    known: &mut Known,
+    summary: &mut Summary,
+    progress: &dyn Progress,
+) {
+    let Some(id) = report.issue_id() else { return };
+    let name = label(&report);
+    let old = known.entries.get(&id);
+    let is_new = old.is_none();
+    let Some(entry) = merge(old, report, content_html, source, now(), via) else {
+        return;
+    };
+    match archive.save_entry(&entry) {
+        Ok(changed) => {
+            if is_new {
+                summary.new.push(name.clone());
+                progress.note(&format!("new: {name}"));
+            } else if changed {
+                summary.updated.push(name);
+            } else {
+                summary.known += 1;
+            }
+            known.index(&id, &entry);
+            known.entries.insert(id, entry);
+        }
+        Err(e) => summary.failed.push((name, e.to_string())),
+    }
+}
+
+/// Reads a discovery feed (RSS, Atom or JSON Feed) and seeds the series' issues it lists.
+async fn discover_feed(
+    feed: &str,
+    series: &Series,
+    fetcher: &Fetcher,
+    state: &mut State,
+    seeds: &mut Vec<Seed>,
+    summary: &mut Summary,
+    progress: &dyn Progress,
+) {
+    let Ok(url) = Url::parse(feed) else {
+        summary.unreachable.push((feed.to_string(), "not a URL".into()));
+        return;
+    };
+    progress.fetching(feed);
+    let validators = state.discovery.get(feed).cloned();
+    let host = url.host_str().map(str::to_string);
+    match fetcher.get_allowing(&url, validators.as_ref(), host.as_deref()).await {
+        Fetched::Page { body, validators, .. } => {
+            if validators.etag.is_some() || validators.last_modified.is_some() {
+                state.discovery.insert(feed.to_string(), validators);
+            } else {
+                state.discovery.remove(feed);
+            }
+            match feed_rs::parser::parse(body.as_slice()) {
+                Ok(parsed) => {
+                    for item in parsed.entries {
+                        let title = item.title.map(|t| t.content).unwrap_or_default();
+                        if parse_title(&normalize_title(&title), series).is_none() {
+                            continue;
+                        }
+                        let Some(link) = item.links.first().map(|l| l.href.clone()) else {
+                            continue;
+                        };
+                        let body = item
+                            .content
+                            .and_then(|c| c.body)
+                            .or(item.summary.map(|s| s.content))
+                            .filter(|b| b.len() > 200);
+                        let meta = ArticleMeta {
+                            title: Some(title),
+                            url: article_link(&link).and_then(|l| match l {
+                                ArticleLink::Canonical(c) => Some(c),
+                                ArticleLink::Short(_) => None,
+                            }),
+                            published: item.published.or(item.updated).map(|d| d.with_timezone(&beijing())),
+                            author: None,
+                        };
+                        push_link(seeds, &link, body.map(|b| (b, meta)));
+                    }
+                }
+                Err(e) => summary
+                    .unreachable
+                    .push((feed.to_string(), format!("not a readable RSS, Atom or JSON feed: {e}"))),
+            }
+        }
+        Fetched::NotModified => progress.note(&format!("{feed}: not modified")),
+        Fetched::Blocked(r) | Fetched::Refused(r) | Fetched::Failed(r) => {
+            summary.unreachable.push((feed.to_string(), r))
+        }
+        Fetched::Status(c) => summary.unreachable.push((feed.to_string(), format!("HTTP {c}"))),
+        Fetched::TooLarge(m) => summary
+            .unreachable
+            .push((feed.to_string(), format!("larger than {m} bytes"))),
+    }
+}
+
+/// Pages through a WeChat album and seeds the series' issues it lists.
+async fn discover_album(
+    album_url: &str,
+    series: &Series,
+    fetcher: &Fetcher,
+    seeds: &mut Vec<Seed>,
+    summary: &mut Summary,
+    progress: &dyn Progress,
+) {
+    let Ok(base) = Url::parse(album_url) else {
+        summary.unreachable.push((album_url.to_string(), "not a URL".into()));
+        return;
+    };
+    let mut url = base.clone();
+    for _page in 0..100 {
+        progress.fetching(url.as_str());
+        let body = match fetcher.get(&url, None).await {
+            Fetched::Page { body, .. } => body,
+            Fetched::Status(c) => {
+                summary.unreachable.push((url.to_string(), format!("HTTP {c}")));
+                return;
+            }
+            Fetched::Blocked(r) | Fetched::Refused(r) | Fetched::Failed(r) => {
+                summary.unreachable.push((url.to_string(), r));
+                return;
+            }
+            Fetched::TooLarge(m) => {
+                summary
+                    .unreachable
+                    .push((url.to_string(), format!("larger than {m} bytes")));
+                return;
+            }
+            Fetched::NotModified => return,
+        };
+        let page = match album::parse(&body) {
+            Ok(p) => p,
+            Err(e) => {
+                summary.unreachable.push((url.to_string(), e));
+                return;
+            }
+        };
+        for item in &page.items {
+            if parse_title(&normalize_title(&item.title), series).is_some() {
+                push_link(seeds, &crate::wechat::page::decode_entities(&item.url), None);
+            }
+        }
+        let Some(last) = page.items.last().filter(|_| page.more) else {
+            return;
+        };
+        let mut next = base.clone();
+        let pairs: Vec<(String, String)> = base
+            .query_pairs()
+            .filter(|(k, _)| k != "begin_msgid" && k != "begin_itemidx")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        next.query_pairs_mut()
+            .clear()
+            .extend_pairs(pairs)
+            .append_pair("begin_msgid", &last.msgid)
+            .append_pair("begin_itemidx", &last.itemidx);
+        url = next;
+    }
+}
+
+/// Re-applies the current patterns to every archived issue's stored body, offline.
+pub fn reextract(config: &Config, archive: &Archive, series_filter: Option<&str>) -> Result<Summary> {
+    let mut summary = Summary::default();
+    for series in &config.series {
+        if series_filter.is_some_and(|s| s != series.id) {
+            continue;
+        }
+        for entry in archive.load_series(&series.id)? {
+            let Some(html) = &entry.content_html else { continue };
+            let meta = ArticleMeta {
+                title: entry.report.title.clone(),
+                url: entry.report.url.clone(),
+                published: entry.report.published,
+                author: entry.report.author.clone(),
+            };
+            let mut report = extract_body(html, meta, config).report;
+            if report.page_kind() != PageKind::Report || report.issue_id() != entry.id() {
+                summary.failed.push((
+                    label(&entry.report),
+                    "the stored body no longer reads as this issue with the current config; left as it was".into(),
+                ));
+                continue;
+            }
+            if report.previous.is_empty() {
+                report.previous = entry.report.previous.clone();
+            }
+            let name = label(&report);
+            let Some(new) = merge(Some(&entry), report, None, entry.source, now(), None) else {
+                continue;
+            };
+            let mut new = new;
+            new.fetched_at = entry.fetched_at;
+            if archive.save_entry(&new)? {
+                summary.updated.push(name);
+            } else {
+                summary.known += 1;
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// Imports saved pages: same classification and archive rules as fetched pages.
+pub fn import(config: &Config, archive: &Archive, files: &[std::path::PathBuf]) -> Result<Summary> {
+    let mut summary = Summary::default();
+    for path in files {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                summary
+                    .failed
+                    .push((path.display().to_string(), format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let extracted = extract_page(&bytes, None, config);
+        let report = extracted.report;
+        if report.page_kind() != PageKind::Report {
+            summary.failed.push((
+                path.display().to_string(),
+                format!("not an issue of a configured series ({})", report.page_kind().as_str()),
+            ));
+            continue;
+        }
+        let Some(id) = report.issue_id() else { continue };
+        let mut known = Known::load(archive, &id.series)?;
+        store(
+            report,
+            extracted.content_html,
+            Source::Import,
+            None,
+            archive,
+            &mut known,
+            &mut summary,
+            &Silent,
+        );
+    }
+    Ok(summary)
+}

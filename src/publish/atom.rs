@@ -1,0 +1,116 @@
+//! Atom 1.0: rel=self and rel=alternate links, RFC 3339 dates, tag ids, HTML content, the figures
+//! under the `cncert:` namespace (the same elements as in RSS).
+
+use std::collections::BTreeMap;
+
+use atom_syndication::extension::Extension;
+use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Text, TextType, WriteConfig};
+
+use super::{FeedModel, NS_PREFIX, NS_URI, xml_safe};
+use crate::error::{Error, Result};
+
+fn convert(e: rss::extension::Extension) -> Extension {
+    Extension {
+        name: e.name,
+        value: e.value,
+        attrs: e.attrs,
+        children: e
+            .children
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().map(convert).collect()))
+            .collect(),
+    }
+}
+
+fn link(href: String, rel: &str, mime: &str) -> Link {
+    Link {
+        href,
+        rel: rel.to_string(),
+        mime_type: Some(mime.to_string()),
+        ..Default::default()
+    }
+}
+
+/// Renders the Atom file.
+pub fn render(model: &FeedModel) -> Result<String> {
+    let author = Person {
+        name: model.series.author.clone().unwrap_or_else(|| "CNCERT".to_string()),
+        ..Default::default()
+    };
+    let entries = model
+        .items
+        .iter()
+        .map(|it| {
+            let mut inner = BTreeMap::new();
+            inner.insert(
+                "report".to_string(),
+                vec![convert(super::rss::report_extension(&it.data, model))],
+            );
+            let mut ext = BTreeMap::new();
+            ext.insert(NS_PREFIX.to_string(), inner);
+            Entry {
+                title: Text::plain(it.title.clone()),
+                id: it.id.clone(),
+                updated: it.updated,
+                published: Some(it.published),
+                authors: vec![author.clone()],
+                categories: model
+                    .categories(it)
+                    .into_iter()
+                    .map(|c| Category {
+                        term: c,
+                        ..Default::default()
+                    })
+                    .collect(),
+                links: if it.link.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![link(it.link.clone(), "alternate", "text/html")]
+                },
+                summary: Some(Text::plain(xml_safe(&it.summary))),
+                content: Some(Content {
+                    value: Some(it.content_html.clone()),
+                    content_type: Some("html".to_string()),
+                    ..Default::default()
+                }),
+                extensions: ext,
+                ..Default::default()
+            }
+        })
+        .collect();
+    let mut namespaces = BTreeMap::new();
+    namespaces.insert(NS_PREFIX.to_string(), NS_URI.to_string());
+    let feed = Feed {
+        title: Text::plain(xml_safe(&model.series.title)),
+        id: format!("tag:cncert-feed,2024:{}", model.series.id),
+        updated: model.updated,
+        authors: vec![author],
+        generator: Some(Generator {
+            value: "cncert-feed".to_string(),
+            ..Default::default()
+        }),
+        links: vec![
+            link(model.url_of("atom.xml"), "self", "application/atom+xml"),
+            link(model.url_of("index.html"), "alternate", "text/html"),
+        ],
+        subtitle: Some(Text {
+            value: format!("{}：每周态势评价与处置数据（非官方订阅源）", model.series.title),
+            r#type: TextType::Text,
+            ..Default::default()
+        }),
+        entries,
+        namespaces,
+        lang: Some("zh-CN".to_string()),
+        ..Default::default()
+    };
+    let buf = feed
+        .write_with_config(
+            Vec::new(),
+            WriteConfig {
+                write_document_declaration: true,
+                indent_size: Some(2),
+            },
+        )
+        .map_err(|e| Error::Other(format!("cannot write Atom for {}: {e}", model.series.id)))?;
+    String::from_utf8(buf).map_err(|e| Error::Other(format!("Atom is not UTF-8: {e}")))
+}

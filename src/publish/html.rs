@@ -1,0 +1,374 @@
+//! HTML: the content of each feed item (figures table + sanitized article body), the series page
+//! with inline SVG charts, and the front page. Self-contained: inline CSS and SVG, no scripts,
+//! no CDN; works from GitHub Pages and from disk.
+
+use std::fmt::Write;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::{FeedModel, ReportData, change_mark, esc, public_url};
+use crate::archive::{Entry, sanitize_body};
+use crate::config::{MetricKind, Series, Site};
+use crate::report::MetricValue;
+
+/// WeChat interface text that must never reach a feed.
+const INTERFACE_TEXT: &[&str] = &[
+    "微信扫一扫",
+    "预览时标签不可点",
+    "继续滑动看下一个",
+    "轻触阅读原文",
+    "关注该公众号",
+    "使用完整服务",
+    "轻点两下取消赞",
+    "轻点两下取消在看",
+    "向上滑动看下一个",
+    "知道了",
+];
+
+/// The figures table of one issue with the change against the previous one.
+pub fn figures_table(series: &Series, d: &ReportData) -> String {
+    let mut out = String::new();
+    if let Some(a) = &d.assessment {
+        let _ = write!(out, "<p><strong>网络安全态势整体评价：{}</strong>", esc(a));
+    } else {
+        out.push_str("<p>");
+    }
+    if let (Some(s), Some(e)) = (d.period_start, d.period_end) {
+        let _ = write!(out, "（{s} 至 {e}）");
+    }
+    out.push_str("</p>\n");
+    let rows: Vec<String> = series
+        .metrics
+        .iter()
+        .filter_map(|m| {
+            let v = d.metrics.get(&m.key)?;
+            let mark = change_mark(d.changes.get(&m.key), Some(v));
+            Some(format!(
+                "<tr><td>{}</td><td style=\"text-align:right\">{}{}</td><td style=\"text-align:right\">{}</td></tr>",
+                esc(&m.label),
+                esc(&v.to_string()),
+                esc(&m.unit),
+                esc(&mark)
+            ))
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push_str("<table><thead><tr><th>指标</th><th>本期</th><th>较上期</th></tr></thead><tbody>\n");
+        out.push_str(&rows.join("\n"));
+        out.push_str("\n</tbody></table>\n");
+    }
+    out
+}
+
+fn img_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"<img\b[^>]*>").expect("valid regex"))
+}
+
+fn attr_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r#"([a-zA-Z][a-zA-Z0-9_-]*)="([^"]*)""#).expect("valid regex"))
+}
+
+/// Percent-encodes a URL for use as a query value of an image proxy.
+fn encode_component(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Makes an image URL absolute https and routes it through the proxy template when configured.
+pub fn image_src(raw: &str, proxy: Option<&str>) -> Option<String> {
+    let raw = crate::wechat::page::decode_entities(raw.trim());
+    let mut url = url::Url::parse(&raw)
+        .or_else(|_| url::Url::parse(&format!("https:{raw}")))
+        .ok()?;
+    if url.scheme() == "http" {
+        let _ = url.set_scheme("https");
+    }
+    if url.scheme() != "https" {
+        return None;
+    }
+    Some(match proxy {
+        Some(p) => p.replace("{url}", &encode_component(url.as_str())),
+        None => url.to_string(),
+    })
+}
+
+/// Rewrites every `<img>` of sanitized HTML: `src` from `data-src`, absolute https, through the
+/// image proxy, with `referrerpolicy="no-referrer"` and lazy loading.
+pub fn rewrite_images(html: &str, proxy: Option<&str>) -> String {
+    img_re()
+        .replace_all(html, |caps: &regex::Captures| {
+            let tag = &caps[0];
+            let mut src = None;
+            let mut alt = String::new();
+            for a in attr_re().captures_iter(tag) {
+                match &a[1] {
+                    "data-src" => src = Some(a[2].to_string()),
+                    "src" if src.is_none() => src = Some(a[2].to_string()),
+                    "alt" => alt = a[2].to_string(),
+                    _ => {}
+                }
+            }
+            match src.and_then(|s| image_src(&s, proxy)) {
+                Some(s) => format!(
+                    "<img src=\"{}\" alt=\"{alt}\" referrerpolicy=\"no-referrer\" loading=\"lazy\" style=\"max-width:100%;height:auto\">",
+                    esc(&s)
+                ),
+                None => String::new(),
+            }
+        })
+        .into_owned()
+}
+
+/// Removes WeChat interface text from a body.
+fn strip_interface_text(html: &str) -> String {
+    let mut s = html.to_string();
+    for t in INTERFACE_TEXT {
+        if s.contains(t) {
+            s = s.replace(t, "");
+        }
+    }
+    s
+}
+
+/// The HTML content of a feed item: figures, then the sanitized article body, then the link.
+pub fn item_content(series: &Series, site: &Site, e: &Entry, d: &ReportData) -> String {
+    let mut out = figures_table(series, d);
+    if let Some(body) = &e.content_html {
+        // Sanitize again: the archive is a file anyone can edit.
+        let clean = sanitize_body(body);
+        out.push_str("<hr>\n");
+        out.push_str(&rewrite_images(
+            &strip_interface_text(&clean),
+            site.image_proxy.as_deref(),
+        ));
+        out.push('\n');
+    }
+    if let Some(u) = &e.report.url {
+        let _ = write!(out, "<p><a href=\"{}\">阅读原文</a></p>", esc(u));
+    }
+    super::xml_safe(&out)
+}
+
+/// What the front page and OPML need of a series.
+#[derive(Debug, Clone)]
+pub struct SeriesCard {
+    /// Series id.
+    pub id: String,
+    /// Display name.
+    pub title: String,
+    /// Issues archived.
+    pub count: usize,
+    /// Title of the newest issue.
+    pub latest: Option<String>,
+    /// Its one-line summary.
+    pub latest_summary: Option<String>,
+}
+
+impl SeriesCard {
+    /// The card of a rendered series.
+    pub fn of(model: &FeedModel) -> SeriesCard {
+        SeriesCard {
+            id: model.series.id.clone(),
+            title: model.series.title.clone(),
+            count: model.all.len(),
+            latest: model.items.first().map(|i| i.title.clone()),
+            latest_summary: model.items.first().map(|i| i.summary.clone()),
+        }
+    }
+}
+
+const CSS: &str = "body{font-family:system-ui,-apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0 auto;max-width:960px;padding:16px;color:#1f2328;background:#fff;line-height:1.5}\
+h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}\
+a{color:#0969da}.sub{display:flex;flex-wrap:wrap;gap:8px;margin:12px 0}.sub a{border:1px solid #0969da;border-radius:6px;padding:4px 12px;text-decoration:none}\
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #eaeef2;padding:4px 8px;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}\
+.up{color:#cf222e}.down{color:#1a7f37}.badge{display:inline-block;border-radius:6px;padding:2px 10px;color:#fff;font-weight:bold}\
+.b-优{background:#1a7f37}.b-良{background:#2da44e}.b-中{background:#bf8700}.b-差{background:#cf222e}.b-危{background:#82071e}\
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:12px}.chart{border:1px solid #d0d7de;border-radius:6px;padding:8px}\
+.chart h3{font-size:.95em;margin:0 0 4px}.chart svg{width:100%;height:auto}.muted{color:#656d76;font-size:.9em}\
+@media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}a{color:#4493f8}th,td{border-color:#30363d}.chart{border-color:#30363d}}";
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<title>{}</title>\n<style>{CSS}</style>\n{}</head>\n<body>\n{body}\n</body>\n</html>\n",
+        esc(title),
+        ""
+    )
+}
+
+/// An SVG line chart of one metric over the issues (x: issue order, y: value).
+fn chart(label: &str, unit: &str, points: &[(String, i64)]) -> String {
+    let (w, h, pad) = (300.0f64, 120.0f64, 6.0f64);
+    let min = points.iter().map(|p| p.1).min().unwrap_or(0);
+    let max = points.iter().map(|p| p.1).max().unwrap_or(0);
+    let span = (max - min).max(1) as f64;
+    let n = points.len().max(2) as f64 - 1.0;
+    let mut path = String::new();
+    for (i, (_, v)) in points.iter().enumerate() {
+        let x = pad + (w - 2.0 * pad) * i as f64 / n;
+        let y = h - pad - (h - 2.0 * pad) * (*v - min) as f64 / span;
+        let _ = write!(path, "{}{x:.1},{y:.1}", if i == 0 { "" } else { " " });
+    }
+    let (first, last) = (points.first(), points.last());
+    let caption = match (first, last) {
+        (Some(f), Some(l)) => format!(
+            "{} – {}｜最新 {}{}｜最低 {min} 最高 {max}",
+            esc(&f.0),
+            esc(&l.0),
+            l.1,
+            esc(unit)
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "<div class=\"chart\"><h3>{}</h3><svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\"><polyline fill=\"none\" stroke=\"#0969da\" stroke-width=\"1.5\" points=\"{path}\"/></svg><div class=\"muted\">{caption}</div></div>",
+        esc(label),
+        esc(label)
+    )
+}
+
+/// Number of most recent issues drawn in each chart (the CSV holds all of them).
+const CHART_ISSUES: usize = 156;
+
+fn subscribe_links(model: &FeedModel, prefix: &str) -> String {
+    format!(
+        "<div class=\"sub\"><a href=\"{p}rss.xml\">RSS</a><a href=\"{p}atom.xml\">Atom</a><a href=\"{p}feed.json\">JSON Feed</a><a href=\"{p}metrics.csv\">CSV</a><a href=\"{p}metrics.json\">JSON</a><a href=\"{op}feeds.opml\">OPML</a></div>",
+        p = prefix,
+        op = if prefix.is_empty() { "../" } else { "" }
+    )
+    .replace("href=\"rss.xml\"", &format!("href=\"rss.xml\" title=\"{}\"", esc(&model.url_of("rss.xml"))))
+}
+
+/// The page of one series: latest figures, charts, the list of issues, subscribe links.
+pub fn series_page(model: &FeedModel) -> String {
+    let series = model.series;
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<h1>{}</h1>\n<p class=\"muted\">{}发布的每周网络安全态势与处置数据，自动整理为订阅源（非官方）。</p>\n{}",
+        esc(&series.title),
+        esc(series.author.as_deref().unwrap_or("CNCERT")),
+        subscribe_links(model, "")
+    );
+    if let Some((e, d)) = model.all.last().zip(model.data.last()) {
+        let _ = write!(body, "<h2>最新一期：");
+        match &e.report.url {
+            Some(u) => {
+                let _ = write!(
+                    body,
+                    "<a href=\"{}\">{}</a>",
+                    esc(u),
+                    esc(e.report.title.as_deref().unwrap_or(""))
+                );
+            }
+            None => body.push_str(&esc(e.report.title.as_deref().unwrap_or(""))),
+        }
+        body.push_str("</h2>\n");
+        if let Some(a) = &d.assessment {
+            let _ = write!(
+                body,
+                "<p>态势整体评价 <span class=\"badge b-{a}\">{}</span></p>",
+                esc(a)
+            );
+        }
+        body.push_str("<table><thead><tr><th>指标</th><th>本期</th><th>较上期</th></tr></thead><tbody>\n");
+        for m in &series.metrics {
+            let Some(v) = d.metrics.get(&m.key) else { continue };
+            let mark = change_mark(d.changes.get(&m.key), Some(v));
+            let class = if mark.starts_with('▲') {
+                "up"
+            } else if mark.starts_with('▼') {
+                "down"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td class=\"n\">{}{}</td><td class=\"n {class}\">{}</td></tr>",
+                esc(&m.label),
+                esc(&v.to_string()),
+                esc(&m.unit),
+                esc(&mark)
+            );
+        }
+        body.push_str("</tbody></table>\n");
+    } else {
+        body.push_str("<p>尚未收录任何一期。</p>\n");
+    }
+    let start = model.all.len().saturating_sub(CHART_ISSUES);
+    let charts: Vec<String> = series
+        .metrics
+        .iter()
+        .filter(|m| m.kind == MetricKind::Count)
+        .filter_map(|m| {
+            let points: Vec<(String, i64)> = model.all[start..]
+                .iter()
+                .zip(&model.data[start..])
+                .filter_map(|(_, d)| {
+                    let v = d.metrics.get(&m.key).and_then(MetricValue::as_count)?;
+                    Some((format!("{}-{:02}", d.year, d.issue), v))
+                })
+                .collect();
+            (points.len() >= 2).then(|| chart(&m.label, &m.unit, &points))
+        })
+        .collect();
+    if !charts.is_empty() {
+        let _ = write!(
+            body,
+            "<h2>趋势（最近 {} 期）</h2>\n<div class=\"charts\">{}</div>\n",
+            CHART_ISSUES.min(model.all.len()),
+            charts.join("\n")
+        );
+    }
+    let _ = write!(
+        body,
+        "<h2>全部 {} 期</h2>\n<table><thead><tr><th>期号</th><th>周期</th><th>评价</th><th>摘要</th></tr></thead><tbody>\n",
+        model.all.len()
+    );
+    for (e, d) in model.all.iter().zip(&model.data).rev() {
+        let name = format!("{}年第{}期", d.year, d.issue);
+        let link = match &e.report.url {
+            Some(u) => format!("<a href=\"{}\">{}</a>", esc(u), esc(&name)),
+            None => esc(&name),
+        };
+        let period = match (d.period_start, d.period_end) {
+            (Some(s), Some(e)) => format!("{s} – {e}"),
+            _ => String::new(),
+        };
+        let deleted = if e.deleted_at.is_some() {
+            "（原文已删除）"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            body,
+            "<tr><td>{link}{deleted}</td><td>{period}</td><td>{}</td><td class=\"muted\">{}</td></tr>",
+            esc(d.assessment.as_deref().unwrap_or("")),
+            esc(&super::summary_line(series, d))
+        );
+    }
+    body.push_str("</tbody></table>\n<p class=\"muted\">数据来自国家互联网应急中心CNCERT微信公众号《网络安全信息与动态周报》，由 cncert-feed 自动提取；以原文为准。</p>");
+    page(&series.title, &body)
+}
+
+/// The front page: every series with its subscribe links.
+pub fn front_page(site: &Site, cards: &[SeriesCard]) -> String {
+    let mut body = format!("<h1>{}</h1>\n", esc(&site.title));
+    body.push_str("<p class=\"muted\">把 CNCERT《网络安全信息与动态周报》变成可订阅的 RSS / Atom / JSON Feed，并附每周数据。</p>\n");
+    for c in cards {
+        let _ = write!(
+            body,
+            "<h2><a href=\"{id}/index.html\">{}</a></h2>\n<p>已收录 {} 期{}</p>\n<div class=\"sub\"><a href=\"{id}/rss.xml\">RSS</a><a href=\"{id}/atom.xml\">Atom</a><a href=\"{id}/feed.json\">JSON Feed</a><a href=\"{id}/metrics.csv\">CSV</a><a href=\"feeds.opml\">OPML</a></div>\n",
+            esc(&c.title),
+            c.count,
+            match (&c.latest, &c.latest_summary) {
+                (Some(t), Some(s)) => format!("；最新：{}<br><span class=\"muted\">{}</span>", esc(t), esc(s)),
+                _ => String::new(),
+            },
+            id = esc(&c.id)
+        );
+    }
+    let _ = public_url;
+    page(&site.title, &body)
+}

@@ -1,0 +1,48 @@
+//! JSON Feed 1.1 with the figures of each item in `_report` (contract).
+
+use serde_json::{Value, json};
+
+use super::{FeedModel, xml_safe};
+use crate::error::{Error, Result};
+
+/// The JSON Feed item of one issue (also what the generic webhook receives).
+pub fn item(model: &FeedModel, it: &super::Item) -> Value {
+    let mut v = json!({
+        "id": it.id,
+        "title": it.title,
+        "content_html": it.content_html,
+        "summary": xml_safe(&it.summary),
+        "date_published": it.published.to_rfc3339(),
+        "date_modified": it.updated.to_rfc3339(),
+        "tags": model.categories(it),
+        "_report": it.data,
+    });
+    if !it.link.is_empty() {
+        v["url"] = json!(it.link);
+    }
+    if let Some(a) = &model.series.author {
+        v["authors"] = json!([{ "name": a }]);
+    }
+    v
+}
+
+/// Renders the JSON Feed file.
+pub fn render(model: &FeedModel) -> Result<String> {
+    let items: Vec<Value> = model.items.iter().map(|it| item(model, it)).collect();
+    let mut feed = json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": model.series.title,
+        "home_page_url": model.url_of("index.html"),
+        "feed_url": model.url_of("feed.json"),
+        "description": format!("{}：每周态势评价与处置数据（非官方订阅源）", model.series.title),
+        "language": "zh-CN",
+        "items": items,
+    });
+    if let Some(a) = &model.series.author {
+        feed["authors"] = json!([{ "name": a }]);
+    }
+    let mut s =
+        serde_json::to_string_pretty(&feed).map_err(|e| Error::Other(format!("cannot write JSON Feed: {e}")))?;
+    s.push('\n');
+    Ok(s)
+}

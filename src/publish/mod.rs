@@ -1,0 +1,341 @@
+//! Rendering the archive into the files people subscribe to: RSS 2.0, Atom 1.0, JSON Feed 1.1,
+//! CSV/JSON data, an HTML page per series with charts, a front page and an OPML list.
+//!
+//! One function, [`FeedModel::build`], decides which issues go into the feeds, in which order, and
+//! the feed's `updated`; each writer only maps fields. Nothing here reads the clock or the network,
+//! so an unchanged archive renders to byte-identical files.
+
+pub mod atom;
+pub mod data;
+pub mod html;
+pub mod jsonfeed;
+pub mod opml;
+pub mod rss;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+
+use crate::archive::{Archive, Entry, write_atomic};
+use crate::config::{Config, MetricKind, Series, Site};
+use crate::error::Result;
+use crate::report::MetricValue;
+
+/// The XML namespace of the figures in RSS and Atom (contract).
+pub const NS_URI: &str = "https://github.com/cncert-feed/cncert-feed/ns/report/1.0";
+/// The prefix bound to [`NS_URI`].
+pub const NS_PREFIX: &str = "cncert";
+
+/// How many files `render` wrote.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Written {
+    /// Files produced.
+    pub total: usize,
+    /// Files whose content changed on disk.
+    pub changed: usize,
+}
+
+impl Written {
+    fn file(&mut self, path: &Path, content: &[u8]) -> Result<()> {
+        self.total += 1;
+        if write_atomic(path, content)? {
+            self.changed += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The change of one figure against the previous issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Change {
+    /// Difference of two counts.
+    Delta(i64),
+    /// A rating that changed from the previous one (or stayed).
+    Level {
+        /// The previous issue's rating.
+        from: String,
+    },
+}
+
+/// The figures of one issue as the feeds carry them (`_report` in JSON Feed).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportData {
+    /// Series id.
+    pub series: String,
+    /// Year.
+    pub year: i32,
+    /// Issue number.
+    pub issue: u32,
+    /// First day of the week.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_start: Option<NaiveDate>,
+    /// Last day of the week.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_end: Option<NaiveDate>,
+    /// Overall assessment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assessment: Option<String>,
+    /// Figures by key.
+    pub metrics: BTreeMap<String, MetricValue>,
+    /// Change of each figure against the previous issue, where both are known.
+    pub changes: BTreeMap<String, Change>,
+}
+
+/// One feed entry, format-neutral.
+#[derive(Debug, Clone)]
+pub struct Item<'a> {
+    /// The archived entry.
+    pub entry: &'a Entry,
+    /// Stable tag URI.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Article URL.
+    pub link: String,
+    /// Publication time (falls back to the end of the week, then to first archiving).
+    pub published: DateTime<FixedOffset>,
+    /// When the figures last changed.
+    pub updated: DateTime<FixedOffset>,
+    /// One line of figures.
+    pub summary: String,
+    /// Figures table plus the sanitized article body.
+    pub content_html: String,
+    /// Machine-readable figures.
+    pub data: ReportData,
+}
+
+/// A series ready to render.
+#[derive(Debug)]
+pub struct FeedModel<'a> {
+    /// The series.
+    pub series: &'a Series,
+    /// Site settings.
+    pub site: &'a Site,
+    /// Every archived issue, oldest first.
+    pub all: Vec<&'a Entry>,
+    /// Figures per issue in `all` order.
+    pub data: Vec<ReportData>,
+    /// Feed entries, newest first, at most `feed_limit`.
+    pub items: Vec<Item<'a>>,
+    /// The feed's `updated`: the newest entry's.
+    pub updated: DateTime<FixedOffset>,
+}
+
+/// The stable id of an issue: it never changes when its URL does.
+pub fn tag_uri(series: &str, year: i32, issue: u32) -> String {
+    format!("tag:cncert-feed,2024:{series}/{year}/{issue}")
+}
+
+/// An absolute URL of a published file, or a relative one when `site.base_url` is unset.
+pub fn public_url(site: &Site, rel: &str) -> String {
+    match &site.base_url {
+        Some(b) => b.join(rel).map(|u| u.to_string()).unwrap_or_else(|_| rel.to_string()),
+        None => rel.to_string(),
+    }
+}
+
+/// Strips characters XML 1.0 forbids (C0 controls but tab, CR, LF; U+FFFE, U+FFFF; lone surrogates
+/// cannot occur in Rust strings).
+pub fn xml_safe(s: &str) -> String {
+    s.chars()
+        .filter(|&c| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}'))
+        .collect()
+}
+
+/// Time used for an entry: the article's publication, else the end of its week, else first archiving.
+fn published_of(e: &Entry) -> DateTime<FixedOffset> {
+    e.report
+        .published
+        .or_else(|| {
+            e.report
+                .period_end
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .and_then(|n| n.and_local_timezone(crate::wechat::page::beijing()).single())
+        })
+        .unwrap_or(e.first_seen)
+}
+
+/// Change of each figure of `cur` against `prev`.
+fn changes(series: &Series, cur: &Entry, prev: Option<&Entry>) -> BTreeMap<String, Change> {
+    let mut out = BTreeMap::new();
+    let Some(prev) = prev else { return out };
+    for m in &series.metrics {
+        match (cur.report.metrics.get(&m.key), prev.report.metrics.get(&m.key)) {
+            (Some(MetricValue::Count(a)), Some(MetricValue::Count(b))) => {
+                out.insert(m.key.clone(), Change::Delta(a - b));
+            }
+            (Some(MetricValue::Level(_)), Some(MetricValue::Level(b))) if m.kind == MetricKind::Level => {
+                out.insert(m.key.clone(), Change::Level { from: b.clone() });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether `prev` is the issue right before `cur` (consecutive weeks, or consecutive numbers).
+fn is_previous(cur: &Entry, prev: &Entry) -> bool {
+    match (cur.report.period_start, prev.report.period_end) {
+        (Some(s), Some(e)) => (1..=8).contains(&(s - e).num_days()),
+        _ => {
+            cur.report.year == prev.report.year
+                && cur.report.issue.zip(prev.report.issue).is_some_and(|(a, b)| a == b + 1)
+        }
+    }
+}
+
+/// Formats a change as the feeds show it: ▲12, ▼5, –.
+pub fn change_mark(c: Option<&Change>, cur: Option<&MetricValue>) -> String {
+    match (c, cur) {
+        (Some(Change::Delta(d)), _) if *d > 0 => format!("▲{d}"),
+        (Some(Change::Delta(d)), _) if *d < 0 => format!("▼{}", -d),
+        (Some(Change::Delta(_)), _) => "–".to_string(),
+        (Some(Change::Level { from }), Some(MetricValue::Level(now))) if from != now => format!("{from}→{now}"),
+        (Some(Change::Level { .. }), _) => "–".to_string(),
+        (None, _) => String::new(),
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in xml_safe(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+impl<'a> FeedModel<'a> {
+    /// Decides the feed: every issue's figures and changes, then the newest `feed_limit` as items
+    /// (newest first by publication time, ties broken by year and issue), and the feed's `updated`.
+    pub fn build(series: &'a Series, site: &'a Site, entries: &'a [Entry]) -> FeedModel<'a> {
+        let mut all: Vec<&Entry> = entries.iter().filter(|e| e.id().is_some()).collect();
+        all.sort_by_key(|e| (e.report.period_start, e.report.year, e.report.issue));
+        let data: Vec<ReportData> = all
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let prev = i.checked_sub(1).map(|p| all[p]).filter(|p| is_previous(e, p));
+                ReportData {
+                    series: series.id.clone(),
+                    year: e.report.year.unwrap_or_default(),
+                    issue: e.report.issue.unwrap_or_default(),
+                    period_start: e.report.period_start,
+                    period_end: e.report.period_end,
+                    assessment: e.report.assessment.clone(),
+                    metrics: e.report.metrics.clone(),
+                    changes: changes(series, e, prev),
+                }
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_by(|&a, &b| {
+            let ka = (published_of(all[a]), all[a].report.year, all[a].report.issue);
+            let kb = (published_of(all[b]), all[b].report.year, all[b].report.issue);
+            kb.cmp(&ka)
+        });
+        order.truncate(site.feed_limit);
+        let items: Vec<Item> = order
+            .into_iter()
+            .map(|i| {
+                let e = all[i];
+                let d = &data[i];
+                Item {
+                    entry: e,
+                    id: tag_uri(&series.id, d.year, d.issue),
+                    title: xml_safe(e.report.title.as_deref().unwrap_or_default()),
+                    link: e.report.url.clone().unwrap_or_default(),
+                    published: published_of(e),
+                    updated: e.updated.max(published_of(e)),
+                    summary: summary_line(series, d),
+                    content_html: html::item_content(series, site, e, d),
+                    data: d.clone(),
+                }
+            })
+            .collect();
+        let updated = items
+            .iter()
+            .map(|i| i.updated)
+            .max()
+            .unwrap_or_else(|| DateTime::from_timestamp(0, 0).unwrap_or_default().fixed_offset());
+        FeedModel {
+            series,
+            site,
+            all,
+            data,
+            items,
+            updated,
+        }
+    }
+
+    /// Categories of an item: the series and the assessment.
+    pub fn categories(&self, item: &Item) -> Vec<String> {
+        let mut c = vec![self.series.title.clone()];
+        if let Some(a) = &item.data.assessment {
+            c.push(format!("态势{a}"));
+        }
+        c
+    }
+
+    /// The feed's own URL for a file name (`rss.xml` …).
+    pub fn url_of(&self, file: &str) -> String {
+        public_url(self.site, &format!("{}/{file}", self.series.id))
+    }
+}
+
+/// One line of figures: `态势：良｜处理网络安全事件295起｜…`.
+pub fn summary_line(series: &Series, d: &ReportData) -> String {
+    let mut parts = Vec::new();
+    if let Some(a) = &d.assessment {
+        parts.push(format!("态势：{a}"));
+    }
+    for m in &series.metrics {
+        if let Some(v) = d.metrics.get(&m.key) {
+            match v {
+                MetricValue::Count(n) => parts.push(format!("{}{n}{}", m.label, m.unit)),
+                MetricValue::Level(l) => parts.push(format!("{}：{l}", m.label)),
+            }
+        }
+    }
+    if parts.is_empty() {
+        return "（本期未提取到数据）".to_string();
+    }
+    parts.join("｜")
+}
+
+/// Renders every series into `out`.
+pub fn render(config: &Config, archive: &Archive, out: &Path) -> Result<Written> {
+    let mut written = Written::default();
+    let mut models_meta = Vec::new();
+    for series in &config.series {
+        let entries = archive.load_series(&series.id)?;
+        let model = FeedModel::build(series, &config.site, &entries);
+        let dir = out.join(&series.id);
+        written.file(&dir.join("rss.xml"), rss::render(&model)?.as_bytes())?;
+        written.file(&dir.join("atom.xml"), atom::render(&model)?.as_bytes())?;
+        written.file(&dir.join("feed.json"), jsonfeed::render(&model)?.as_bytes())?;
+        written.file(&dir.join("metrics.csv"), data::csv(&model).as_bytes())?;
+        written.file(&dir.join("metrics.json"), data::json(&model)?.as_bytes())?;
+        written.file(&dir.join("index.html"), html::series_page(&model).as_bytes())?;
+        models_meta.push(html::SeriesCard::of(&model));
+    }
+    written.file(
+        &out.join("index.html"),
+        html::front_page(&config.site, &models_meta).as_bytes(),
+    )?;
+    written.file(
+        &out.join("feeds.opml"),
+        opml::render(&config.site, &models_meta).as_bytes(),
+    )?;
+    Ok(written)
+}

@@ -1,0 +1,127 @@
+//! RSS 2.0: `atom:link rel="self"`, `guid isPermaLink="false"` tag ids, RFC 822 dates, zh-cn,
+//! the article as `content:encoded`, the figures under the `cncert:` namespace.
+
+use std::collections::BTreeMap;
+
+use rss::extension::Extension;
+use rss::extension::atom::{AtomExtension, Link};
+
+use super::{FeedModel, Item, NS_PREFIX, NS_URI, ReportData, change_mark, xml_safe};
+use crate::error::{Error, Result};
+
+/// The figures of one item as extension elements: `<cncert:report …><cncert:metric …/></cncert:report>`.
+pub fn report_extension(d: &ReportData, model: &FeedModel) -> Extension {
+    let mut attrs = BTreeMap::new();
+    attrs.insert("series".to_string(), d.series.clone());
+    attrs.insert("year".to_string(), d.year.to_string());
+    attrs.insert("issue".to_string(), d.issue.to_string());
+    if let Some(s) = d.period_start {
+        attrs.insert("period_start".to_string(), s.to_string());
+    }
+    if let Some(e) = d.period_end {
+        attrs.insert("period_end".to_string(), e.to_string());
+    }
+    if let Some(a) = &d.assessment {
+        attrs.insert("assessment".to_string(), a.clone());
+    }
+    let metrics = model
+        .series
+        .metrics
+        .iter()
+        .filter_map(|m| {
+            let v = d.metrics.get(&m.key)?;
+            let mut a = BTreeMap::new();
+            a.insert("key".to_string(), m.key.clone());
+            a.insert("value".to_string(), v.to_string());
+            a.insert("label".to_string(), xml_safe(&m.label));
+            if !m.unit.is_empty() {
+                a.insert("unit".to_string(), m.unit.clone());
+            }
+            match d.changes.get(&m.key) {
+                Some(super::Change::Delta(n)) => {
+                    a.insert("change".to_string(), n.to_string());
+                }
+                Some(super::Change::Level { from }) => {
+                    a.insert("previous".to_string(), from.clone());
+                }
+                None => {}
+            }
+            let _ = change_mark;
+            Some(Extension {
+                name: format!("{NS_PREFIX}:metric"),
+                value: None,
+                attrs: a,
+                children: BTreeMap::new(),
+            })
+        })
+        .collect();
+    let mut children = BTreeMap::new();
+    children.insert("metric".to_string(), metrics);
+    Extension {
+        name: format!("{NS_PREFIX}:report"),
+        value: None,
+        attrs,
+        children,
+    }
+}
+
+fn item(model: &FeedModel, it: &Item) -> rss::Item {
+    let mut ext = BTreeMap::new();
+    let mut inner = BTreeMap::new();
+    inner.insert("report".to_string(), vec![report_extension(&it.data, model)]);
+    ext.insert(NS_PREFIX.to_string(), inner);
+    rss::Item {
+        title: Some(it.title.clone()),
+        link: (!it.link.is_empty()).then(|| it.link.clone()),
+        description: Some(xml_safe(&it.summary)),
+        author: None,
+        categories: model
+            .categories(it)
+            .into_iter()
+            .map(|c| rss::Category { name: c, domain: None })
+            .collect(),
+        guid: Some(rss::Guid {
+            value: it.id.clone(),
+            permalink: false,
+        }),
+        pub_date: Some(it.published.to_rfc2822()),
+        content: Some(it.content_html.clone()),
+        dublin_core_ext: Some(rss::extension::dublincore::DublinCoreExtension {
+            creators: model.series.author.iter().cloned().collect(),
+            ..Default::default()
+        }),
+        extensions: ext,
+        ..Default::default()
+    }
+}
+
+/// Renders the RSS file.
+pub fn render(model: &FeedModel) -> Result<String> {
+    let mut namespaces = BTreeMap::new();
+    namespaces.insert(NS_PREFIX.to_string(), NS_URI.to_string());
+    let channel = rss::Channel {
+        title: xml_safe(&model.series.title),
+        link: model.url_of("index.html"),
+        description: format!("{}：每周态势评价与处置数据（非官方订阅源）", model.series.title),
+        language: Some("zh-cn".to_string()),
+        generator: Some("cncert-feed".to_string()),
+        last_build_date: Some(model.updated.to_rfc2822()),
+        pub_date: Some(model.updated.to_rfc2822()),
+        ttl: Some("720".to_string()),
+        namespaces,
+        atom_ext: Some(AtomExtension {
+            links: vec![Link {
+                href: model.url_of("rss.xml"),
+                rel: "self".to_string(),
+                mime_type: Some("application/rss+xml".to_string()),
+                ..Default::default()
+            }],
+        }),
+        items: model.items.iter().map(|i| item(model, i)).collect(),
+        ..Default::default()
+    };
+    let buf = channel
+        .pretty_write_to(Vec::new(), b' ', 2)
+        .map_err(|e| Error::Other(format!("cannot write RSS for {}: {e}", model.series.id)))?;
+    String::from_utf8(buf).map_err(|e| Error::Other(format!("RSS is not UTF-8: {e}")))
+}
