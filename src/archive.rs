@@ -231,12 +231,14 @@ pub fn merge(
 ) -> Option<Entry> {
     let content_html = content_html.map(|h| sanitize_body(&h));
     let Some(old) = old else {
+        // Figures are as old as the article itself when first seen.
+        let updated = report.published.map(|p| p.min(now)).unwrap_or(now);
         return Some(Entry {
             report,
             source,
             first_seen: now,
             fetched_at: now,
-            updated: now,
+            updated,
             content_html,
             deleted_at: None,
             aliases: via.map(|v| vec![v.to_string()]).unwrap_or_default(),

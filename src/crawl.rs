@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use url::Url;
 
 use crate::archive::{Archive, Entry, Failure, Source, State, merge};
@@ -70,7 +70,8 @@ impl Progress for Silent {
 
 /// The current time in Beijing.
 pub fn now() -> DateTime<FixedOffset> {
-    Utc::now().with_timezone(&beijing())
+    let t = Utc::now().with_timezone(&beijing());
+    t.with_nanosecond(0).unwrap_or(t)
 }
 
 /// A link to follow, with the article body a discovery feed carried for it, if any.

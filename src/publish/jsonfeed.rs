@@ -41,8 +41,17 @@ pub fn render(model: &FeedModel) -> Result<String> {
     if let Some(a) = &model.series.author {
         feed["authors"] = json!([{ "name": a }]);
     }
-    let mut s =
-        serde_json::to_string_pretty(&feed).map_err(|e| Error::Other(format!("cannot write JSON Feed: {e}")))?;
-    s.push('\n');
-    Ok(s)
+    let s = serde_json::to_string_pretty(&feed).map_err(|e| Error::Other(format!("cannot write JSON Feed: {e}")))?;
+    Ok(harden_json(&s))
+}
+
+/// Escapes `<`, `>` and `&` in serialized JSON (they can only occur inside strings) so that the
+/// file stays inert even when a consumer embeds it in HTML; parsers read the same text.
+pub fn harden_json(s: &str) -> String {
+    let mut out = s
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    out.push('\n');
+    out
 }

@@ -232,8 +232,19 @@ impl<'a> FeedModel<'a> {
                     issue: e.report.issue.unwrap_or_default(),
                     period_start: e.report.period_start,
                     period_end: e.report.period_end,
-                    assessment: e.report.assessment.clone(),
-                    metrics: e.report.metrics.clone(),
+                    assessment: e.report.assessment.as_deref().map(xml_safe),
+                    metrics: e
+                        .report
+                        .metrics
+                        .iter()
+                        .map(|(k, v)| {
+                            let v = match v {
+                                MetricValue::Level(l) => MetricValue::Level(xml_safe(l)),
+                                other => other.clone(),
+                            };
+                            (k.clone(), v)
+                        })
+                        .collect(),
                     changes: changes(series, e, prev),
                 }
             })
