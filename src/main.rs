@@ -47,6 +47,15 @@ enum Command {
     Crawl(CrawlArgs),
     /// Crawl, then render the feeds from the archive.
     Build(CrawlArgs),
+    /// Write the feeds, data files and pages from the archive alone (offline).
+    Render {
+        /// The archive directory.
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// The output directory.
+        #[arg(long, default_value = DEFAULT_OUT)]
+        out: PathBuf,
+    },
     /// Add saved pages (e.g. saved from a browser when the crawler is blocked) to the archive.
     Import {
         /// Saved article pages.
@@ -128,6 +137,7 @@ fn main() -> ExitCode {
         Command::Extract { inputs, base_url, jobs } => run_extract(config, &inputs, base_url.as_deref(), jobs),
         Command::Crawl(args) => run_crawl(config, &args, cli.quiet, cli.verbose),
         Command::Build(args) => run_build(config, &args, cli.quiet, cli.verbose),
+        Command::Render { data, out } => render_to(&config, &data, &out, cli.quiet).map(|_| ExitCode::SUCCESS),
         Command::Import { files, data } => run_import(&config, &files, &data, cli.quiet),
     };
     match result {

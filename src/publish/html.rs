@@ -182,11 +182,11 @@ impl SeriesCard {
 const CSS: &str = "body{font-family:system-ui,-apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0 auto;max-width:960px;padding:16px;color:#1f2328;background:#fff;line-height:1.5}\
 h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}\
 a{color:#0969da}.sub{display:flex;flex-wrap:wrap;gap:8px;margin:12px 0}.sub a{border:1px solid #0969da;border-radius:6px;padding:4px 12px;text-decoration:none}\
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #eaeef2;padding:4px 8px;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}\
+table{border-collapse:collapse;width:100%}td:first-child,td:nth-child(2){white-space:nowrap}th,td{border-bottom:1px solid #eaeef2;padding:4px 8px;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .up{color:#cf222e}.down{color:#1a7f37}.badge{display:inline-block;border-radius:6px;padding:2px 10px;color:#fff;font-weight:bold}\
 .b-优{background:#1a7f37}.b-良{background:#2da44e}.b-中{background:#bf8700}.b-差{background:#cf222e}.b-危{background:#82071e}\
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:12px}.chart{border:1px solid #d0d7de;border-radius:6px;padding:8px}\
-.chart h3{font-size:.95em;margin:0 0 4px}.chart svg{width:100%;height:auto}.muted{color:#656d76;font-size:.9em}\
+.chart h3{font-size:.95em;margin:0 0 4px}.chart svg{width:100%;height:auto}.muted{color:#656d76;font-size:.9em}.scroll{overflow-x:auto}\
 @media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}a{color:#4493f8}th,td{border-color:#30363d}.chart{border-color:#30363d}}";
 
 fn page(title: &str, body: &str) -> String {
@@ -197,32 +197,57 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-/// An SVG line chart of one metric over the issues (x: issue order, y: value).
-fn chart(label: &str, unit: &str, points: &[(String, i64)]) -> String {
+/// An SVG line chart of one metric over time (x: the week's first day, y: value). The line
+/// breaks where weeks are missing, so a gap of years never reads as a trend.
+fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -> String {
     let (w, h, pad) = (300.0f64, 120.0f64, 6.0f64);
-    let min = points.iter().map(|p| p.1).min().unwrap_or(0);
-    let max = points.iter().map(|p| p.1).max().unwrap_or(0);
+    let min = points.iter().map(|p| p.2).min().unwrap_or(0);
+    let max = points.iter().map(|p| p.2).max().unwrap_or(0);
     let span = (max - min).max(1) as f64;
-    let n = points.len().max(2) as f64 - 1.0;
-    let mut path = String::new();
-    for (i, (_, v)) in points.iter().enumerate() {
-        let x = pad + (w - 2.0 * pad) * i as f64 / n;
-        let y = h - pad - (h - 2.0 * pad) * (*v - min) as f64 / span;
-        let _ = write!(path, "{}{x:.1},{y:.1}", if i == 0 { "" } else { " " });
-    }
-    let (first, last) = (points.first(), points.last());
-    let caption = match (first, last) {
-        (Some(f), Some(l)) => format!(
-            "{} – {}｜最新 {}{}｜最低 {min} 最高 {max}",
-            esc(&f.0),
-            esc(&l.0),
-            l.1,
-            esc(unit)
-        ),
-        _ => String::new(),
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return String::new();
     };
+    let days = (last.0 - first.0).num_days().max(1) as f64;
+    let xy = |p: &(chrono::NaiveDate, String, i64)| {
+        let x = pad + (w - 2.0 * pad) * (p.0 - first.0).num_days() as f64 / days;
+        let y = h - pad - (h - 2.0 * pad) * (p.2 - min) as f64 / span;
+        (x, y)
+    };
+    let mut shapes = String::new();
+    let mut segment: Vec<(f64, f64)> = Vec::new();
+    let flush = |seg: &mut Vec<(f64, f64)>, out: &mut String| {
+        match seg.len() {
+            0 => {}
+            1 => {
+                let _ = write!(out, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"#0969da\"/>", seg[0].0, seg[0].1);
+            }
+            _ => {
+                let pts: Vec<String> = seg.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+                let _ = write!(
+                    out,
+                    "<polyline fill=\"none\" stroke=\"#0969da\" stroke-width=\"1.5\" points=\"{}\"/>",
+                    pts.join(" ")
+                );
+            }
+        }
+        seg.clear();
+    };
+    for (i, p) in points.iter().enumerate() {
+        if i > 0 && (p.0 - points[i - 1].0).num_days() > 21 {
+            flush(&mut segment, &mut shapes);
+        }
+        segment.push(xy(p));
+    }
+    flush(&mut segment, &mut shapes);
+    let caption = format!(
+        "{} – {}｜最新 {}{}｜最低 {min} 最高 {max}",
+        esc(&first.1),
+        esc(&last.1),
+        last.2,
+        esc(unit)
+    );
     format!(
-        "<div class=\"chart\"><h3>{}</h3><svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\"><polyline fill=\"none\" stroke=\"#0969da\" stroke-width=\"1.5\" points=\"{path}\"/></svg><div class=\"muted\">{caption}</div></div>",
+        "<div class=\"chart\"><h3>{}</h3><svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">{shapes}</svg><div class=\"muted\">{caption}</div></div>",
         esc(label),
         esc(label)
     )
@@ -302,12 +327,11 @@ pub fn series_page(model: &FeedModel) -> String {
         .iter()
         .filter(|m| m.kind == MetricKind::Count)
         .filter_map(|m| {
-            let points: Vec<(String, i64)> = model.all[start..]
+            let points: Vec<(chrono::NaiveDate, String, i64)> = model.data[start..]
                 .iter()
-                .zip(&model.data[start..])
-                .filter_map(|(_, d)| {
+                .filter_map(|d| {
                     let v = d.metrics.get(&m.key).and_then(MetricValue::as_count)?;
-                    Some((format!("{}-{:02}", d.year, d.issue), v))
+                    Some((d.period_start?, format!("{}年第{}期", d.year, d.issue), v))
                 })
                 .collect();
             (points.len() >= 2).then(|| chart(&m.label, &m.unit, &points))
@@ -323,7 +347,7 @@ pub fn series_page(model: &FeedModel) -> String {
     }
     let _ = write!(
         body,
-        "<h2>全部 {} 期</h2>\n<table><thead><tr><th>期号</th><th>周期</th><th>评价</th><th>摘要</th></tr></thead><tbody>\n",
+        "<h2>全部 {} 期</h2>\n<div class=\"scroll\"><table><thead><tr><th>期号</th><th>周期</th><th>评价</th><th>摘要</th></tr></thead><tbody>\n",
         model.all.len()
     );
     for (e, d) in model.all.iter().zip(&model.data).rev() {
@@ -348,7 +372,7 @@ pub fn series_page(model: &FeedModel) -> String {
             esc(&super::summary_line(series, d))
         );
     }
-    body.push_str("</tbody></table>\n<p class=\"muted\">数据来自国家互联网应急中心CNCERT微信公众号《网络安全信息与动态周报》，由 cncert-feed 自动提取；以原文为准。</p>");
+    body.push_str("</tbody></table></div>\n<p class=\"muted\">数据来自国家互联网应急中心CNCERT微信公众号《网络安全信息与动态周报》，由 cncert-feed 自动提取；以原文为准。</p>");
     page(&series.title, &body)
 }
 
