@@ -16,6 +16,8 @@ pub const DEFAULT_CONCURRENCY: usize = 2;
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
 /// Default total timeout of one request, in seconds.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+/// Default wait before the first retry, in milliseconds (doubled each retry, plus jitter).
+pub const DEFAULT_RETRY_WAIT_MS: u64 = 2000;
 /// Default number of retries of a transient failure.
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// Default largest response body accepted, in bytes.
@@ -97,6 +99,9 @@ pub struct FetchConfig {
     /// Largest body accepted, in bytes.
     #[serde(default)]
     pub max_body_bytes: Option<u64>,
+    /// Wait before the first retry, in ms (doubled each retry, plus jitter; Retry-After wins when longer).
+    #[serde(default)]
+    pub retry_wait_ms: Option<u64>,
 }
 
 /// One series of reports.
@@ -239,6 +244,8 @@ pub struct Fetch {
     pub max_retries: u32,
     /// Largest accepted body.
     pub max_body_bytes: u64,
+    /// Wait before the first retry.
+    pub retry_wait_ms: u64,
 }
 
 impl Default for Fetch {
@@ -252,6 +259,7 @@ impl Default for Fetch {
             timeout_secs: DEFAULT_TIMEOUT_SECS,
             max_retries: DEFAULT_MAX_RETRIES,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            retry_wait_ms: DEFAULT_RETRY_WAIT_MS,
         }
     }
 }
@@ -375,6 +383,7 @@ impl ConfigFile {
             timeout_secs: f.timeout_secs.unwrap_or(d.timeout_secs).max(1),
             max_retries: f.max_retries.unwrap_or(d.max_retries),
             max_body_bytes: f.max_body_bytes.unwrap_or(d.max_body_bytes),
+            retry_wait_ms: f.retry_wait_ms.unwrap_or(d.retry_wait_ms),
         };
         if self.series.is_empty() {
             return Err(err("series", "series: list at least one series".into()));

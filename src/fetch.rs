@@ -103,7 +103,7 @@ impl Fetcher {
             cfg: cfg.clone(),
             gates: Mutex::new(HashMap::new()),
             blocked: Mutex::new(HashMap::new()),
-            retry_wait: Duration::from_millis(2000),
+            retry_wait: Duration::from_millis(cfg.retry_wait_ms),
         })
     }
 

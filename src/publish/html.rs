@@ -219,7 +219,11 @@ fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -
         match seg.len() {
             0 => {}
             1 => {
-                let _ = write!(out, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"#0969da\"/>", seg[0].0, seg[0].1);
+                let _ = write!(
+                    out,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"#0969da\"/>",
+                    seg[0].0, seg[0].1
+                );
             }
             _ => {
                 let pts: Vec<String> = seg.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();

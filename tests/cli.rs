@@ -1,0 +1,153 @@
+//! The command line end to end: import, crawl --reextract, build with its exit codes.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::server::FixtureServer;
+use serde_json::json;
+
+fn cli(config: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn write_config(dir: &Path, edit: impl Fn(String) -> String) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml")).expect("config");
+    let path = dir.join("config.yaml");
+    std::fs::write(&path, edit(text)).expect("write config");
+    path
+}
+
+#[test]
+fn import_then_reextract_applies_a_new_pattern_offline() {
+    let dir = common::temp_dir("cli-import");
+    // A config that does not know the truncated wording 恶意URL链 (no 接).
+    let narrow = write_config(&dir, |t| {
+        t.replace("恶意代码的恶意URL链(?:接)?{N}个?", "恶意代码的恶意URL链接{N}个")
+    });
+    let data = dir.join("data");
+    let page = common::site_dir().join("pages/2024-48.html");
+    let out = cli(
+        &narrow,
+        &[
+            "import",
+            "--data",
+            data.to_str().expect("utf-8"),
+            page.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let entry_path = data.join("cncert-weekly/2024/48.json");
+    let entry: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&entry_path).expect("archived")).expect("json");
+    assert_eq!(entry["source"], "import");
+    assert!(entry["metrics"].get("malicious_urls").is_none());
+    assert!(entry["content_html"].as_str().is_some_and(|h| !h.contains("<script")));
+
+    // The full config reads 恶意URL链44个; --reextract applies it to the stored body, offline.
+    let full = write_config(&dir, |t| t);
+    let out = cli(
+        &full,
+        &["crawl", "--reextract", "--data", data.to_str().expect("utf-8")],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let entry: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&entry_path).expect("archived")).expect("json");
+    assert_eq!(entry["metrics"]["malicious_urls"], 44);
+    assert_eq!(entry["metrics"]["incidents_handled"], 383);
+
+    // Importing something that is not an issue is refused with a reason and a non-zero exit.
+    let other = common::site_dir().join("pages/other-article.html");
+    let out = cli(
+        &full,
+        &[
+            "import",
+            "--data",
+            data.to_str().expect("utf-8"),
+            other.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("other_article"));
+}
+
+#[test]
+fn build_renders_even_when_the_source_blocks_and_exits_3() {
+    let dir = common::temp_dir("cli-blocked");
+    let config = write_config(&dir, |t| t.replace("retry_wait_ms: 2000", "retry_wait_ms: 1"));
+    let data = dir.join("data");
+    let out_dir = dir.join("public");
+    // First an archive with one issue, from a saved page.
+    let page = common::site_dir().join("pages/2024-43.html");
+    assert!(
+        cli(
+            &config,
+            &[
+                "import",
+                "--data",
+                data.to_str().expect("utf-8"),
+                page.to_str().expect("utf-8")
+            ]
+        )
+        .status
+        .success()
+    );
+    // Then a source that answers every article with the anti-crawler check.
+    let routes = vec![
+        json!({"path": "/s", "responses": [{"status": 302, "headers": {"Location": "{{origin}}/mp/wappoc_appmsgcaptcha?poc_token=x"}}]}),
+    ];
+    let server = FixtureServer::start_with(&common::site_dir(), routes, 0);
+    let out = cli(
+        &config,
+        &[
+            "build",
+            "--base-url",
+            &server.origin,
+            "--delay-ms",
+            "0",
+            "--start",
+            "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499621&idx=1&sn=c2f01a610aa4c94e22f5246ea639f219",
+            "--data",
+            data.to_str().expect("utf-8"),
+            "--out",
+            out_dir.to_str().expect("utf-8"),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("blocked"), "{stderr}");
+    let rss = std::fs::read_to_string(out_dir.join("cncert-weekly/rss.xml")).expect("rendered anyway");
+    assert!(rss.contains("2024年第43期"));
+    // The archived issue is untouched by the failure.
+    assert!(data.join("cncert-weekly/2024/43.json").exists());
+}
+
+#[test]
+fn a_bad_start_url_is_a_clear_error_not_a_crash() {
+    let dir = common::temp_dir("cli-badurl");
+    let config = write_config(&dir, |t| t);
+    let out = cli(
+        &config,
+        &[
+            "crawl",
+            "--start",
+            "https://evil.example/x",
+            "--data",
+            dir.join("d").to_str().expect("utf-8"),
+            "--delay-ms",
+            "0",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("evil.example") && stderr.contains("not a WeChat article URL"),
+        "{stderr}"
+    );
+    assert!(out.status.code().is_some());
+}
