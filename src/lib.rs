@@ -9,6 +9,7 @@ pub mod crawl;
 pub mod error;
 pub mod extract;
 pub mod fetch;
+pub mod notify;
 pub mod publish;
 pub mod report;
 pub mod wechat;

@@ -65,6 +65,18 @@ enum Command {
         #[arg(long, default_value = DEFAULT_DATA)]
         data: PathBuf,
     },
+    /// Push issues not yet announced to the configured chat targets.
+    Notify {
+        /// The archive directory.
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// Print the payloads (webhook URLs masked); send and record nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Send every issue not yet announced, not only the newest on a target's first use.
+        #[arg(long)]
+        backfill: bool,
+    },
     /// Validate the configuration file and say what is wrong, with file and line.
     Check,
 }
@@ -138,6 +150,11 @@ fn main() -> ExitCode {
         Command::Crawl(args) => run_crawl(config, &args, cli.quiet, cli.verbose),
         Command::Build(args) => run_build(config, &args, cli.quiet, cli.verbose),
         Command::Render { data, out } => render_to(&config, &data, &out, cli.quiet).map(|_| ExitCode::SUCCESS),
+        Command::Notify {
+            data,
+            dry_run,
+            backfill,
+        } => run_notify(&config, &data, dry_run, backfill, cli.quiet),
         Command::Import { files, data } => run_import(&config, &files, &data, cli.quiet),
     };
     match result {
@@ -326,6 +343,38 @@ fn run_import(config: &Config, files: &[PathBuf], data: &Path, quiet: bool) -> a
         if !quiet {
             println!("imported {n}");
         }
+    }
+    Ok(if s.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn run_notify(config: &Config, data: &Path, dry_run: bool, backfill: bool, quiet: bool) -> anyhow::Result<ExitCode> {
+    let archive = cncert_feed::archive::Archive::new(data);
+    let opts = cncert_feed::notify::NotifyOptions { dry_run, backfill };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let env = |name: &str| std::env::var(name).ok();
+    let s = rt
+        .block_on(cncert_feed::notify::notify(config, &archive, &opts, &env))
+        .with_context(|| format!("notifying from {}", data.display()))?;
+    for line in &s.skipped {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    }
+    for (target, url, payload) in &s.dry {
+        println!("# {target} → {url}");
+        println!("{}", serde_json::to_string_pretty(payload)?);
+    }
+    for (target, title) in &s.sent {
+        if !quiet {
+            eprintln!("sent to {target}: {title}");
+        }
+    }
+    for (target, title, why) in &s.failed {
+        eprintln!("error: {target}: {title}: {why} (will be retried next run)");
     }
     Ok(if s.failed.is_empty() {
         ExitCode::SUCCESS

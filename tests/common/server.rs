@@ -23,6 +23,10 @@ pub struct Logged {
     pub status: u16,
     /// Request headers, lower-case names.
     pub headers: HashMap<String, String>,
+    /// Method.
+    pub method: String,
+    /// Request body.
+    pub body: Vec<u8>,
 }
 
 /// A running server; stops when dropped.
@@ -160,9 +164,10 @@ fn serve(stream: TcpStream, site: &Site, log: &Mutex<Vec<Logged>>, origin: &str)
                 headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
             }
         }
+        let mut request_body = Vec::new();
         if let Some(len) = headers.get("content-length").and_then(|l| l.parse::<usize>().ok()) {
-            let mut sink = vec![0; len];
-            let _ = reader.read_exact(&mut sink);
+            request_body = vec![0; len];
+            let _ = reader.read_exact(&mut request_body);
         }
         let mut parts = request_line.split_whitespace();
         let method = parts.next().unwrap_or("GET").to_string();
@@ -215,6 +220,8 @@ fn serve(stream: TcpStream, site: &Site, log: &Mutex<Vec<Logged>>, origin: &str)
             query: query.to_string(),
             status,
             headers: headers.clone(),
+            method: method.clone(),
+            body: request_body.clone(),
         });
         let mut head = format!("HTTP/1.1 {status} X\r\n");
         if let Some(h) = resp["headers"].as_object() {

@@ -1,0 +1,344 @@
+//! Pushing new issues to chat: Slack, Feishu/Lark, DingTalk, WeCom and a generic webhook, one
+//! file per platform behind [`Platform`]. What was announced to which target is kept in the
+//! archive's state file; a failed send is never recorded, so the next run tries again.
+
+pub mod dingtalk;
+pub mod feishu;
+pub mod slack;
+pub mod webhook;
+pub mod wecom;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::archive::Archive;
+use crate::config::{Config, TargetConfig, TargetKind};
+use crate::error::Result;
+use crate::publish::{FeedModel, Item, change_mark};
+use crate::report::MetricValue;
+
+/// What a message says, format-neutral.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// Issue title.
+    pub title: String,
+    /// Article URL.
+    pub link: String,
+    /// Overall assessment.
+    pub assessment: Option<String>,
+    /// `(label, value with unit, change mark)` per figure, config order.
+    pub figures: Vec<(String, String, String)>,
+    /// The JSON Feed item (for the generic webhook).
+    pub item: Value,
+    /// Series display name.
+    pub series_title: String,
+}
+
+impl Message {
+    fn of(model: &FeedModel, it: &Item) -> Message {
+        let series = model.series;
+        let figures = series
+            .metrics
+            .iter()
+            .filter_map(|m| {
+                let v = it.data.metrics.get(&m.key)?;
+                let value = match v {
+                    MetricValue::Count(n) => format!("{n}{}", m.unit),
+                    MetricValue::Level(l) => l.clone(),
+                };
+                Some((
+                    m.label.clone(),
+                    value,
+                    change_mark(it.data.changes.get(&m.key), Some(v)),
+                ))
+            })
+            .collect();
+        Message {
+            title: it.title.clone(),
+            link: it.link.clone(),
+            assessment: it.data.assessment.clone(),
+            figures,
+            item: crate::publish::jsonfeed::item(model, it),
+            series_title: series.title.clone(),
+        }
+    }
+
+    /// The figures as markdown list lines (`- 处理网络安全事件：295起（▲12）`).
+    pub fn figure_lines(&self) -> Vec<String> {
+        self.figures
+            .iter()
+            .map(|(l, v, c)| {
+                if c.is_empty() {
+                    format!("- {l}：{v}")
+                } else {
+                    format!("- {l}：{v}（{c}）")
+                }
+            })
+            .collect()
+    }
+}
+
+/// A chat platform: how a message is shaped, where it goes, what counts as success.
+pub trait Platform {
+    /// The JSON body for `msg`; `secret` and `now_ms` sign it where the platform signs the body.
+    fn payload(&self, msg: &Message, secret: Option<&str>, now_ms: i64) -> Value;
+    /// The URL to post to; `secret` and `now_ms` sign it where the platform signs the URL.
+    fn url(&self, webhook: &str, _secret: Option<&str>, _now_ms: i64) -> String {
+        webhook.to_string()
+    }
+    /// Whether the platform accepted the message (some say no with HTTP 200).
+    fn accepted(&self, status: u16, body: &str) -> std::result::Result<(), String> {
+        if (200..300).contains(&status) {
+            Ok(())
+        } else {
+            Err(format!("HTTP {status}: {}", shorten(body, 200)))
+        }
+    }
+    /// Most messages per minute the platform takes (0: no limit).
+    fn per_minute(&self) -> usize {
+        0
+    }
+}
+
+/// The platform implementation for a kind.
+pub fn platform(kind: TargetKind) -> Box<dyn Platform + Send + Sync> {
+    match kind {
+        TargetKind::Slack => Box::new(slack::Slack),
+        TargetKind::Feishu => Box::new(feishu::Feishu),
+        TargetKind::Dingtalk => Box::new(dingtalk::DingTalk),
+        TargetKind::Wecom => Box::new(wecom::WeCom),
+        TargetKind::Webhook => Box::new(webhook::Webhook),
+    }
+}
+
+/// Cuts a string to at most `max` bytes on a char boundary, adding `…` when it cut.
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max.saturating_sub(3);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// Shows a webhook URL without its secret parts: scheme, host and the first path segment.
+pub fn mask_url(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(url) => {
+            let first = url.path().split('/').find(|s| !s.is_empty()).unwrap_or("");
+            format!("{}://{}/{first}/***", url.scheme(), url.host_str().unwrap_or("?"))
+        }
+        Err(_) => "***".to_string(),
+    }
+}
+
+/// Options of a notify run.
+#[derive(Debug, Clone, Default)]
+pub struct NotifyOptions {
+    /// Print payloads, send nothing, record nothing.
+    pub dry_run: bool,
+    /// Send every issue not yet announced, not only the newest on first use.
+    pub backfill: bool,
+}
+
+/// What a notify run did.
+#[derive(Debug, Default, Clone)]
+pub struct NotifySummary {
+    /// `(target, issue)` sent.
+    pub sent: Vec<(String, String)>,
+    /// `(target, issue, why)` that failed (retried next run).
+    pub failed: Vec<(String, String, String)>,
+    /// Targets skipped, with the reason (unset variable …).
+    pub skipped: Vec<String>,
+    /// Dry-run output: `(target, masked url, payload)`.
+    pub dry: Vec<(String, String, Value)>,
+}
+
+/// The key under which a target's announcements are recorded (names only, never secrets).
+fn target_key(t: &TargetConfig) -> String {
+    format!("{:?}:{}", t.kind, t.url_env).to_lowercase()
+}
+
+fn issue_key(it: &Item) -> String {
+    format!("{}-{}", it.data.year, it.data.issue)
+}
+
+/// Sliding-window rate limiter: at most `n` sends per minute.
+struct RateLimit {
+    n: usize,
+    sent: VecDeque<Instant>,
+}
+
+impl RateLimit {
+    async fn wait(&mut self) {
+        if self.n == 0 {
+            return;
+        }
+        let minute = Duration::from_secs(60);
+        while let Some(front) = self.sent.front() {
+            if front.elapsed() >= minute {
+                self.sent.pop_front();
+            } else {
+                break;
+            }
+        }
+        if self.sent.len() >= self.n
+            && let Some(front) = self.sent.front()
+        {
+            tokio::time::sleep(minute.saturating_sub(front.elapsed())).await;
+            self.sent.pop_front();
+        }
+        self.sent.push_back(Instant::now());
+    }
+}
+
+/// Sends what each target has not had yet. `env` looks up environment variables.
+pub async fn notify(
+    config: &Config,
+    archive: &Archive,
+    opts: &NotifyOptions,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<NotifySummary> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| crate::Error::Other(format!("cannot build the HTTP client: {e}")))?;
+    let mut summary = NotifySummary::default();
+    for series in &config.series {
+        let entries = archive.load_series(&series.id)?;
+        let mut site = config.site.clone();
+        site.feed_limit = usize::MAX;
+        let model = FeedModel::build(series, &site, &entries);
+        let mut state = archive.load_state(&series.id)?;
+        // Oldest first.
+        let mut items: Vec<&Item> = model.items.iter().collect();
+        items.reverse();
+        for target in &config.notify {
+            if !target.series.is_empty() && !target.series.contains(&series.id) {
+                continue;
+            }
+            let key = target_key(target);
+            let Some(url) = env(&target.url_env).filter(|u| !u.trim().is_empty()) else {
+                summary
+                    .skipped
+                    .push(format!("{key}: {} is not set; skipped", target.url_env));
+                continue;
+            };
+            let secret = target.secret_env.as_deref().and_then(env).filter(|s| !s.is_empty());
+            if target.secret_env.is_some() && secret.is_none() {
+                summary.skipped.push(format!(
+                    "{key}: {} is not set; sending unsigned",
+                    target.secret_env.as_deref().unwrap_or_default()
+                ));
+            }
+            let first_use = !state.announced.contains_key(&key);
+            let announced = state.announced.get(&key).cloned().unwrap_or_default();
+            let mut todo: Vec<&Item> = items
+                .iter()
+                .copied()
+                .filter(|it| !announced.contains(&issue_key(it)))
+                .collect();
+            if first_use && !opts.backfill && todo.len() > 1 {
+                // No flood of old issues on a target's first use: older ones count as announced.
+                let newest = todo.pop();
+                if !opts.dry_run {
+                    let list = state.announced.entry(key.clone()).or_default();
+                    list.extend(todo.iter().map(|it| issue_key(it)));
+                }
+                todo = newest.into_iter().collect();
+            }
+            let platform = platform(target.kind);
+            let mut limit = RateLimit {
+                n: platform.per_minute(),
+                sent: VecDeque::new(),
+            };
+            for it in todo {
+                let msg = Message::of(&model, it);
+                let now_ms = chrono::Utc::now().timestamp_millis();
+                let payload = platform.payload(&msg, secret.as_deref(), now_ms);
+                if opts.dry_run {
+                    summary.dry.push((key.clone(), mask_url(&url), payload));
+                    continue;
+                }
+                limit.wait().await;
+                let post_url = platform.url(&url, secret.as_deref(), now_ms);
+                let body = serde_json::to_vec(&payload).unwrap_or_default();
+                let request = client
+                    .post(&post_url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+                    .body(body);
+                let result = match request.send().await {
+                    Ok(resp) => {
+                        let status = resp.status().as_u16();
+                        let body = resp.text().await.unwrap_or_default();
+                        platform.accepted(status, &body)
+                    }
+                    Err(e) => Err(format!(
+                        "cannot reach {}: {}",
+                        mask_url(&url),
+                        if e.is_timeout() {
+                            "timed out"
+                        } else {
+                            "connection failed"
+                        }
+                    )),
+                };
+                match result {
+                    Ok(()) => {
+                        state.announced.entry(key.clone()).or_default().push(issue_key(it));
+                        archive.save_state(&series.id, &state)?;
+                        summary.sent.push((key.clone(), it.title.clone()));
+                    }
+                    Err(why) => summary.failed.push((key.clone(), it.title.clone(), why)),
+                }
+            }
+            if first_use && !opts.dry_run {
+                state.announced.entry(key.clone()).or_default();
+            }
+        }
+        if !opts.dry_run {
+            archive.save_state(&series.id, &state)?;
+        }
+    }
+    Ok(summary)
+}
+
+/// Checks a JSON answer whose `field` must be 0 (DingTalk and WeCom `errcode`, Feishu `code`).
+pub fn json_code_ok(status: u16, body: &str, fields: &[&str]) -> std::result::Result<(), String> {
+    if !(200..300).contains(&status) {
+        return Err(format!("HTTP {status}: {}", shorten(body, 200)));
+    }
+    let v: Value = serde_json::from_str(body).map_err(|_| format!("unexpected answer: {}", shorten(body, 200)))?;
+    for f in fields {
+        if let Some(code) = v.get(*f) {
+            return if code.as_i64() == Some(0) {
+                Ok(())
+            } else {
+                let msg = ["errmsg", "msg", "StatusMessage"]
+                    .iter()
+                    .find_map(|k| v.get(*k).and_then(Value::as_str))
+                    .unwrap_or("");
+                Err(format!("the platform refused it: {f}={code} {msg}"))
+            };
+        }
+    }
+    Err(format!("unexpected answer: {}", shorten(body, 200)))
+}
+
+/// HMAC-SHA256 of `message` keyed by `key`, base64.
+pub fn hmac_base64(key: &[u8], message: &[u8]) -> String {
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let mut mac = match Hmac::<sha2::Sha256>::new_from_slice(key) {
+        Ok(m) => m,
+        // HMAC takes keys of any length; this branch cannot be reached.
+        Err(_) => return String::new(),
+    };
+    mac.update(message);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}

@@ -1,0 +1,32 @@
+//! Slack incoming webhook: Block Kit with mrkdwn (header, figures, link).
+
+use serde_json::{Value, json};
+
+use super::{Message, Platform, shorten};
+
+/// Slack.
+pub struct Slack;
+
+/// Escapes text for Slack mrkdwn (`&`, `<`, `>`).
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+impl Platform for Slack {
+    fn payload(&self, msg: &Message, _secret: Option<&str>, _now_ms: i64) -> Value {
+        let mut lines = Vec::new();
+        if let Some(a) = &msg.assessment {
+            lines.push(format!("*网络安全态势整体评价*：{}", esc(a)));
+        }
+        lines.extend(msg.figure_lines().iter().map(|l| esc(&l.replacen("- ", "• ", 1))));
+        let body = shorten(&lines.join("\n"), 2900);
+        json!({
+            "text": shorten(&msg.title, 300),
+            "blocks": [
+                {"type": "header", "text": {"type": "plain_text", "text": shorten(&msg.title, 150), "emoji": false}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": body}},
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": format!("<{}|阅读原文> · {}", msg.link, esc(&msg.series_title))}]}
+            ]
+        })
+    }
+}

@@ -1,0 +1,14 @@
+//! Generic webhook: the JSON Feed item, `_report` included, as the POST body.
+
+use serde_json::Value;
+
+use super::{Message, Platform};
+
+/// Any endpoint that takes JSON.
+pub struct Webhook;
+
+impl Platform for Webhook {
+    fn payload(&self, msg: &Message, _secret: Option<&str>, _now_ms: i64) -> Value {
+        msg.item.clone()
+    }
+}
