@@ -421,3 +421,173 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+const NEWEST: &str =
+    "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499621&idx=1&sn=c2f01a610aa4c94e22f5246ea639f219";
+
+/// The fixture routes with the responses of 2025年第3期 replaced.
+fn routes_with_newest(responses: serde_json::Value) -> Vec<serde_json::Value> {
+    let mut routes: Vec<serde_json::Value> = common::site()["routes"].as_array().expect("routes").clone();
+    for r in routes.iter_mut() {
+        if r["query"]["mid"] == "2247499621" {
+            r["responses"] = responses.clone();
+        }
+    }
+    routes
+}
+
+fn one_issue(config: &cncert_feed::Config, data: &std::path::Path) -> cncert_feed::crawl::Summary {
+    common::run_crawl(
+        config,
+        data,
+        CrawlOptions {
+            max_issues: Some(1),
+            ..CrawlOptions::default()
+        },
+    )
+}
+
+#[test]
+fn transient_errors_are_retried_honouring_retry_after() {
+    let page = json!({"status": 200, "file": "pages/2025-03.html", "headers": {"Content-Type": "text/html"}});
+    let routes = routes_with_newest(json!([
+        {"status": 503, "body": "busy"},
+        {"status": 429, "body": "slow down", "headers": {"Retry-After": "1"}},
+        page
+    ]));
+    let server = FixtureServer::start_with(&common::site_dir(), routes, 0);
+    let config = common::server_config(&server.origin, &[NEWEST.to_string()]);
+    let data = common::temp_dir("retry");
+    let started = std::time::Instant::now();
+    let s = one_issue(&config, &data);
+    assert_eq!(s.new.len(), 1, "{s:?}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "Retry-After was not honoured"
+    );
+    let tries: Vec<u16> = server
+        .article_requests()
+        .iter()
+        .filter(|r| r.query.contains("mid=2247499621"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(tries, vec![503, 429, 200]);
+}
+
+#[test]
+fn a_timeout_is_retried() {
+    let slow = json!({"status": 200, "file": "pages/2025-03.html", "delay_ms": 2500, "headers": {"Content-Type": "text/html"}});
+    let fast = json!({"status": 200, "file": "pages/2025-03.html", "headers": {"Content-Type": "text/html"}});
+    let server = FixtureServer::start_with(&common::site_dir(), routes_with_newest(json!([slow, fast])), 0);
+    let mut config = common::server_config(&server.origin, &[NEWEST.to_string()]);
+    config.fetch.timeout_secs = 1;
+    let data = common::temp_dir("timeout");
+    let s = one_issue(&config, &data);
+    assert_eq!(s.new.len(), 1, "{s:?}");
+}
+
+#[test]
+fn the_check_page_served_with_200_is_a_block_not_an_entry() {
+    let captcha = json!({"status": 200, "file": "pages/captcha.html", "headers": {"Content-Type": "text/html"}});
+    let server = FixtureServer::start_with(&common::site_dir(), routes_with_newest(json!([captcha])), 0);
+    let config = common::server_config(&server.origin, &[NEWEST.to_string()]);
+    let data = common::temp_dir("captcha200");
+    let s = one_issue(&config, &data);
+    assert!(s.new.is_empty());
+    assert_eq!(s.blocked.len(), 1, "{s:?}");
+    let state = Archive::new(&data).load_state("cncert-weekly").expect("state");
+    let f = state.failed.get(NEWEST).expect("recorded");
+    assert!(!f.permanent, "a block is retried on the next run");
+    // The next run, unblocked, archives it.
+    let open = FixtureServer::start(&common::site_dir());
+    let config = common::server_config(&open.origin, &[]);
+    let s = one_issue(&config, &data);
+    assert_eq!(s.new.len(), 1, "{s:?}");
+}
+
+#[test]
+fn since_stops_the_crawl_at_older_weeks() {
+    let server = FixtureServer::start(&common::site_dir());
+    let mut config = common::server_config(&server.origin, &[NEWEST.to_string()]);
+    config.series[0].since = chrono::NaiveDate::from_ymd_opt(2024, 12, 1);
+    let data = common::temp_dir("since");
+    common::run_crawl(&config, &data, full_options());
+    let issues: Vec<(i32, u32)> = Archive::new(&data)
+        .load_series("cncert-weekly")
+        .expect("archive")
+        .iter()
+        .map(|e| (e.report.year.unwrap_or(0), e.report.issue.unwrap_or(0)))
+        .collect();
+    // 第48期 ends 2024-12-01; 第47期 ends before and is neither archived nor followed.
+    assert_eq!(issues.first(), Some(&(2024, 48)));
+    assert_eq!(issues.last(), Some(&(2025, 3)));
+    assert_eq!(issues.len(), 8);
+}
+
+#[test]
+fn an_article_outside_the_series_is_recorded_and_never_fetched_again() {
+    let server = FixtureServer::start(&common::site_dir());
+    let other =
+        "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499543&idx=2&sn=52b71198ef978def3c53c1c0be9572e9";
+    let config = common::server_config(&server.origin, &[other.to_string()]);
+    let data = common::temp_dir("other");
+    common::run_crawl(&config, &data, full_options());
+    common::run_crawl(&config, &data, full_options());
+    assert!(common::archived_urls(&data).is_empty());
+    let state = Archive::new(&data).load_state("cncert-weekly").expect("state");
+    assert_eq!(state.failed.get(other).map(|f| f.kind.as_str()), Some("other_article"));
+    assert_eq!(server.article_requests().len(), 1);
+}
+
+#[test]
+fn a_crawl_killed_mid_run_leaves_a_readable_archive_that_the_next_run_completes() {
+    let server = FixtureServer::start_with(
+        &common::site_dir(),
+        common::site()["routes"].as_array().expect("routes").clone(),
+        120,
+    );
+    let dir = common::temp_dir("kill");
+    let config_text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml"))
+        .expect("config")
+        .replace("retry_wait_ms: 2000", "retry_wait_ms: 10");
+    let config_path = dir.join("config.yaml");
+    std::fs::write(&config_path, config_text).expect("write");
+    let data = dir.join("data");
+    let expected = common::expected();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cncert-feed"));
+    cmd.arg("--config")
+        .arg(&config_path)
+        .args([
+            "-q",
+            "crawl",
+            "--backfill",
+            "--delay-ms",
+            "0",
+            "--base-url",
+            &server.origin,
+            "--data",
+        ])
+        .arg(&data);
+    for s in common::strings(&expected["start_urls"]) {
+        cmd.args(["--start", &s]);
+    }
+    let mut child = cmd.spawn().expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(900));
+    child.kill().expect("kill");
+    let _ = child.wait();
+    // Whatever was written is whole: every entry parses.
+    let partial = Archive::new(&data)
+        .load_series("cncert-weekly")
+        .expect("every entry file parses");
+    assert!(
+        !partial.is_empty() && partial.len() < 24,
+        "killed too late or too early: {}",
+        partial.len()
+    );
+    // The next run completes the archive.
+    let status = cmd.status().expect("rerun");
+    assert!(status.success());
+    let mut want = common::strings(&expected["crawl"]["reports"]);
+    want.sort();
+    assert_eq!(common::archived_urls(&data), want);
+}
