@@ -487,12 +487,14 @@ fn store(
     let Some(entry) = merge(old, report, content_html, source, now(), via) else {
         return;
     };
+    // Only a changed record counts as an update (not a new alias or fetch time).
+    let same_record = old.is_some_and(|o| o.report == entry.report && o.source == entry.source);
     match archive.save_entry(&entry) {
         Ok(changed) => {
             if is_new {
                 summary.new.push(name.clone());
                 progress.note(&format!("new: {name}"));
-            } else if changed {
+            } else if changed && !same_record {
                 summary.updated.push(name);
             } else {
                 summary.known += 1;

@@ -151,3 +151,54 @@ fn a_bad_start_url_is_a_clear_error_not_a_crash() {
     );
     assert!(out.status.code().is_some());
 }
+
+#[test]
+fn extract_reads_urls_through_the_base_url_in_input_order() {
+    let server = FixtureServer::start(&common::site_dir());
+    let dir = common::temp_dir("cli-extract-url");
+    let config = write_config(&dir, |t| {
+        t.replace("retry_wait_ms: 2000", "retry_wait_ms: 1")
+            .replace("delay_ms: 1000", "delay_ms: 0")
+    });
+    let file = common::site_dir().join("pages/2017-22.html");
+    let out = cli(
+        &config,
+        &[
+            "extract",
+            "--base-url",
+            &server.origin,
+            "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499441&idx=1&sn=650a8b278b5b970e0da3576fe4e820ed",
+            "https://mp.weixin.qq.com/s/Xy7Kq2mPa9LbN4cR3tUvWw",
+            file.to_str().expect("utf-8"),
+            "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499384&idx=1&sn=a6147bec24a7c347f26fafda8c96c2c4",
+            "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=1&idx=1&sn=404",
+            "https://example.org/not-wechat",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let records: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(records.len(), 4, "{stdout}");
+    assert_eq!(records[0]["issue"], 43);
+    assert_eq!(records[1]["issue"], 44);
+    assert_eq!(
+        records[1]["url"],
+        "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499456&idx=1&sn=1c2bea037bec756e8fd9b61b49dc88aa",
+        "a short link is identified by the page's own metadata"
+    );
+    assert_eq!(records[2]["issue"], 22);
+    assert_eq!(records[3]["kind"], "deleted");
+    assert_eq!(
+        records[3]["url"],
+        "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499384&idx=1&sn=a6147bec24a7c347f26fafda8c96c2c4"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("sn=404") && stderr.contains("HTTP 404"), "{stderr}");
+    assert!(
+        stderr.contains("example.org") && stderr.contains("only WeChat article pages"),
+        "{stderr}"
+    );
+}
