@@ -55,6 +55,9 @@ enum Command {
         /// The output directory.
         #[arg(long, default_value = DEFAULT_OUT)]
         out: PathBuf,
+        /// Where the output is served (overrides site.base_url), e.g. the GitHub Pages URL.
+        #[arg(long)]
+        site_url: Option<String>,
     },
     /// Add saved pages (e.g. saved from a browser when the crawler is blocked) to the archive.
     Import {
@@ -116,6 +119,9 @@ struct CrawlArgs {
     /// Re-apply the configured patterns to archived issues (offline; no crawl).
     #[arg(long)]
     reextract: bool,
+    /// Where the output is served (overrides site.base_url), e.g. the GitHub Pages URL (build).
+    #[arg(long)]
+    site_url: Option<String>,
 }
 
 /// Exit code when the source could not be reached or blocked the crawl.
@@ -126,7 +132,7 @@ const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(&cli.config) {
+    let mut config = match Config::load(&cli.config) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -149,7 +155,9 @@ fn main() -> ExitCode {
         Command::Extract { inputs, base_url, jobs } => run_extract(config, &inputs, base_url.as_deref(), jobs),
         Command::Crawl(args) => run_crawl(config, &args, cli.quiet, cli.verbose),
         Command::Build(args) => run_build(config, &args, cli.quiet, cli.verbose),
-        Command::Render { data, out } => render_to(&config, &data, &out, cli.quiet).map(|_| ExitCode::SUCCESS),
+        Command::Render { data, out, site_url } => set_site_url(&mut config, site_url.as_deref())
+            .and_then(|_| render_to(&config, &data, &out, cli.quiet))
+            .map(|_| ExitCode::SUCCESS),
         Command::Notify {
             data,
             dry_run,
@@ -166,8 +174,27 @@ fn main() -> ExitCode {
     }
 }
 
+/// Overrides `site.base_url` (absolute http(s), ending in `/`).
+fn set_site_url(config: &mut Config, site_url: Option<&str>) -> anyhow::Result<()> {
+    let Some(s) = site_url.filter(|s| !s.trim().is_empty()) else {
+        return Ok(());
+    };
+    let mut u = url::Url::parse(s.trim()).with_context(|| format!("--site-url '{s}' is not an absolute URL"))?;
+    anyhow::ensure!(
+        matches!(u.scheme(), "http" | "https"),
+        "--site-url '{s}' must be an http(s) URL"
+    );
+    if !u.path().ends_with('/') {
+        let p = format!("{}/", u.path());
+        u.set_path(&p);
+    }
+    config.site.base_url = Some(u);
+    Ok(())
+}
+
 /// Applies the command-line overrides to the config (one place, as DESIGN.md asks).
 fn merge_args(config: &mut Config, args: &CrawlArgs) -> anyhow::Result<()> {
+    set_site_url(config, args.site_url.as_deref())?;
     if let Some(b) = &args.base_url {
         let mut u = url::Url::parse(b).with_context(|| format!("--base-url '{b}' is not an absolute URL"))?;
         if !u.path().ends_with('/') {

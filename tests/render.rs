@@ -265,3 +265,214 @@ fn image_proxy_template_rewrites_images() {
     assert!(rss.contains("src=\"https://images.weserv.nl/?url=https%3A%2F%2Fmmbiz.qpic.cn%2F"));
     assert!(!rss.contains("src=\"https://mmbiz.qpic.cn/"));
 }
+
+/// The W3C Feed Validator's safe elements and attributes (its `SecurityRisk` and
+/// `SecurityRiskAttr` warnings fire on anything else).
+const W3C_ELEMENTS: &[&str] = &[
+    "a",
+    "abbr",
+    "acronym",
+    "address",
+    "area",
+    "b",
+    "big",
+    "blockquote",
+    "br",
+    "button",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "dfn",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "fieldset",
+    "font",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "legend",
+    "li",
+    "map",
+    "menu",
+    "ol",
+    "optgroup",
+    "option",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "select",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "noscript",
+];
+const W3C_ATTRIBUTES: &[&str] = &[
+    "abbr",
+    "accept",
+    "accept-charset",
+    "accesskey",
+    "action",
+    "align",
+    "alt",
+    "axis",
+    "bgcolor",
+    "border",
+    "cellpadding",
+    "cellspacing",
+    "char",
+    "charoff",
+    "charset",
+    "checked",
+    "cite",
+    "class",
+    "clear",
+    "cols",
+    "colspan",
+    "color",
+    "compact",
+    "coords",
+    "datetime",
+    "dir",
+    "disabled",
+    "enctype",
+    "face",
+    "for",
+    "frame",
+    "headers",
+    "height",
+    "href",
+    "hreflang",
+    "hspace",
+    "id",
+    "ismap",
+    "label",
+    "lang",
+    "longdesc",
+    "maxlength",
+    "media",
+    "method",
+    "multiple",
+    "name",
+    "nohref",
+    "noshade",
+    "nowrap",
+    "prompt",
+    "readonly",
+    "rel",
+    "rev",
+    "rows",
+    "rowspan",
+    "rules",
+    "scope",
+    "selected",
+    "shape",
+    "size",
+    "span",
+    "src",
+    "start",
+    "summary",
+    "tabindex",
+    "target",
+    "title",
+    "type",
+    "usemap",
+    "valign",
+    "value",
+    "vspace",
+    "width",
+];
+
+/// Problems the W3C Feed Validator would report in one piece of feed HTML.
+fn w3c_problems(html: &str, allow_referrerpolicy: bool) -> Vec<String> {
+    let doc = scraper::Html::parse_fragment(html);
+    let mut problems = Vec::new();
+    for node in doc.root_element().descendants() {
+        let Some(el) = node.value().as_element() else { continue };
+        let name = el.name();
+        if name == "html" {
+            continue;
+        }
+        if !W3C_ELEMENTS.contains(&name) {
+            problems.push(format!("element <{name}>"));
+        }
+        for (attr, value) in el.attrs() {
+            let ok = W3C_ATTRIBUTES.contains(&attr)
+                || (attr == "referrerpolicy" && name == "img" && allow_referrerpolicy)
+                || (attr == "style"
+                    && value
+                        .split(';')
+                        .all(|d| d.trim().is_empty() || d.trim().starts_with("text-align")));
+            if !ok {
+                problems.push(format!("<{name} {attr}=\"{value}\">"));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn feed_content_uses_only_what_the_w3c_validator_accepts() {
+    let (data, mut config) = imported_archive();
+    for proxy in [None, Some("https://images.weserv.nl/?url={url}".to_string())] {
+        config.site.image_proxy = proxy.clone();
+        let out = common::temp_dir("w3c");
+        render(&config, &Archive::new(&data), &out).expect("render");
+        let rss = rss::Channel::read_from(read(&out.join("cncert-weekly/rss.xml")).as_slice()).expect("rss");
+        let atom =
+            atom_syndication::Feed::read_from(read(&out.join("cncert-weekly/atom.xml")).as_slice()).expect("atom");
+        let contents = rss.items.iter().filter_map(|i| i.content.clone()).chain(
+            atom.entries
+                .iter()
+                .filter_map(|e| e.content.as_ref().and_then(|c| c.value.clone())),
+        );
+        let mut n = 0;
+        for html in contents {
+            n += 1;
+            let problems = w3c_problems(&html, proxy.is_none());
+            assert!(problems.is_empty(), "proxy {proxy:?}: {problems:?}");
+            assert!(html.contains("<img src=\"https://"), "images kept");
+        }
+        assert_eq!(n, 48);
+        // Every entry has its own `updated`.
+        let mut updated: Vec<_> = atom.entries.iter().map(|e| e.updated).collect();
+        updated.sort();
+        updated.dedup();
+        assert_eq!(updated.len(), atom.entries.len());
+    }
+}

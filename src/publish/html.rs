@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::{FeedModel, ReportData, change_mark, esc, public_url};
-use crate::archive::{Entry, sanitize_body};
+use crate::archive::Entry;
 use crate::config::{MetricKind, Series, Site};
 use crate::report::MetricValue;
 
@@ -94,8 +94,123 @@ pub fn image_src(raw: &str, proxy: Option<&str>) -> Option<String> {
     })
 }
 
+/// Elements feed readers accept in content: the W3C Feed Validator's list of safe elements
+/// (anything else is a `SecurityRisk` warning), without form controls.
+const FEED_TAGS: &[&str] = &[
+    "a",
+    "abbr",
+    "acronym",
+    "address",
+    "b",
+    "big",
+    "blockquote",
+    "br",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "font",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "var",
+];
+
+/// HTML5 elements WeChat bodies use, and the safe element each becomes in a feed.
+const RENAMED: &[(&str, &str)] = &[
+    ("section", "div"),
+    ("article", "div"),
+    ("header", "div"),
+    ("footer", "div"),
+    ("aside", "div"),
+    ("nav", "div"),
+    ("main", "div"),
+    ("figure", "div"),
+    ("figcaption", "p"),
+    ("mark", "span"),
+    ("time", "span"),
+];
+
+fn renamed_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        let names: Vec<&str> = RENAMED.iter().map(|(from, _)| *from).collect();
+        Regex::new(&format!(r"(?i)<(/?)({})\b", names.join("|"))).expect("valid regex")
+    })
+}
+
+/// Sanitizes a stored body for a feed: HTML5 structure becomes `div`/`p`/`span`, then only the
+/// elements and attributes every reader (and the W3C Feed Validator) accepts remain: no script,
+/// style, iframe, event handlers, `javascript:` URLs or inline CSS.
+pub fn sanitize_for_feed(html: &str) -> String {
+    let renamed = renamed_re().replace_all(html, |c: &regex::Captures| {
+        let to = RENAMED
+            .iter()
+            .find(|(from, _)| from.eq_ignore_ascii_case(&c[2]))
+            .map(|(_, to)| *to)
+            .unwrap_or("div");
+        format!("<{}{to}", &c[1])
+    });
+    let mut b = ammonia::Builder::empty();
+    b.tags(FEED_TAGS.iter().copied().collect())
+        .clean_content_tags(
+            ["script", "style", "mp-style-type", "iframe", "noscript"]
+                .into_iter()
+                .collect(),
+        )
+        .add_tag_attributes("a", ["href", "title"])
+        .add_tag_attributes("img", ["src", "data-src", "alt", "width", "height"])
+        .add_tag_attributes("td", ["colspan", "rowspan", "align", "valign"])
+        .add_tag_attributes("th", ["colspan", "rowspan", "align", "valign"])
+        .add_tag_attributes("font", ["color"])
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .link_rel(Some("noopener noreferrer"));
+    b.clean(&renamed).to_string()
+}
+
 /// Rewrites every `<img>` of sanitized HTML: `src` from `data-src`, absolute https, through the
-/// image proxy, with `referrerpolicy="no-referrer"` and lazy loading.
+/// image proxy when one is configured; without a proxy, `referrerpolicy="no-referrer"` lets
+/// browser-based readers load WeChat's images, which refuse requests that name another site.
 pub fn rewrite_images(html: &str, proxy: Option<&str>) -> String {
     img_re()
         .replace_all(html, |caps: &regex::Captures| {
@@ -110,11 +225,13 @@ pub fn rewrite_images(html: &str, proxy: Option<&str>) -> String {
                     _ => {}
                 }
             }
+            let policy = if proxy.is_some() {
+                ""
+            } else {
+                " referrerpolicy=\"no-referrer\""
+            };
             match src.and_then(|s| image_src(&s, proxy)) {
-                Some(s) => format!(
-                    "<img src=\"{}\" alt=\"{alt}\" referrerpolicy=\"no-referrer\" loading=\"lazy\" style=\"max-width:100%;height:auto\">",
-                    esc(&s)
-                ),
+                Some(s) => format!("<img src=\"{}\" alt=\"{alt}\"{policy}>", esc(&s)),
                 None => String::new(),
             }
         })
@@ -137,7 +254,7 @@ pub fn item_content(series: &Series, site: &Site, e: &Entry, d: &ReportData) -> 
     let mut out = figures_table(series, d);
     if let Some(body) = &e.content_html {
         // Sanitize again: the archive is a file anyone can edit.
-        let clean = sanitize_body(body);
+        let clean = sanitize_for_feed(body);
         out.push_str("<hr>\n");
         out.push_str(&rewrite_images(
             &strip_interface_text(&clean),

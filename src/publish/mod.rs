@@ -274,6 +274,8 @@ impl<'a> FeedModel<'a> {
                 }
             })
             .collect();
+        let mut items = items;
+        distinct_updated(&mut items);
         let updated = items
             .iter()
             .map(|i| i.updated)
@@ -301,6 +303,23 @@ impl<'a> FeedModel<'a> {
     /// The feed's own URL for a file name (`rss.xml` …).
     pub fn url_of(&self, file: &str) -> String {
         public_url(self.site, &format!("{}/{file}", self.series.id))
+    }
+}
+
+/// Makes every item's `updated` distinct (Atom readers and validators treat equal times as one
+/// change): equal times, e.g. after `crawl --reextract` changed many issues at once, are spread a
+/// second apart, oldest issue first. Deterministic.
+fn distinct_updated(items: &mut [Item]) {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| (items[i].updated, items[i].data.year, items[i].data.issue));
+    let mut last: Option<DateTime<FixedOffset>> = None;
+    for i in order {
+        if let Some(prev) = last
+            && items[i].updated <= prev
+        {
+            items[i].updated = prev + chrono::Duration::seconds(1);
+        }
+        last = Some(items[i].updated);
     }
 }
 
