@@ -439,9 +439,14 @@ pub fn parse_title(title: &str, series: &Series) -> Option<TitleInfo> {
 fn period_re() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
-        regex::Regex::new(
-            r"[(\[【]\s*(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日?\s*(?:[-–—~〜至到−]+|－)\s*(?:(\d{4})年)?(?:(\d{1,2})月)?(\d{1,2})日?\s*[)\]】]",
-        )
+        regex::Regex::new(concat!(
+            r"^[^0-9]{0,8}?[(\[【]?\s*",
+            // 10月21日 / 2024年10月21日 / 10.21 / 2024.10.21
+            r"(?:(?P<y1>\d{4})[年./-])?(?P<m1>\d{1,2})[月./-](?P<d1>\d{1,2})日?",
+            r"\s*(?:[-–—~〜至到−]+)\s*",
+            r"(?:(?P<y2>\d{4})[年./-])?(?:(?P<m2>\d{1,2})[月./-])?(?P<d2>\d{1,2})日?",
+            r"\s*[)\]】]?",
+        ))
         .expect("the period regex is valid")
     })
 }
@@ -450,18 +455,18 @@ fn period_re() -> &'static regex::Regex {
 /// the week lies closest to where issue `issue` of `year` falls (weeks cross New Year).
 pub fn parse_period(s: &str, year: i32, issue: u32) -> Option<(NaiveDate, NaiveDate)> {
     let c = period_re().captures(s)?;
-    let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
-    let (m1, d1, d2) = (num(2)?, num(3)?, num(6)?);
-    let m2 = num(5).unwrap_or(m1);
+    let num = |name: &str| c.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
+    let (m1, d1, d2) = (num("m1")?, num("d1")?, num("d2")?);
+    let m2 = num("m2").unwrap_or(m1);
     let expected = NaiveDate::from_ymd_opt(year, 1, 1)? + chrono::Duration::days(7 * (i64::from(issue) - 1));
-    let start = match c.get(1).and_then(|m| m.as_str().parse::<i32>().ok()) {
+    let start = match c.name("y1").and_then(|m| m.as_str().parse::<i32>().ok()) {
         Some(y) => NaiveDate::from_ymd_opt(y, m1, d1)?,
         None => [year - 1, year, year + 1]
             .iter()
             .filter_map(|&y| NaiveDate::from_ymd_opt(y, m1, d1))
             .min_by_key(|d| (*d - expected).num_days().abs())?,
     };
-    let end = match c.get(4).and_then(|m| m.as_str().parse::<i32>().ok()) {
+    let end = match c.name("y2").and_then(|m| m.as_str().parse::<i32>().ok()) {
         Some(y) => NaiveDate::from_ymd_opt(y, m2, d2)?,
         None => [start.year(), start.year() + 1]
             .iter()

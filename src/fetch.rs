@@ -83,7 +83,9 @@ fn is_captcha_url(url: &Url) -> bool {
 /// The anti-crawler page served with HTTP 200 (no article body, the 环境异常 text).
 fn is_captcha_body(body: &[u8]) -> bool {
     let has = |n: &str| memchr::memmem::find(body, n.as_bytes()).is_some();
-    !has("js_content") && (has("环境异常") || has("wappoc_appmsgcaptcha")) && body.len() < 256 * 1024
+    !has("js_content")
+        && (has("环境异常") || has("访问过于频繁") || has("wappoc_appmsgcaptcha"))
+        && body.len() < 256 * 1024
 }
 
 impl Fetcher {

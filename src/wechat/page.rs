@@ -100,6 +100,13 @@ const NEEDLES: &[(&str, N)] = &[
     ("此内容发送失败无法查看", N::Unavailable),
     ("该公众号已迁移", N::Unavailable),
     ("此内容因涉嫌违反相关法律法规", N::Unavailable),
+    ("此帐号已被屏蔽", N::Unavailable),
+    ("此账号已被屏蔽", N::Unavailable),
+    ("该帐号已冻结", N::Unavailable),
+    ("该账号已冻结", N::Unavailable),
+    ("此内容已被投诉", N::Unavailable),
+    ("链接已过期", N::Unavailable),
+    ("访问过于频繁", N::EnvAbnormal),
     ("参数错误", N::ParamError),
 ];
 
