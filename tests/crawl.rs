@@ -11,6 +11,23 @@ use cncert_feed::crawl::CrawlOptions;
 use common::server::FixtureServer;
 use serde_json::json;
 
+fn limit(n: usize) -> CrawlOptions {
+    CrawlOptions {
+        max_issues: Some(n),
+        ..CrawlOptions::default()
+    }
+}
+
+/// `(year, issue)` of every archived report, oldest first.
+fn issues_in(data: &std::path::Path) -> Vec<(i32, u32)> {
+    Archive::new(data)
+        .load_series("cncert-weekly")
+        .expect("archive")
+        .iter()
+        .map(|e| (e.report.year.unwrap_or(0), e.report.issue.unwrap_or(0)))
+        .collect()
+}
+
 fn full_options() -> CrawlOptions {
     CrawlOptions {
         backfill: true,
@@ -132,21 +149,9 @@ fn max_issues_limits_the_crawl_breadth_first() {
         "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499621&idx=1&sn=c2f01a610aa4c94e22f5246ea639f219";
     let config = common::server_config(&server.origin, &[newest.to_string()]);
     let data = common::temp_dir("limit");
-    let s = common::run_crawl(
-        &config,
-        &data,
-        CrawlOptions {
-            max_issues: Some(4),
-            ..CrawlOptions::default()
-        },
-    );
+    let s = common::run_crawl(&config, &data, limit(4));
     assert_eq!(s.new.len(), 4, "{:?}", s.new);
-    let issues: Vec<(i32, u32)> = Archive::new(&data)
-        .load_series("cncert-weekly")
-        .expect("archive")
-        .iter()
-        .map(|e| (e.report.year.unwrap_or(0), e.report.issue.unwrap_or(0)))
-        .collect();
+    let issues: Vec<(i32, u32)> = issues_in(&data);
     assert_eq!(
         issues,
         vec![(2024, 51), (2024, 52), (2025, 1), (2025, 2), (2025, 3)][1..].to_vec()
@@ -212,21 +217,9 @@ fn album_discovery_reads_both_pages_including_the_single_object_one() {
     let album = common::expected()["album"].as_str().expect("album url").to_string();
     config.series[0].albums = vec![album];
     let data = common::temp_dir("album");
-    let s = common::run_crawl(
-        &config,
-        &data,
-        CrawlOptions {
-            max_issues: Some(4),
-            ..CrawlOptions::default()
-        },
-    );
+    let s = common::run_crawl(&config, &data, limit(4));
     assert!(s.unreachable.is_empty(), "{:?}", s.unreachable);
-    let issues: Vec<(i32, u32)> = Archive::new(&data)
-        .load_series("cncert-weekly")
-        .expect("archive")
-        .iter()
-        .map(|e| (e.report.year.unwrap_or(0), e.report.issue.unwrap_or(0)))
-        .collect();
+    let issues: Vec<(i32, u32)> = issues_in(&data);
     // Page 1 lists 第3, 2, 1期 (and an unrelated article); page 2 holds 2024年第52期 alone.
     assert_eq!(issues, vec![(2024, 52), (2025, 1), (2025, 2), (2025, 3)]);
     let album_requests = server
@@ -259,14 +252,7 @@ fn feed_discovery_follows_series_items_and_revalidates_with_etag() {
     let server = FixtureServer::start(&common::site_dir());
     let config = feed_config(&server);
     let data = common::temp_dir("feed");
-    let s = common::run_crawl(
-        &config,
-        &data,
-        CrawlOptions {
-            max_issues: Some(2),
-            ..CrawlOptions::default()
-        },
-    );
+    let s = common::run_crawl(&config, &data, limit(2));
     assert_eq!(s.new.len(), 2, "{s:?}");
     assert!(
         !server
@@ -276,14 +262,7 @@ fn feed_discovery_follows_series_items_and_revalidates_with_etag() {
         "the unrelated feed item was fetched"
     );
     let before = server.article_requests().len();
-    common::run_crawl(
-        &config,
-        &data,
-        CrawlOptions {
-            max_issues: Some(2),
-            ..CrawlOptions::default()
-        },
-    );
+    common::run_crawl(&config, &data, limit(2));
     let feed_reqs: Vec<_> = server
         .requests()
         .into_iter()
@@ -312,14 +291,7 @@ fn a_blocked_article_is_filled_from_the_feed_body_then_replaced_by_the_page() {
     let blocked = FixtureServer::start_with(&common::site_dir(), routes, 0);
     let config = feed_config(&blocked);
     let data = common::temp_dir("feedbody");
-    let s = common::run_crawl(
-        &config,
-        &data,
-        CrawlOptions {
-            max_issues: Some(2),
-            ..CrawlOptions::default()
-        },
-    );
+    let s = common::run_crawl(&config, &data, limit(2));
     assert!(!s.blocked.is_empty(), "{s:?}");
     let entries = Archive::new(&data).load_series("cncert-weekly").expect("archive");
     let e3 = entries
@@ -340,14 +312,7 @@ fn a_blocked_article_is_filled_from_the_feed_body_then_replaced_by_the_page() {
     // Later the page can be fetched: it replaces the feed copy.
     let open = FixtureServer::start(&common::site_dir());
     let config = feed_config(&open);
-    common::run_crawl(
-        &config,
-        &data,
-        CrawlOptions {
-            max_issues: Some(2),
-            ..CrawlOptions::default()
-        },
-    );
+    common::run_crawl(&config, &data, limit(2));
     let entries = Archive::new(&data).load_series("cncert-weekly").expect("archive");
     let e3 = entries.iter().find(|e| e.report.issue == Some(3)).expect("第3期");
     assert_eq!(e3.source, Source::Page);
@@ -360,14 +325,7 @@ fn a_failed_write_leaves_the_archive_as_it_was() {
         "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499621&idx=1&sn=c2f01a610aa4c94e22f5246ea639f219";
     let config = common::server_config(&server.origin, &[newest.to_string()]);
     let data = common::temp_dir("failwrite");
-    common::run_crawl(
-        &config,
-        &data,
-        CrawlOptions {
-            max_issues: Some(3),
-            ..CrawlOptions::default()
-        },
-    );
+    common::run_crawl(&config, &data, limit(3));
     let snapshot = snapshot(&data);
     assert!(snapshot.len() >= 3);
     // Issues of 2017 cannot be written: where their directory would go stands a file.
@@ -437,14 +395,7 @@ fn routes_with_newest(responses: serde_json::Value) -> Vec<serde_json::Value> {
 }
 
 fn one_issue(config: &cncert_feed::Config, data: &std::path::Path) -> cncert_feed::crawl::Summary {
-    common::run_crawl(
-        config,
-        data,
-        CrawlOptions {
-            max_issues: Some(1),
-            ..CrawlOptions::default()
-        },
-    )
+    common::run_crawl(config, data, limit(1))
 }
 
 #[test]
@@ -512,12 +463,7 @@ fn since_stops_the_crawl_at_older_weeks() {
     config.series[0].since = chrono::NaiveDate::from_ymd_opt(2024, 12, 1);
     let data = common::temp_dir("since");
     common::run_crawl(&config, &data, full_options());
-    let issues: Vec<(i32, u32)> = Archive::new(&data)
-        .load_series("cncert-weekly")
-        .expect("archive")
-        .iter()
-        .map(|e| (e.report.year.unwrap_or(0), e.report.issue.unwrap_or(0)))
-        .collect();
+    let issues: Vec<(i32, u32)> = issues_in(&data);
     // 第48期 ends 2024-12-01; 第47期 ends before and is neither archived nor followed.
     assert_eq!(issues.first(), Some(&(2024, 48)));
     assert_eq!(issues.last(), Some(&(2025, 3)));
