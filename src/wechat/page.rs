@@ -161,21 +161,43 @@ impl N {
 /// How many occurrences of one needle are remembered (later ones are never needed).
 const MAX_HITS: usize = 8;
 
-fn automaton() -> &'static AhoCorasick {
-    static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| {
-        AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(NEEDLES.iter().map(|(n, _)| n))
-            .expect("the needle list is a valid automaton")
-    })
+impl N {
+    /// Whether this needle marks one of WeChat's error pages (looked for only in pages without an
+    /// article body, which are small).
+    fn is_marker(self) -> bool {
+        self as usize >= N::EnvAbnormal as usize
+    }
 }
 
-/// Scans a page. Never fails: whatever cannot be found stays `None`.
-pub fn scan(page: &[u8]) -> ScannedPage {
-    let mut hits: Vec<Vec<usize>> = vec![Vec::new(); KINDS];
-    for m in automaton().find_iter(page) {
-        let kind = NEEDLES[m.pattern().as_usize()].1;
+/// The needles of one scan (page structure, or error-page markers) and the automaton finding them.
+struct NeedleSet {
+    kinds: Vec<N>,
+    automaton: AhoCorasick,
+}
+
+fn needle_set(markers: bool) -> &'static NeedleSet {
+    static SETS: OnceLock<[NeedleSet; 2]> = OnceLock::new();
+    let sets = SETS.get_or_init(|| {
+        let build = |markers: bool| {
+            let chosen: Vec<&(&str, N)> = NEEDLES.iter().filter(|(_, k)| k.is_marker() == markers).collect();
+            NeedleSet {
+                kinds: chosen.iter().map(|(_, k)| *k).collect(),
+                automaton: AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(chosen.iter().map(|(n, _)| n))
+                    .expect("the needle list is a valid automaton"),
+            }
+        };
+        [build(false), build(true)]
+    });
+    &sets[usize::from(markers)]
+}
+
+/// Records the positions of one needle set's matches in `hits`.
+fn find_all(page: &[u8], markers: bool, hits: &mut [Vec<usize>]) {
+    let set = needle_set(markers);
+    for m in set.automaton.find_iter(page) {
+        let kind = set.kinds[m.pattern().as_usize()];
         if kind.variable().is_some() && !starts_identifier(page, m.start()) {
             continue;
         }
@@ -183,6 +205,15 @@ pub fn scan(page: &[u8]) -> ScannedPage {
         if h.len() < MAX_HITS {
             h.push(m.start());
         }
+    }
+}
+
+/// Scans a page. Never fails: whatever cannot be found stays `None`.
+pub fn scan(page: &[u8]) -> ScannedPage {
+    let mut hits: Vec<Vec<usize>> = vec![Vec::new(); KINDS];
+    find_all(page, false, &mut hits);
+    if hits[N::Content as usize].is_empty() {
+        find_all(page, true, &mut hits);
     }
     let at = |n: N| hits[n as usize].as_slice();
     let mut warnings = Vec::new();
