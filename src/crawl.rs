@@ -50,6 +50,26 @@ pub struct Summary {
     pub unreachable: Vec<(String, String)>,
     /// Article pages requested (not counting retries).
     pub article_requests: usize,
+    /// Requests the source answered (any HTTP status).
+    pub answered: usize,
+    /// Requests that got no answer at all after their retries (timeouts, connection errors).
+    pub unanswered: usize,
+}
+
+impl Summary {
+    /// Counts whether a request was answered.
+    fn tally(&mut self, f: &Fetched) {
+        match f {
+            Fetched::Failed(_) => self.unanswered += 1,
+            Fetched::Refused(_) => {}
+            _ => self.answered += 1,
+        }
+    }
+
+    /// Whether the source blocked the crawl or could not be reached at all (exit code 3).
+    pub fn source_unavailable(&self) -> bool {
+        !self.blocked.is_empty() || (self.answered == 0 && self.unanswered > 0)
+    }
 }
 
 /// Receives progress events (a progress bar on a terminal, lines otherwise).
@@ -241,6 +261,7 @@ async fn crawl_series(
             break;
         };
         let Ok((key, fetched)) = joined else { continue };
+        summary.tally(&fetched);
         let feed_body = feed_bodies.get(&key).cloned();
         let outcome = handle(
             &key, fetched, feed_body, config, series, archive, &mut known, &mut state, summary, progress,
@@ -523,7 +544,9 @@ async fn discover_feed(
     progress.fetching(feed);
     let validators = state.discovery.get(feed).cloned();
     let host = url.host_str().map(str::to_string);
-    match fetcher.get_allowing(&url, validators.as_ref(), host.as_deref()).await {
+    let fetched = fetcher.get_allowing(&url, validators.as_ref(), host.as_deref()).await;
+    summary.tally(&fetched);
+    match fetched {
         Fetched::Page { body, validators, .. } => {
             if validators.etag.is_some() || validators.last_modified.is_some() {
                 state.discovery.insert(feed.to_string(), validators);
@@ -589,7 +612,9 @@ async fn discover_album(
     let mut url = base.clone();
     for _page in 0..100 {
         progress.fetching(url.as_str());
-        let body = match fetcher.get(&url, None).await {
+        let fetched = fetcher.get(&url, None).await;
+        summary.tally(&fetched);
+        let body = match fetched {
             Fetched::Page { body, .. } => body,
             Fetched::Status(c) => {
                 summary.unreachable.push((url.to_string(), format!("HTTP {c}")));

@@ -265,7 +265,7 @@ impl cncert_feed::crawl::Progress for Reporter {
 
 /// Prints the end-of-run summary; returns whether the source blocked or could not be reached.
 fn print_summary(s: &cncert_feed::crawl::Summary, quiet: bool) -> bool {
-    let blocked = !s.blocked.is_empty() || (!s.unreachable.is_empty() && s.new.is_empty() && s.known == 0);
+    let blocked = s.source_unavailable();
     if !quiet {
         eprintln!(
             "summary: {} new, {} updated, {} already known, {} deleted, {} failed, {} article requests",

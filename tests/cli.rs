@@ -202,3 +202,33 @@ fn extract_reads_urls_through_the_base_url_in_input_order() {
         "{stderr}"
     );
 }
+
+#[test]
+fn build_with_an_unreachable_source_still_renders_and_exits_3() {
+    let dir = common::temp_dir("cli-unreachable");
+    let config = write_config(&dir, |t| t.replace("max_retries: 3", "max_retries: 0"));
+    // Nothing listens on a port we just released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let out_dir = dir.join("public");
+    let out = cli(
+        &config,
+        &[
+            "build",
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "--delay-ms",
+            "0",
+            "--start",
+            "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499621&idx=1&sn=c2f01a610aa4c94e22f5246ea639f219",
+            "--data",
+            dir.join("data").to_str().expect("utf-8"),
+            "--out",
+            out_dir.to_str().expect("utf-8"),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("could not connect"), "{stderr}");
+    assert!(out_dir.join("cncert-weekly/rss.xml").exists(), "rendered anyway");
+    assert!(out_dir.join("feeds.opml").exists());
+}

@@ -105,8 +105,9 @@ pub fn render(model: &FeedModel) -> Result<String> {
         description: format!("{}：每周态势评价与处置数据（非官方订阅源）", model.series.title),
         language: Some("zh-cn".to_string()),
         generator: Some("cncert-feed".to_string()),
-        last_build_date: Some(model.updated.to_rfc2822()),
-        pub_date: Some(model.updated.to_rfc2822()),
+        // No entries, no dates (the Atom feed has to say something and says 1970).
+        last_build_date: (!model.items.is_empty()).then(|| model.updated.to_rfc2822()),
+        pub_date: (!model.items.is_empty()).then(|| model.updated.to_rfc2822()),
         ttl: Some("720".to_string()),
         namespaces,
         atom_ext: Some(AtomExtension {
