@@ -47,22 +47,6 @@ pub enum Error {
         /// The parser's message, with line and column.
         source: serde_json::Error,
     },
-    /// A URL given by the user or found in a page cannot be parsed or is not allowed.
-    #[error("cannot use URL '{url}': {reason}")]
-    BadUrl {
-        /// The URL as given.
-        url: String,
-        /// Why it was refused.
-        reason: String,
-    },
-    /// An HTTP request failed.
-    #[error("fetching {url} failed: {reason}")]
-    Fetch {
-        /// The URL requested.
-        url: String,
-        /// What went wrong (status, timeout, connection error, too large).
-        reason: String,
-    },
     /// Something else with context.
     #[error("{0}")]
     Other(String),

@@ -208,7 +208,11 @@ fn build_with_an_unreachable_source_still_renders_and_exits_3() {
     let dir = common::temp_dir("cli-unreachable");
     let config = write_config(&dir, |t| t.replace("max_retries: 3", "max_retries: 0"));
     // Nothing listens on a port we just released.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
     let out_dir = dir.join("public");
     let out = cli(
         &config,

@@ -143,6 +143,10 @@ fn all_three_feeds_parse_back_with_entries_ids_dates_and_figures() {
     assert!(opml.contains("xmlUrl=\"https://example.github.io/cncert-feed/cncert-weekly/rss.xml\""));
     let page = String::from_utf8(read(&dir.join("index.html"))).expect("utf-8");
     assert!(page.contains("<svg") && page.contains("rss.xml") && !page.contains("<script"));
+    // Readers find the feeds from the page's URL.
+    assert!(page.contains("<link rel=\"alternate\" type=\"application/rss+xml\""));
+    let front = String::from_utf8(read(&out.join("index.html"))).expect("utf-8");
+    assert!(front.contains("href=\"cncert-weekly/atom.xml\""));
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::{FeedModel, ReportData, change_mark, esc, public_url};
+use super::{FeedModel, ReportData, change_mark, esc};
 use crate::archive::Entry;
 use crate::config::{MetricKind, Series, Site};
 use crate::report::MetricValue;
@@ -306,12 +306,36 @@ table{border-collapse:collapse;width:100%}td:first-child,td:nth-child(2){white-s
 .chart h3{font-size:.95em;margin:0 0 4px}.chart svg{width:100%;height:auto}.muted{color:#656d76;font-size:.9em}.scroll{overflow-x:auto}\
 @media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}a{color:#4493f8}th,td{border-color:#30363d}.chart{border-color:#30363d}}";
 
-fn page(title: &str, body: &str) -> String {
+/// A whole page; `feeds` are `(title, relative href)` of the feeds readers should discover.
+fn page(title: &str, feeds: &[(String, String)], body: &str) -> String {
+    let mut discovery = String::new();
+    for (t, href) in feeds {
+        let kind = if href.ends_with("atom.xml") {
+            "application/atom+xml"
+        } else if href.ends_with(".json") {
+            "application/feed+json"
+        } else {
+            "application/rss+xml"
+        };
+        let _ = writeln!(
+            discovery,
+            "<link rel=\"alternate\" type=\"{kind}\" title=\"{}\" href=\"{}\">",
+            esc(t),
+            esc(href)
+        );
+    }
     format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<title>{}</title>\n<style>{CSS}</style>\n{}</head>\n<body>\n{body}\n</body>\n</html>\n",
-        esc(title),
-        ""
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<title>{}</title>\n{discovery}<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
+        esc(title)
     )
+}
+
+/// The three feeds of a series for autodiscovery, relative to `prefix`.
+fn feed_links(title: &str, prefix: &str) -> Vec<(String, String)> {
+    [("RSS", "rss.xml"), ("Atom", "atom.xml"), ("JSON Feed", "feed.json")]
+        .iter()
+        .map(|(kind, file)| (format!("{title} ({kind})"), format!("{prefix}{file}")))
+        .collect()
 }
 
 /// An SVG line chart of one metric over time (x: the week's first day, y: value). The line
@@ -377,13 +401,8 @@ fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -
 /// Number of most recent issues drawn in each chart (the CSV holds all of them).
 const CHART_ISSUES: usize = 156;
 
-fn subscribe_links(model: &FeedModel, prefix: &str) -> String {
-    format!(
-        "<div class=\"sub\"><a href=\"{p}rss.xml\">RSS</a><a href=\"{p}atom.xml\">Atom</a><a href=\"{p}feed.json\">JSON Feed</a><a href=\"{p}metrics.csv\">CSV</a><a href=\"{p}metrics.json\">JSON</a><a href=\"{op}feeds.opml\">OPML</a></div>",
-        p = prefix,
-        op = if prefix.is_empty() { "../" } else { "" }
-    )
-    .replace("href=\"rss.xml\"", &format!("href=\"rss.xml\" title=\"{}\"", esc(&model.url_of("rss.xml"))))
+fn subscribe_links() -> &'static str {
+    "<div class=\"sub\"><a href=\"rss.xml\">RSS</a><a href=\"atom.xml\">Atom</a><a href=\"feed.json\">JSON Feed</a><a href=\"metrics.csv\">CSV</a><a href=\"metrics.json\">JSON</a><a href=\"../feeds.opml\">OPML</a></div>"
 }
 
 /// The page of one series: latest figures, charts, the list of issues, subscribe links.
@@ -395,7 +414,7 @@ pub fn series_page(model: &FeedModel) -> String {
         "<h1>{}</h1>\n<p class=\"muted\">{}发布的每周网络安全态势与处置数据，自动整理为订阅源（非官方）。</p>\n{}",
         esc(&series.title),
         esc(series.author.as_deref().unwrap_or("CNCERT")),
-        subscribe_links(model, "")
+        subscribe_links()
     );
     if let Some((e, d)) = model.all.last().zip(model.data.last()) {
         let _ = write!(body, "<h2>最新一期：");
@@ -494,7 +513,7 @@ pub fn series_page(model: &FeedModel) -> String {
         );
     }
     body.push_str("</tbody></table></div>\n<p class=\"muted\">数据来自国家互联网应急中心CNCERT微信公众号《网络安全信息与动态周报》，由 cncert-feed 自动提取；以原文为准。</p>");
-    page(&series.title, &body)
+    page(&series.title, &feed_links(&series.title, ""), &body)
 }
 
 /// The front page: every series with its subscribe links.
@@ -514,6 +533,9 @@ pub fn front_page(site: &Site, cards: &[SeriesCard]) -> String {
             id = esc(&c.id)
         );
     }
-    let _ = public_url;
-    page(&site.title, &body)
+    let feeds: Vec<(String, String)> = cards
+        .iter()
+        .flat_map(|c| feed_links(&c.title, &format!("{}/", c.id)))
+        .collect();
+    page(&site.title, &feeds, &body)
 }

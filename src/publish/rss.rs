@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use rss::extension::Extension;
 use rss::extension::atom::{AtomExtension, Link};
 
-use super::{FeedModel, Item, NS_PREFIX, NS_URI, ReportData, change_mark, xml_safe};
+use super::{FeedModel, Item, NS_PREFIX, NS_URI, ReportData, xml_safe};
 use crate::error::{Error, Result};
 
 /// The figures of one item as extension elements: `<cncert:report …><cncert:metric …/></cncert:report>`.
@@ -46,7 +46,6 @@ pub fn report_extension(d: &ReportData, model: &FeedModel) -> Extension {
                 }
                 None => {}
             }
-            let _ = change_mark;
             Some(Extension {
                 name: format!("{NS_PREFIX}:metric"),
                 value: None,
