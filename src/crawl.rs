@@ -212,10 +212,16 @@ async fn crawl_series(
         }
     }
 
+    // Feed bodies are known before any fetch returns, whichever seed reaches the URL first.
+    let mut feed_bodies: HashMap<String, (String, ArticleMeta)> = HashMap::new();
+    for seed in &mut seeds {
+        if let Some(body) = seed.feed_body.take() {
+            feed_bodies.entry(seed.link.as_str().to_string()).or_insert(body);
+        }
+    }
     let mut queue: VecDeque<Seed> = seeds.into_iter().collect();
     let mut seen: HashSet<String> = HashSet::new();
     let mut reached: HashSet<IssueId> = HashSet::new();
-    let mut feed_bodies: HashMap<String, (String, ArticleMeta)> = HashMap::new();
     let mut in_flight = tokio::task::JoinSet::new();
     let concurrency = config.fetch.concurrency.max(1);
     let mut since_save = 0usize;
@@ -224,9 +230,6 @@ async fn crawl_series(
         while in_flight.len() < concurrency && reached.len() + in_flight.len() < limit {
             let Some(seed) = queue.pop_front() else { break };
             let raw = seed.link.as_str().to_string();
-            if let Some(body) = seed.feed_body {
-                feed_bodies.entry(raw.clone()).or_insert(body);
-            }
             let key = state.aliases.get(&raw).cloned().unwrap_or_else(|| raw.clone());
             if !seen.insert(key.clone()) {
                 continue;
@@ -265,7 +268,12 @@ async fn crawl_series(
         let feed_body = feed_bodies.get(&key).cloned();
         let outcome = handle(
             &key, fetched, feed_body, config, series, archive, &mut known, &mut state, summary, progress,
-        );
+        )
+        // A failed refresh of an archived issue still leads on to its back issues.
+        .or_else(|| {
+            let id = known.by_url.get(&key)?;
+            known.entries.get(id).map(|e| e.report.clone())
+        });
         if let Some(report) = outcome {
             if let Some(id) = report.issue_id() {
                 reached.insert(id);
