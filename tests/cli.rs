@@ -236,3 +236,34 @@ fn build_with_an_unreachable_source_still_renders_and_exits_3() {
     assert!(out_dir.join("cncert-weekly/rss.xml").exists(), "rendered anyway");
     assert!(out_dir.join("feeds.opml").exists());
 }
+
+#[test]
+fn http_proxy_from_the_environment_is_honoured() {
+    // The fixture server plays the proxy; the origin's name does not even resolve.
+    let proxy = FixtureServer::start(&common::site_dir());
+    let dir = common::temp_dir("cli-proxy");
+    let config = write_config(&dir, |t| t.replace("max_retries: 3", "max_retries: 0"));
+    let out = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "extract",
+            "--base-url",
+            "http://mirror.cncert-feed.invalid/",
+            "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499441&idx=1&sn=650a8b278b5b970e0da3576fe4e820ed",
+        ])
+        .env("HTTP_PROXY", &proxy.origin)
+        .env("http_proxy", &proxy.origin)
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .expect("binary runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"issue\":43"));
+    let reqs = proxy.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(
+        reqs[0].headers.get("x-proxied-for").map(String::as_str),
+        Some("mirror.cncert-feed.invalid")
+    );
+}

@@ -537,3 +537,44 @@ fn a_crawl_killed_mid_run_leaves_a_readable_archive_that_the_next_run_completes(
     want.sort();
     assert_eq!(common::archived_urls(&data), want);
 }
+
+#[test]
+fn redirects_are_mapped_to_the_base_url_and_never_leave_the_allowed_hosts() {
+    let other = FixtureServer::start_with(&common::site_dir(), Vec::new(), 0);
+    let mut routes: Vec<serde_json::Value> = common::site()["routes"].as_array().expect("routes").clone();
+    // A link that redirects to the real host (mapped to the base URL), and one that leaves it.
+    routes.insert(
+        0,
+        json!({"path": "/s/ToTheRealHost", "responses": [{"status": 302, "headers": {"Location": NEWEST}}]}),
+    );
+    routes.insert(
+        0,
+        json!({"path": "/s/ToAnotherHost", "responses": [{"status": 302, "headers": {"Location": format!("{}/s?__biz=MzI=&mid=1&idx=1&sn=ab", other.origin)}}]}),
+    );
+    let server = FixtureServer::start_with(&common::site_dir(), routes, 0);
+    let config = common::server_config(
+        &server.origin,
+        &[
+            "https://mp.weixin.qq.com/s/ToTheRealHost".to_string(),
+            "https://mp.weixin.qq.com/s/ToAnotherHost".to_string(),
+        ],
+    );
+    let data = common::temp_dir("redirects");
+    let s = common::run_crawl(&config, &data, limit(2));
+    assert!(s.new.contains(&"2025年第3期".to_string()), "{s:?}");
+    assert!(
+        s.failed
+            .iter()
+            .any(|(u, why)| u.ends_with("ToAnotherHost") && why.contains("leaves the allowed hosts")),
+        "{s:?}"
+    );
+    assert!(other.requests().is_empty());
+    let state = Archive::new(&data).load_state("cncert-weekly").expect("state");
+    assert_eq!(
+        state
+            .aliases
+            .get("https://mp.weixin.qq.com/s/ToTheRealHost")
+            .map(String::as_str),
+        Some(NEWEST)
+    );
+}

@@ -171,7 +171,22 @@ fn serve(stream: TcpStream, site: &Site, log: &Mutex<Vec<Logged>>, origin: &str)
         }
         let mut parts = request_line.split_whitespace();
         let method = parts.next().unwrap_or("GET").to_string();
-        let target = parts.next().unwrap_or("/").to_string();
+        let mut target = parts.next().unwrap_or("/").to_string();
+        // Requests through a proxy name the whole URL (absolute form): serve them too.
+        if let Some(rest) = target
+            .strip_prefix("http://")
+            .or_else(|| target.strip_prefix("https://"))
+            .map(str::to_string)
+        {
+            target = rest
+                .find('/')
+                .map(|i| rest[i..].to_string())
+                .unwrap_or_else(|| "/".to_string());
+            headers.insert(
+                "x-proxied-for".to_string(),
+                rest.split('/').next().unwrap_or("").to_string(),
+            );
+        }
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
         let params: HashMap<String, String> = query
             .split('&')
