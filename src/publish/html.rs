@@ -94,8 +94,8 @@ pub fn image_src(raw: &str, proxy: Option<&str>) -> Option<String> {
     })
 }
 
-/// Elements feed readers accept in content: the W3C Feed Validator's list of safe elements
-/// (anything else is a `SecurityRisk` warning), without form controls.
+/// Elements kept in feed content: plain HTML that every reader renders (all of them on the W3C
+/// Feed Validator's list of safe elements), no form controls or media.
 const FEED_TAGS: &[&str] = &[
     "a",
     "abbr",
@@ -179,9 +179,9 @@ fn renamed_re() -> &'static Regex {
     })
 }
 
-/// Sanitizes a stored body for a feed: HTML5 structure becomes `div`/`p`/`span`, then only the
-/// elements and attributes every reader (and the W3C Feed Validator) accepts remain: no script,
-/// style, iframe, event handlers, `javascript:` URLs or inline CSS.
+/// Sanitizes a stored body for a feed: HTML5 structure becomes `div`/`p`/`span` (older readers
+/// drop unknown elements), then only plain elements and attributes remain: no script, style,
+/// iframe, event handlers, `javascript:` URLs or inline CSS.
 pub fn sanitize_for_feed(html: &str) -> String {
     let renamed = renamed_re().replace_all(html, |c: &regex::Captures| {
         let to = RENAMED
@@ -209,8 +209,8 @@ pub fn sanitize_for_feed(html: &str) -> String {
 }
 
 /// Rewrites every `<img>` of sanitized HTML: `src` from `data-src`, absolute https, through the
-/// image proxy when one is configured; without a proxy, `referrerpolicy="no-referrer"` lets
-/// browser-based readers load WeChat's images, which refuse requests that name another site.
+/// image proxy when one is configured, and `referrerpolicy="no-referrer"`: WeChat's image host
+/// refuses requests that name another site as referrer.
 pub fn rewrite_images(html: &str, proxy: Option<&str>) -> String {
     img_re()
         .replace_all(html, |caps: &regex::Captures| {
@@ -225,13 +225,11 @@ pub fn rewrite_images(html: &str, proxy: Option<&str>) -> String {
                     _ => {}
                 }
             }
-            let policy = if proxy.is_some() {
-                ""
-            } else {
-                " referrerpolicy=\"no-referrer\""
-            };
             match src.and_then(|s| image_src(&s, proxy)) {
-                Some(s) => format!("<img src=\"{}\" alt=\"{alt}\"{policy}>", esc(&s)),
+                Some(s) => format!(
+                    "<img src=\"{}\" alt=\"{alt}\" referrerpolicy=\"no-referrer\" loading=\"lazy\">",
+                    esc(&s)
+                ),
                 None => String::new(),
             }
         })

@@ -137,11 +137,20 @@ pub fn public_url(site: &Site, rel: &str) -> String {
     }
 }
 
-/// Strips characters XML 1.0 forbids (C0 controls but tab, CR, LF; U+FFFE, U+FFFF; lone surrogates
-/// cannot occur in Rust strings).
+/// Strips characters XML 1.0 forbids (C0 controls but tab, CR, LF; U+FFFE, U+FFFF; lone
+/// surrogates cannot occur in Rust strings) and those feed validators flag: C1 controls,
+/// noncharacters and U+FFFD left by undecodable bytes.
 pub fn xml_safe(s: &str) -> String {
     s.chars()
-        .filter(|&c| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}'))
+        .filter(|&c| {
+            let n = c as u32;
+            matches!(c, '\t' | '\n' | '\r')
+                || (c >= ' '
+                    && !(0x7f..=0x9f).contains(&n)
+                    && !(0xfdd0..=0xfdef).contains(&n)
+                    && (n & 0xfffe) != 0xfffe
+                    && c != '\u{fffd}')
+        })
         .collect()
 }
 
