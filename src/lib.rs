@@ -3,6 +3,8 @@
 //! The pipeline (see the README's Architecture section): discover → fetch → classify/extract →
 //! archive → render → notify. Each stage is one module; data flows one way.
 
+#![warn(missing_docs)]
+
 pub mod archive;
 pub mod config;
 pub mod crawl;
