@@ -3,10 +3,10 @@
 per request (default 50 ms), concurrency 2 and no delay, compared with the latency bound
 (requests × latency / concurrency).
 
-    python3 benches/crawl_bench.py [--latency-ms 50] [--server PATH/fixture_server.py]
+    python3 benches/crawl_bench.py [--latency-ms 50]
 
-The server script is the shared fixture server (default: ../shared/tools/fixture_server.py beside
-the checkout). The anti-crawler detour of 第41期 is retried without a backoff wait here
+The server is `benches/fixture_server.py` (the fixture server that serves `tests/fixtures/wechat-site`
+as mp.weixin.qq.com would). The anti-crawler detour of 第41期 is retried without a backoff wait here
 (retry_wait_ms: 0) so that the figure measures the crawler, not the politeness wait; the second
 line repeats the run with the default 2 s wait for comparison.
 """
@@ -48,7 +48,7 @@ def run(origin, latency, retry_wait, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--latency-ms", type=int, default=50)
-    ap.add_argument("--server", default=os.path.join(os.path.dirname(ROOT), "shared", "tools", "fixture_server.py"))
+    ap.add_argument("--server", default=os.path.join(ROOT, "benches", "fixture_server.py"))
     args = ap.parse_args()
     if not os.path.exists(BIN):
         sys.exit("build first: cargo build --release")

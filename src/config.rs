@@ -573,7 +573,7 @@ series:
 
     #[test]
     fn minimal_config_gets_defaults() {
-        let c = Config::parse(MINIMAL, "t.yaml").unwrap();
+        let c = Config::parse(MINIMAL, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.fetch.delay_ms, DEFAULT_DELAY_MS);
         assert_eq!(c.series[0].max_issues, DEFAULT_MAX_ISSUES);
         assert_eq!(c.site.feed_limit, DEFAULT_FEED_LIMIT);

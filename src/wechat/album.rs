@@ -100,7 +100,8 @@ mod tests {
 
     #[test]
     fn single_object_list_and_string_numbers() {
-        let p = parse(br#"{"base_resp":{"ret":0},"getalbum_resp":{"article_list":{"title":"t","url":"http://mp.weixin.qq.com/s/x","msgid":"5","itemidx":"1"},"continue_flag":"0"}}"#).unwrap();
+        let p = parse(br#"{"base_resp":{"ret":0},"getalbum_resp":{"article_list":{"title":"t","url":"http://mp.weixin.qq.com/s/x","msgid":"5","itemidx":"1"},"continue_flag":"0"}}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p.items.len(), 1);
         assert_eq!(p.items[0].msgid, "5");
         assert!(!p.more);
@@ -108,14 +109,15 @@ mod tests {
 
     #[test]
     fn numbers_as_numbers_and_continue() {
-        let p = parse(br#"{"getalbum_resp":{"article_list":[{"title":"t","url":"u","msgid":5,"itemidx":1}],"continue_flag":"1"}}"#).unwrap();
+        let p = parse(br#"{"getalbum_resp":{"article_list":[{"title":"t","url":"u","msgid":5,"itemidx":1}],"continue_flag":"1"}}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p.items[0].msgid, "5");
         assert!(p.more);
     }
 
     #[test]
     fn error_answers_are_errors() {
-        assert!(parse(br#"{"base_resp":{"ret":-2}}"#).unwrap_err().contains("ret=-2"));
+        assert!(parse(br#"{"base_resp":{"ret":-2}}"#).is_err_and(|e| e.contains("ret=-2")));
         assert!(parse(b"<html>").is_err());
     }
 }

@@ -578,18 +578,27 @@ mod tests {
     #[test]
     fn window_ct_and_unquoted_ori_create_time() {
         let s = scan(b"<script>window.ct = '1730367000' || '';</script>");
-        assert_eq!(s.published.unwrap().to_rfc3339(), "2024-10-31T17:30:00+08:00");
+        assert_eq!(
+            s.published.map(|p| p.to_rfc3339()).as_deref(),
+            Some("2024-10-31T17:30:00+08:00")
+        );
         let s = scan(b"<script>var oriCreateTime = 1730367000;</script>");
-        assert_eq!(s.published.unwrap().to_rfc3339(), "2024-10-31T17:30:00+08:00");
+        assert_eq!(
+            s.published.map(|p| p.to_rfc3339()).as_deref(),
+            Some("2024-10-31T17:30:00+08:00")
+        );
         let s =
             scan(b"<script>__setPubTime(a, oriCreateTime, createTime); var createTime = '2024-10-31 17:30';</script>");
-        assert_eq!(s.published.unwrap().to_rfc3339(), "2024-10-31T17:30:00+08:00");
+        assert_eq!(
+            s.published.map(|p| p.to_rfc3339()).as_deref(),
+            Some("2024-10-31T17:30:00+08:00")
+        );
     }
 
     #[test]
     fn similar_names_are_not_taken() {
         let s = scan(b"<script>var ctx = '1'; var ct_time = '2'; var ct == 3; var ct = \"1730367000\";</script>");
-        assert_eq!(s.published.unwrap().timestamp(), 1_730_367_000);
+        assert_eq!(s.published.map(|p| p.timestamp()), Some(1_730_367_000));
     }
 
     #[test]

@@ -153,12 +153,13 @@ mod tests {
 
     #[test]
     fn base_mapping_round_trips() {
-        let base = Url::parse("http://127.0.0.1:8080/mirror/").unwrap();
-        let u = Url::parse("https://mp.weixin.qq.com/s?__biz=a&mid=1").unwrap();
+        let url = |s: &str| Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        let base = url("http://127.0.0.1:8080/mirror/");
+        let u = url("https://mp.weixin.qq.com/s?__biz=a&mid=1");
         let mapped = to_base(&u, Some(&base));
         assert_eq!(mapped.as_str(), "http://127.0.0.1:8080/mirror/s?__biz=a&mid=1");
         assert_eq!(from_base(&mapped, Some(&base)), u);
-        let other = Url::parse("https://example.org/x").unwrap();
+        let other = url("https://example.org/x");
         assert_eq!(to_base(&other, Some(&base)), other);
     }
 }
