@@ -134,6 +134,11 @@ pub struct SeriesConfig {
     pub since: Option<chrono::NaiveDate>,
     /// Patterns for the overall assessment (优/良/中/差/危), group `value`.
     pub assessment: Vec<String>,
+    /// The one-line summary of an issue in feeds and chats: `｜`-separated parts with
+    /// `{assessment}` and `{metric_key}` placeholders. A part whose figure is missing is left out,
+    /// and so is a `（…）` group inside a part. Without it, every figure is listed with its label.
+    #[serde(default)]
+    pub summary: Option<String>,
     /// The figures to extract.
     pub metrics: Vec<MetricConfig>,
 }
@@ -287,6 +292,8 @@ pub struct Series {
     pub since: Option<chrono::NaiveDate>,
     /// Assessment patterns (group `value`).
     pub assessment: Vec<Regex>,
+    /// Summary template (see [`SeriesConfig::summary`]).
+    pub summary: Option<String>,
     /// Metrics in config order.
     pub metrics: Vec<Metric>,
 }
@@ -485,6 +492,19 @@ impl ConfigFile {
                     patterns,
                 });
             }
+            if let Some(t) = &s.summary {
+                for name in placeholders(t) {
+                    if name != "assessment" && !metrics.iter().any(|m| m.key == name) {
+                        return Err(err(
+                            t,
+                            format!(
+                                "summary of series '{}' names {{{name}}}, which is neither assessment nor a metric key of the series",
+                                s.id
+                            ),
+                        ));
+                    }
+                }
+            }
             series.push(Series {
                 id: s.id.clone(),
                 title: s.title.clone(),
@@ -496,6 +516,7 @@ impl ConfigFile {
                 max_issues: s.max_issues.unwrap_or(DEFAULT_MAX_ISSUES),
                 since: s.since,
                 assessment,
+                summary: s.summary.clone(),
                 metrics,
             });
         }
@@ -523,6 +544,23 @@ impl ConfigFile {
             notify: self.notify,
         })
     }
+}
+
+/// The `{name}` placeholders of a summary template, in order.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                out.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            None => break,
+        }
+    }
+    out
 }
 
 /// Parses an absolute http(s) base URL and makes sure its path ends in `/`.
@@ -614,6 +652,16 @@ series:
         let text = MINIMAL.replace("    title: Demo\n", "");
         let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
         assert!(e.contains("title"), "{e}");
+    }
+
+    #[test]
+    fn summary_placeholders_must_name_metrics() {
+        let text = MINIMAL.replace(
+            "    metrics:\n",
+            "    summary: '态势：{assessment}｜处理{incidents_handld}起'\n    metrics:\n",
+        );
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains("{incidents_handld}") && e.starts_with("t.yaml:7:"), "{e}");
     }
 
     #[test]

@@ -334,6 +334,12 @@ fn distinct_updated(items: &mut [Item]) {
 
 /// One line of figures: `态势：良｜处理网络安全事件295起｜…`.
 pub fn summary_line(series: &Series, d: &ReportData) -> String {
+    if let Some(t) = &series.summary {
+        let line = fill_summary(t, d);
+        if !line.is_empty() {
+            return line;
+        }
+    }
     let mut parts = Vec::new();
     if let Some(a) = &d.assessment {
         parts.push(format!("态势：{a}"));
@@ -348,6 +354,64 @@ pub fn summary_line(series: &Series, d: &ReportData) -> String {
     }
     if parts.is_empty() {
         return "（本期未提取到数据）".to_string();
+    }
+    parts.join("｜")
+}
+
+/// A count as the reports write large ones: 184000 → 18.4万 (exact values only).
+pub fn short_count(n: i64) -> String {
+    if n >= 100_000 && n % 1_000 == 0 {
+        let tenths = n / 1_000;
+        if tenths % 10 == 0 {
+            format!("{}万", tenths / 10)
+        } else {
+            format!("{}.{}万", tenths / 10, tenths % 10)
+        }
+    } else {
+        n.to_string()
+    }
+}
+
+/// Fills a summary template: parts (split at `｜`) with a missing figure are dropped, and so are
+/// `（…）` groups with a missing figure inside a part.
+fn fill_summary(template: &str, d: &ReportData) -> String {
+    let value = |name: &str| -> Option<String> {
+        if name == "assessment" {
+            return d.assessment.clone();
+        }
+        d.metrics.get(name).map(|v| match v {
+            MetricValue::Count(n) => short_count(*n),
+            MetricValue::Level(l) => l.clone(),
+        })
+    };
+    let fill = |text: &str| -> Option<String> {
+        let mut out = text.to_string();
+        for name in crate::config::placeholders(text) {
+            out = out.replace(&format!("{{{name}}}"), &value(name)?);
+        }
+        Some(out)
+    };
+    let mut parts = Vec::new();
+    for part in template.split('｜') {
+        // Fill the （…） groups first; one with a missing figure disappears.
+        let mut kept = String::new();
+        let mut rest = part;
+        while let Some(open) = rest.find('（') {
+            kept.push_str(&rest[..open]);
+            let group = &rest[open..];
+            let end = group.find('）').map(|e| e + '）'.len_utf8()).unwrap_or(group.len());
+            if let Some(filled) = fill(&group[..end]) {
+                kept.push_str(&filled);
+            }
+            rest = &group[end..];
+        }
+        kept.push_str(rest);
+        if let Some(filled) = fill(&kept) {
+            let filled = filled.trim().to_string();
+            if !filled.is_empty() {
+                parts.push(filled);
+            }
+        }
     }
     parts.join("｜")
 }
@@ -377,4 +441,52 @@ pub fn render(config: &Config, archive: &Archive, out: &Path) -> Result<Written>
         opml::render(&config.site, &models_meta).as_bytes(),
     )?;
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(metrics: &[(&str, i64)], assessment: Option<&str>) -> ReportData {
+        ReportData {
+            series: "s".into(),
+            year: 2024,
+            issue: 43,
+            period_start: None,
+            period_end: None,
+            assessment: assessment.map(str::to_string),
+            metrics: metrics
+                .iter()
+                .map(|(k, v)| (k.to_string(), MetricValue::Count(*v)))
+                .collect(),
+            changes: BTreeMap::new(),
+        }
+    }
+
+    const T: &str = "态势：{assessment}｜处理{a}起（跨境{b}起）｜感染{c}个";
+
+    #[test]
+    fn summary_parts_and_groups_with_missing_figures_are_left_out() {
+        let full = data(&[("a", 295), ("b", 140), ("c", 184_000)], Some("良"));
+        assert_eq!(fill_summary(T, &full), "态势：良｜处理295起（跨境140起）｜感染18.4万个");
+        let partial = data(&[("a", 295)], None);
+        assert_eq!(fill_summary(T, &partial), "处理295起");
+        assert_eq!(fill_summary(T, &data(&[], None)), "");
+    }
+
+    #[test]
+    fn large_counts_are_written_in_wan_when_exact() {
+        assert_eq!(short_count(184_000), "18.4万");
+        assert_eq!(short_count(200_000), "20万");
+        assert_eq!(short_count(184_321), "184321");
+        assert_eq!(short_count(18_000), "18000");
+    }
+
+    #[test]
+    fn xml_safe_keeps_text_and_drops_what_xml_and_validators_refuse() {
+        assert_eq!(
+            xml_safe("a\u{0}b\u{1}c\td\u{85}e\u{fffe}f\u{fffd}g\u{fdd0}h中"),
+            "abc\tdefgh中"
+        );
+    }
 }
