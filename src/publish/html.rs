@@ -297,7 +297,7 @@ impl SeriesCard {
 const CSS: &str = "body{font-family:system-ui,-apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0 auto;max-width:960px;padding:16px;color:#1f2328;background:#fff;line-height:1.5}\
 h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}\
 a{color:#0969da}.sub{display:flex;flex-wrap:wrap;gap:8px;margin:12px 0}.sub a{border:1px solid #0969da;border-radius:6px;padding:4px 12px;text-decoration:none}\
-table{border-collapse:collapse;width:100%}td:first-child,td:nth-child(2){white-space:nowrap}th,td{border-bottom:1px solid #eaeef2;padding:4px 8px;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}\
+table{border-collapse:collapse;width:100%}th,td:first-child,td:nth-child(2){white-space:nowrap}th,td{border-bottom:1px solid #eaeef2;padding:4px 8px;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .up{color:#cf222e}.down{color:#1a7f37}.badge{display:inline-block;border-radius:6px;padding:2px 10px;color:#fff;font-weight:bold}\
 .b-优{background:#1a7f37}.b-良{background:#2da44e}.b-中{background:#bf8700}.b-差{background:#cf222e}.b-危{background:#82071e}\
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:12px}.chart{border:1px solid #d0d7de;border-radius:6px;padding:8px}\
