@@ -1,10 +1,12 @@
 //! From a page (or an article body) to a [`Report`]: classification, title parsing, text
 //! normalization and the configured metric patterns.
 
+mod body;
+
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
-use ego_tree::iter::Edge;
-use scraper::{Html, Node};
 use unicode_normalization::UnicodeNormalization;
+
+pub use body::{Body, read_body, read_body_fast, read_body_with_dom};
 
 use crate::config::{Config, MetricKind, Series};
 use crate::report::{MetricValue, PageKind, Report};
@@ -171,129 +173,6 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
     }
 }
 
-/// The text and links of an article body.
-#[derive(Debug, Default)]
-pub struct Body {
-    /// Normalized text, one line per block; captions and URLs removed.
-    pub lines: Vec<String>,
-    /// The same blocks as written (whitespace collapsed), for display.
-    pub paragraphs: Vec<String>,
-    /// `(href, text)` of every link, in page order; text falls back to the `textvalue` attribute.
-    pub links: Vec<(String, String)>,
-}
-
-impl Body {
-    /// All lines joined by newlines: what metric patterns run over.
-    pub fn text(&self) -> String {
-        self.lines.join("\n")
-    }
-}
-
-const BLOCKS: &[&str] = &[
-    "p",
-    "div",
-    "section",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "li",
-    "ul",
-    "ol",
-    "tr",
-    "table",
-    "blockquote",
-    "figure",
-    "figcaption",
-    "pre",
-    "article",
-    "header",
-    "footer",
-    "hr",
-    "dl",
-    "dt",
-    "dd",
-];
-const SKIPPED: &[&str] = &[
-    "script",
-    "style",
-    "noscript",
-    "iframe",
-    "template",
-    "svg",
-    "mpvoice",
-    "mp-style-type",
-];
-
-/// Parses a body fragment and collects its normalized text lines and its links. Iterative, so deeply
-/// nested markup cannot overflow the stack.
-pub fn read_body(html: &str) -> Body {
-    let doc = Html::parse_fragment(html);
-    let mut body = Body::default();
-    let mut line = String::new();
-    let mut skip_depth = 0usize;
-    // Open links: (href, text so far, textvalue attribute).
-    let mut anchors: Vec<(String, String, String)> = Vec::new();
-    let flush = |line: &mut String, body: &mut Body| {
-        let n = normalize_line(line);
-        if !n.is_empty() && !is_caption(&n) {
-            body.lines.push(n);
-            body.paragraphs.push(collapse_whitespace(line));
-        }
-        line.clear();
-    };
-    for edge in doc.root_element().traverse() {
-        match edge {
-            Edge::Open(node) => match node.value() {
-                Node::Element(el) => {
-                    let name = el.name();
-                    if skip_depth > 0 || SKIPPED.contains(&name) {
-                        skip_depth += 1;
-                        continue;
-                    }
-                    if name == "br" || BLOCKS.contains(&name) {
-                        flush(&mut line, &mut body);
-                    } else if name == "a" {
-                        anchors.push((
-                            el.attr("href").unwrap_or_default().to_string(),
-                            String::new(),
-                            el.attr("textvalue").unwrap_or_default().to_string(),
-                        ));
-                    }
-                }
-                Node::Text(t) if skip_depth == 0 => {
-                    line.push_str(t);
-                    for a in anchors.iter_mut() {
-                        a.1.push_str(t);
-                    }
-                }
-                _ => {}
-            },
-            Edge::Close(node) => {
-                if let Node::Element(el) = node.value() {
-                    if skip_depth > 0 {
-                        skip_depth -= 1;
-                        continue;
-                    }
-                    let name = el.name();
-                    if BLOCKS.contains(&name) {
-                        flush(&mut line, &mut body);
-                    } else if name == "a"
-                        && let Some((href, text, textvalue)) = anchors.pop()
-                    {
-                        let label = if text.trim().is_empty() { textvalue } else { text };
-                        body.links.push((href, label));
-                    }
-                }
-            }
-        }
-    }
-    flush(&mut line, &mut body);
-    body
-}
-
 /// Trims and collapses runs of whitespace to one space.
 pub fn collapse_whitespace(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -369,7 +248,7 @@ fn remove_urls(s: &str) -> String {
 }
 
 /// Whether a normalized line is a figure or table caption (图1 …, 表2 …).
-fn is_caption(line: &str) -> bool {
+pub(crate) fn is_caption(line: &str) -> bool {
     let mut chars = line.chars();
     matches!(chars.next(), Some('图' | '表')) && chars.next().is_some_and(|c| c.is_ascii_digit())
 }

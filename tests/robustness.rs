@@ -103,3 +103,48 @@ fn invalid_utf8_gives_a_warning_not_a_failure() {
 fn memchr_find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
+
+#[test]
+fn the_fast_body_reader_handles_every_fixture_body_exactly_like_html5ever() {
+    let dir = common::site_dir().join("pages");
+    let mut bodies = 0;
+    for entry in std::fs::read_dir(&dir).expect("pages").flatten() {
+        let page = std::fs::read(entry.path()).expect("page");
+        let Some(html) = cncert_feed::wechat::page::scan(&page).content_html else {
+            continue;
+        };
+        bodies += 1;
+        let fast = cncert_feed::extract::read_body_fast(&html)
+            .unwrap_or_else(|| panic!("{}: the fast reader gave up on editor markup", entry.path().display()));
+        assert_eq!(
+            fast,
+            cncert_feed::extract::read_body_with_dom(&html),
+            "{}",
+            entry.path().display()
+        );
+    }
+    assert!(bodies >= 25);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Wherever the fast reader answers, it answers what html5ever does.
+    #[test]
+    fn the_fast_body_reader_agrees_with_html5ever_whenever_it_answers(parts in proptest::collection::vec(
+        prop_oneof![
+            Just("<p>"), Just("</p>"), Just("<section style=\"a:b\">"), Just("</section>"), Just("<span leaf=\"\">"),
+            Just("</span>"), Just("<strong>"), Just("</strong>"), Just("<br>"), Just("<br/>"), Just("<img data-src=\"x&amp;y\">"),
+            Just("<a href=\"http://mp.weixin.qq.com/s?a=1&amp;b=2\" textvalue=\"周报\">"), Just("</a>"), Just("<div>"), Just("</div>"),
+            Just("<h2>"), Just("</h2>"), Just("<li>"), Just("</li>"), Just("<ul>"), Just("</ul>"), Just("<script>x<p></script>"),
+            Just("<!-- c -->"), Just("<!---->"), Just("&nbsp;"), Just("&amp;"), Just("&#20013;"), Just("&#x4e2d;"), Just("&copy;"),
+            Just("&"), Just("<"), Just(">"), Just(" "), Just("\n"), Just("图1 说明"), Just("共处理网络安全事件"), Just("295"), Just("起。"),
+            Just("<table><tr><td>"), Just("</td></tr></table>"), Just("<b>"), Just("</b>"), Just("<em>"), Just("</em>"),
+            Just("<P>"), Just("</P>"), Just("<p class='x'>"), Just("<span title=\"a\" title=\"b\">"), Just("<hr>"),
+        ], 0..40)) {
+        let html = parts.concat();
+        if let Some(fast) = cncert_feed::extract::read_body_fast(&html) {
+            prop_assert_eq!(fast, cncert_feed::extract::read_body_with_dom(&html), "{}", html);
+        }
+    }
+}

@@ -1,0 +1,438 @@
+//! Reading an article body (`#js_content`) into text lines and links.
+//!
+//! Two readers feed the same [`Builder`]: a small tokenizer for the well-formed markup WeChat's
+//! editor writes, and html5ever (through scraper) for everything else. The tokenizer gives up —
+//! and html5ever takes over — on anything where the two could disagree: unknown entities,
+//! mismatched or unclosed tags, nested links, tables, foreign content, raw-text elements. A
+//! property test holds the two to the same result wherever the tokenizer answers.
+
+use ego_tree::iter::Edge;
+use scraper::{Html, Node};
+
+use super::{collapse_whitespace, is_caption, normalize_line};
+
+/// The text and links of an article body.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Body {
+    /// Normalized text, one line per block; captions and URLs removed.
+    pub lines: Vec<String>,
+    /// The same blocks as written (whitespace collapsed), for display.
+    pub paragraphs: Vec<String>,
+    /// `(href, text)` of every link, in page order; text falls back to the `textvalue` attribute.
+    pub links: Vec<(String, String)>,
+}
+
+impl Body {
+    /// All lines joined by newlines: what metric patterns run over.
+    pub fn text(&self) -> String {
+        self.lines.join("\n")
+    }
+}
+
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "pre",
+    "article",
+    "header",
+    "footer",
+    "hr",
+    "dl",
+    "dt",
+    "dd",
+];
+const SKIPPED: &[&str] = &[
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "template",
+    "svg",
+    "mpvoice",
+    "mp-style-type",
+];
+
+/// Turns open/close/text events into a [`Body`].
+#[derive(Default)]
+struct Builder {
+    body: Body,
+    line: String,
+    skip_depth: usize,
+    /// Open links: (href, text so far, textvalue attribute).
+    anchors: Vec<(String, String, String)>,
+}
+
+impl Builder {
+    fn flush(&mut self) {
+        let n = normalize_line(&self.line);
+        if !n.is_empty() && !is_caption(&n) {
+            self.body.lines.push(n);
+            self.body.paragraphs.push(collapse_whitespace(&self.line));
+        }
+        self.line.clear();
+    }
+
+    fn open(&mut self, name: &str, attr: &dyn Fn(&str) -> Option<String>) {
+        if self.skip_depth > 0 || SKIPPED.contains(&name) {
+            self.skip_depth += 1;
+        } else if name == "br" || BLOCKS.contains(&name) {
+            self.flush();
+        } else if name == "a" {
+            self.anchors.push((
+                attr("href").unwrap_or_default(),
+                String::new(),
+                attr("textvalue").unwrap_or_default(),
+            ));
+        }
+    }
+
+    fn close(&mut self, name: &str) {
+        if self.skip_depth > 0 {
+            self.skip_depth -= 1;
+        } else if BLOCKS.contains(&name) {
+            self.flush();
+        } else if name == "a"
+            && let Some((href, text, textvalue)) = self.anchors.pop()
+        {
+            let label = if text.trim().is_empty() { textvalue } else { text };
+            self.body.links.push((href, label));
+        }
+    }
+
+    fn text(&mut self, t: &str) {
+        if self.skip_depth == 0 {
+            self.line.push_str(t);
+            for a in self.anchors.iter_mut() {
+                a.1.push_str(t);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Body {
+        self.flush();
+        self.body
+    }
+}
+
+/// Reads a body fragment: the fast tokenizer when it can, html5ever otherwise.
+pub fn read_body(html: &str) -> Body {
+    read_body_fast(html).unwrap_or_else(|| read_body_with_dom(html))
+}
+
+/// Reads a body fragment with html5ever. Iterative, so deeply nested markup cannot overflow the stack.
+pub fn read_body_with_dom(html: &str) -> Body {
+    let doc = Html::parse_fragment(html);
+    let mut b = Builder::default();
+    for edge in doc.root_element().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(el) => b.open(el.name(), &|n| el.attr(n).map(str::to_string)),
+                Node::Text(t) => b.text(t),
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let Node::Element(el) = node.value() {
+                    b.close(el.name());
+                }
+            }
+        }
+    }
+    b.finish()
+}
+
+/// Elements without an end tag.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+];
+/// Elements whose parsing html5ever treats specially (raw text, tables, foreign content, implied
+/// structure): the tokenizer leaves them to html5ever.
+const SPECIAL: &[&str] = &[
+    "textarea",
+    "title",
+    "xmp",
+    "iframe",
+    "noembed",
+    "noframes",
+    "noscript",
+    "plaintext",
+    "template",
+    "svg",
+    "math",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "caption",
+    "colgroup",
+    "col",
+    "select",
+    "option",
+    "optgroup",
+    "frameset",
+    "frame",
+    "head",
+    "body",
+    "html",
+    "form",
+    "button",
+    "listing",
+    "pre",
+    "image",
+    "nobr",
+    "ruby",
+    "rb",
+    "rp",
+    "rt",
+    "rtc",
+    "applet",
+    "marquee",
+    "object",
+    "isindex",
+    "math",
+    "keygen",
+];
+/// Raw-text elements the tokenizer skips whole.
+const RAW: &[&str] = &["script", "style"];
+
+/// Decodes entities, refusing (None) anything html5ever might read differently.
+fn decode_strict(s: &str) -> Option<String> {
+    if !s.contains('&') {
+        return Some(s.to_string());
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i + 1..];
+        let end = rest.bytes().take(10).position(|b| b == b';')?;
+        let name = &rest[..end];
+        let ch = match name {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            "nbsp" => '\u{a0}',
+            _ => {
+                let n = if let Some(h) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                    u32::from_str_radix(h, 16).ok()?
+                } else {
+                    name.strip_prefix('#')?.parse::<u32>().ok()?
+                };
+                // Controls, surrogates and noncharacters get html5ever's replacements.
+                if n < 0x20 || (0x7f..=0x9f).contains(&n) || (0xd800..=0xdfff).contains(&n) || n > 0x10ffff {
+                    return None;
+                }
+                char::from_u32(n)?
+            }
+        };
+        out.push(ch);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Reads a tag name at the start of `b` (ASCII letters, digits, `-`, `_`), lower-cased.
+fn tag_name(b: &[u8]) -> Option<(String, usize)> {
+    let len = b
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-' || **c == b'_')
+        .count();
+    if len == 0 || !b[0].is_ascii_alphabetic() {
+        return None;
+    }
+    Some((String::from_utf8_lossy(&b[..len]).to_ascii_lowercase(), len))
+}
+
+/// Parses the attributes of a start tag from `b` (just after the name) up to `>`; returns them,
+/// whether the tag ended with `/>`, and the bytes consumed. None on anything unusual.
+#[allow(clippy::type_complexity)]
+fn attributes(b: &[u8]) -> Option<(Vec<(String, String)>, bool, usize)> {
+    let mut attrs: Vec<(String, String)> = Vec::new();
+    let mut i = 0;
+    loop {
+        while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
+            i += 1;
+        }
+        match *b.get(i)? {
+            b'>' => return Some((attrs, false, i + 1)),
+            b'/' if b.get(i + 1) == Some(&b'>') => return Some((attrs, true, i + 2)),
+            _ => {}
+        }
+        let start = i;
+        while b
+            .get(i)
+            .is_some_and(|c| !c.is_ascii_whitespace() && !matches!(c, b'=' | b'>' | b'/' | b'"' | b'\'' | b'<'))
+        {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        let name = std::str::from_utf8(&b[start..i]).ok()?.to_ascii_lowercase();
+        while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
+            i += 1;
+        }
+        let value = if b.get(i) == Some(&b'=') {
+            i += 1;
+            while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
+                i += 1;
+            }
+            match *b.get(i)? {
+                q @ (b'"' | b'\'') => {
+                    let len = b[i + 1..].iter().position(|c| *c == q)?;
+                    let v = std::str::from_utf8(&b[i + 1..i + 1 + len]).ok()?;
+                    i += len + 2;
+                    decode_strict(v)?
+                }
+                _ => return None,
+            }
+        } else {
+            String::new()
+        };
+        // html5ever keeps the first of duplicate attributes.
+        if !attrs.iter().any(|(n, _)| *n == name) {
+            attrs.push((name, value));
+        }
+    }
+}
+
+/// The tokenizer: Some(body) for well-formed markup, None whenever html5ever should decide.
+pub fn read_body_fast(html: &str) -> Option<Body> {
+    let b = html.as_bytes();
+    // html5ever rewrites NUL and CR; leave those pages to it.
+    if memchr::memchr2(0, b'\r', b).is_some() {
+        return None;
+    }
+    let mut builder = Builder::default();
+    let mut stack: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'<' {
+            let len = memchr::memchr(b'<', &b[i..]).unwrap_or(b.len() - i);
+            let text = std::str::from_utf8(&b[i..i + len]).ok()?;
+            builder.text(&decode_strict(text)?);
+            i += len;
+            continue;
+        }
+        let rest = &b[i + 1..];
+        if rest.starts_with(b"!--") {
+            let end = memchr::memmem::find(&rest[3..], b"-->")?;
+            // html5ever ends "<!-->" and "<!--->" early; leave such comments to it.
+            if end == 0 || rest[3..3 + end].starts_with(b"-") {
+                return None;
+            }
+            i += 1 + 3 + end + 3;
+            continue;
+        }
+        if rest.first() == Some(&b'/') {
+            let (name, len) = tag_name(&rest[1..])?;
+            let after = &rest[1 + len..];
+            let close = after.iter().position(|c| *c == b'>')?;
+            if !after[..close].iter().all(|c| c.is_ascii_whitespace()) || stack.last() != Some(&name) {
+                return None;
+            }
+            stack.pop();
+            builder.close(&name);
+            i += 1 + 1 + len + close + 1;
+            continue;
+        }
+        let (name, len) = tag_name(rest)?;
+        if SPECIAL.contains(&name.as_str()) {
+            return None;
+        }
+        let (attrs, self_closing, used) = attributes(&rest[len..])?;
+        let attr = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+        i += 1 + len + used;
+        if VOID.contains(&name.as_str()) {
+            builder.open(&name, &attr);
+            builder.close(&name);
+        } else if self_closing {
+            return None;
+        } else if RAW.contains(&name.as_str()) {
+            // Skip to the matching end tag.
+            let lower: Vec<u8> = b[i..].iter().map(|c| c.to_ascii_lowercase()).collect();
+            let end = memchr::memmem::find(&lower, format!("</{name}").as_bytes())?;
+            let close = b[i + end..].iter().position(|c| *c == b'>')?;
+            builder.open(&name, &attr);
+            builder.close(&name);
+            i += end + close + 1;
+        } else {
+            // Implied end tags (a block inside a paragraph, a link in a link …) are html5ever's.
+            let heading = |s: &str| matches!(s, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+            let implies_close = heading(&name) && stack.iter().any(|s| heading(s))
+                || match name.as_str() {
+                    "a" => stack.iter().any(|s| s == "a"),
+                    "p" | "li" | "dd" | "dt" | "div" | "section" | "ul" | "ol" | "blockquote" | "h1" | "h2" | "h3"
+                    | "h4" | "h5" | "h6" | "hr" | "figure" | "figcaption" | "article" | "header" | "footer" | "dl"
+                    | "center" | "details" | "summary" | "nav" | "aside" | "main" | "address" | "fieldset" | "menu" => {
+                        stack.iter().any(|s| s == "p" || s == "li" || s == "dd" || s == "dt")
+                    }
+                    _ => false,
+                };
+            if implies_close || stack.len() > 512 {
+                return None;
+            }
+            builder.open(&name, &attr);
+            stack.push(name);
+        }
+    }
+    if !stack.is_empty() {
+        return None;
+    }
+    Some(builder.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_reader_agrees_with_html5ever_on_editor_markup() {
+        let html = r#"<div id="js_content" style="x"><section><p><span leaf="">共处理网络安全事件</span><span><strong>295</strong></span>起&nbsp;&amp;</p><br/><img data-src="a"><!-- c --><p><a href="http://mp.weixin.qq.com/s?a=1&amp;b=2" textvalue="t"><span>周报</span></a></p><script>var x = "<p>";</script></section></div>"#;
+        let fast = read_body_fast(html).expect("editor markup is read by the fast path");
+        assert_eq!(fast, read_body_with_dom(html));
+        assert_eq!(
+            fast.links,
+            vec![("http://mp.weixin.qq.com/s?a=1&b=2".to_string(), "周报".to_string())]
+        );
+    }
+
+    #[test]
+    fn the_fast_reader_leaves_tricky_markup_to_html5ever() {
+        for html in [
+            "<p>a<p>b",
+            "<b><i>x</b></i>",
+            "<a href=x>a<a href=y>b</a></a>",
+            "<table><tr><td>x</td></tr></table>",
+            "x &copy y",
+            "<p>a</p>&unknown;",
+            "<span/>x",
+            "<p><div>x</div></p>",
+            "<textarea><p></textarea>",
+            "a < b",
+        ] {
+            assert!(read_body_fast(html).is_none(), "{html}");
+            let _ = read_body(html);
+        }
+    }
+}
