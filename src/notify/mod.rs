@@ -342,3 +342,36 @@ pub fn hmac_base64(key: &[u8], message: &[u8]) -> String {
     mac.update(message);
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn twenty_a_minute_then_the_next_waits_for_the_window() {
+        let mut limit = RateLimit {
+            n: 20,
+            sent: VecDeque::new(),
+        };
+        let start = tokio::time::Instant::now();
+        for _ in 0..20 {
+            limit.wait().await;
+        }
+        assert!(start.elapsed() < Duration::from_secs(1), "the first 20 go at once");
+        limit.wait().await;
+        assert!(start.elapsed() >= Duration::from_secs(60), "the 21st waits a minute");
+    }
+
+    #[test]
+    fn webhook_urls_are_masked() {
+        let m = mask_url("https://oapi.dingtalk.com/robot/send?access_token=SECRET123");
+        assert_eq!(m, "https://oapi.dingtalk.com/robot/***");
+        assert!(!mask_url("https://hooks.slack.com/services/T000/B000/XXXX").contains("T000"));
+    }
+
+    #[test]
+    fn shortening_keeps_char_boundaries() {
+        let s = shorten(&"中".repeat(100), 10);
+        assert!(s.len() <= 10 && s.ends_with('…'), "{s}");
+    }
+}
