@@ -199,7 +199,6 @@ pub fn normalize_line(s: &str) -> String {
     while i < chars.len() {
         let c = chars[i];
         if c.is_whitespace() {
-            let start = i;
             while i < chars.len() && chars[i].is_whitespace() {
                 i += 1;
             }
@@ -209,7 +208,6 @@ pub fn normalize_line(s: &str) -> String {
             if !glue {
                 out.push(' ');
             }
-            let _ = start;
             continue;
         }
         out.push(c);
