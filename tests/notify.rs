@@ -55,6 +55,11 @@ impl Mocks {
         }
     }
 
+    /// Every platform's mock, in config order.
+    fn all(&self) -> [&FixtureServer; 5] {
+        [&self.slack, &self.feishu, &self.dingtalk, &self.wecom, &self.webhook]
+    }
+
     fn env(&self) -> HashMap<String, String> {
         HashMap::from([
             (
@@ -123,13 +128,7 @@ fn first_use_sends_the_newest_in_each_native_form_then_nothing() {
     let s = run(&config, &data, &mocks.env(), NotifyOptions::default());
     assert!(s.failed.is_empty(), "{:?}", s.failed);
     assert_eq!(s.sent.len(), 5, "{:?}", s.sent);
-    for server in [
-        &mocks.slack,
-        &mocks.feishu,
-        &mocks.dingtalk,
-        &mocks.wecom,
-        &mocks.webhook,
-    ] {
+    for server in mocks.all() {
         let p = posts(server);
         assert_eq!(p.len(), 1, "first use sends only the newest");
         assert!(String::from_utf8_lossy(&p[0].body).contains("2024年第43期"));
@@ -283,13 +282,7 @@ fn dry_run_prints_payloads_without_secrets_and_sends_nothing() {
     ] {
         assert!(!all.contains(secret), "output leaks {secret}");
     }
-    for server in [
-        &mocks.slack,
-        &mocks.feishu,
-        &mocks.dingtalk,
-        &mocks.wecom,
-        &mocks.webhook,
-    ] {
+    for server in mocks.all() {
         assert!(posts(server).is_empty());
     }
     // Nothing was recorded: a real run afterwards still sends.
