@@ -10,53 +10,149 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
+use crate::assemble::{Observation, ReadVia, SourceKind, SourceRef, assemble};
 use crate::error::{Error, Result};
 use crate::fetch::Validators;
-use crate::report::{IssueId, Report};
+use crate::report::{IssueId, MetricValue, Report};
 
-/// Where an archived report came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// The version of the archive's file format this build writes.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// How a version-1 file said where its report came from (kept to read old files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// The article page itself.
-    #[default]
+enum LegacySource {
     Page,
-    /// A discovery feed item's body (the page was blocked); replaced by the page when it can be fetched.
     Feed,
-    /// A page saved by hand and imported.
     Import,
 }
 
-/// One archived issue: the report record plus what the archive knows about it.
+/// One archived issue: the assembled record plus what each source observed of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
-    /// The report (its fields are stored at the top level of the file).
+    /// The assembled report (its fields are stored at the top level of the file).
     #[serde(flatten)]
     pub report: Report,
-    /// Where the report came from.
+    /// The file format's version (1 when absent: files written before sources were merged).
+    #[serde(default = "schema_v1")]
+    pub schema_version: u32,
+    /// Every place the issue was read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceRef>,
+    /// The origin of every figure and of the assessment.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub figure_sources: BTreeMap<String, SourceKind>,
+    /// Values other sources stated differently, by figure and source.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub conflicts: BTreeMap<String, BTreeMap<SourceKind, MetricValue>>,
+    /// What each source observed, as read (the record is assembled from these).
     #[serde(default)]
-    pub source: Source,
+    pub observations: BTreeMap<SourceKind, Observation>,
     /// When the report was first archived.
     pub first_seen: DateTime<FixedOffset>,
-    /// When the page was last read.
+    /// When a source was last read.
     pub fetched_at: DateTime<FixedOffset>,
     /// When the figures or assessment last changed (the feeds' `updated`).
     pub updated: DateTime<FixedOffset>,
-    /// The article body, sanitized (no scripts, styles, event handlers), so rendering needs no network.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The body to show (WeChat's article, else the website page's text), sanitized. Derived from
+    /// the observations; read from version-1 files, never written.
+    #[serde(default, skip_serializing)]
     pub content_html: Option<String>,
-    /// When the article was found deleted by its publisher (the entry is kept).
+    /// Version 1: where the report came from.
+    #[serde(default, rename = "source", skip_serializing)]
+    legacy_source: Option<LegacySource>,
+    /// When the WeChat article was found deleted by its publisher (the entry is kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<DateTime<FixedOffset>>,
     /// Other URLs (short links) that reached this issue.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// The version the file had when it was loaded, when it was older than this build's.
+    #[serde(skip)]
+    pub upgraded_from: Option<u32>,
+}
+
+fn schema_v1() -> u32 {
+    1
 }
 
 impl Entry {
     /// The issue identity (entries are always reports with series, year and issue).
     pub fn id(&self) -> Option<IssueId> {
         self.report.issue_id()
+    }
+
+    /// A new entry from one source's observation, stored as given (bodies are expected sanitized).
+    pub fn new(source: SourceKind, observation: Observation, now: DateTime<FixedOffset>) -> Entry {
+        let mut observations = BTreeMap::new();
+        let published = observation.report.published;
+        observations.insert(source, observation);
+        let mut entry = Entry {
+            report: Report::default(),
+            schema_version: SCHEMA_VERSION,
+            sources: Vec::new(),
+            figure_sources: BTreeMap::new(),
+            conflicts: BTreeMap::new(),
+            observations,
+            first_seen: now,
+            fetched_at: now,
+            // Figures are as old as the article itself when first seen.
+            updated: published.map(|p| p.min(now)).unwrap_or(now),
+            content_html: None,
+            legacy_source: None,
+            deleted_at: None,
+            aliases: Vec::new(),
+            upgraded_from: None,
+        };
+        entry.reassemble();
+        entry
+    }
+
+    /// How the WeChat copy was read, if there is one.
+    pub fn wechat_via(&self) -> Option<ReadVia> {
+        self.observations.get(&SourceKind::Wechat).map(|o| o.via)
+    }
+
+    /// Upgrades a version-1 entry (one WeChat record) to observations; true when it changed.
+    /// Every field of the old record is kept: the record becomes the WeChat observation.
+    pub fn upgrade(&mut self) -> bool {
+        if self.schema_version >= SCHEMA_VERSION && !self.observations.is_empty() {
+            self.reassemble();
+            return false;
+        }
+        let via = match self.legacy_source.take() {
+            Some(LegacySource::Feed) => ReadVia::Feed,
+            Some(LegacySource::Import) => ReadVia::Import,
+            _ => ReadVia::Page,
+        };
+        if self.observations.is_empty() {
+            self.observations.insert(
+                SourceKind::Wechat,
+                Observation {
+                    report: self.report.clone(),
+                    via,
+                    fetched_at: self.fetched_at,
+                    content_html: self.content_html.take(),
+                    pdf_text: None,
+                    pdf_size: None,
+                    pdf_failure: None,
+                },
+            );
+        }
+        self.upgraded_from = Some(self.schema_version);
+        self.schema_version = SCHEMA_VERSION;
+        self.reassemble();
+        true
+    }
+
+    /// Recomputes the record, sources, figure origins and conflicts from the observations.
+    pub fn reassemble(&mut self) {
+        let a = assemble(&self.observations);
+        self.report = a.report;
+        self.sources = a.sources;
+        self.figure_sources = a.figure_sources;
+        self.conflicts = a.conflicts;
+        self.content_html = a.content_html;
     }
 }
 
@@ -184,10 +280,11 @@ impl Archive {
                     path: path.clone(),
                     source,
                 })?;
-                let entry: Entry = serde_json::from_str(&text).map_err(|source| Error::BadJson {
+                let mut entry: Entry = serde_json::from_str(&text).map_err(|source| Error::BadJson {
                     path: path.clone(),
                     source,
                 })?;
+                entry.upgrade();
                 entries.push(entry);
             }
         }
@@ -219,54 +316,56 @@ impl Archive {
     }
 }
 
-/// Merges a newly extracted report into what the archive holds for that issue.
-/// Returns the entry to store, or `None` when the archive should keep what it has.
-pub fn merge(
+/// Records what `source` observed of an issue in the archive's entry for it.
+/// Returns the entry to store, or `None` when the archive should keep what it has (a discovery
+/// feed's copy never replaces a WeChat page that was read).
+pub fn observe(
     old: Option<&Entry>,
-    report: Report,
-    content_html: Option<String>,
-    source: Source,
+    source: SourceKind,
+    mut observation: Observation,
     now: DateTime<FixedOffset>,
-    via: Option<&str>,
+    via_url: Option<&str>,
 ) -> Option<Entry> {
-    let content_html = content_html.map(|h| sanitize_body(&h));
+    observation.content_html = observation.content_html.map(|h| sanitize_body(&h));
     let Some(old) = old else {
-        // Figures are as old as the article itself when first seen.
-        let updated = report.published.map(|p| p.min(now)).unwrap_or(now);
-        return Some(Entry {
-            report,
-            source,
-            first_seen: now,
-            fetched_at: now,
-            updated,
-            content_html,
-            deleted_at: None,
-            aliases: via.map(|v| vec![v.to_string()]).unwrap_or_default(),
-        });
+        let mut entry = Entry::new(source, observation, now);
+        if let Some(v) = via_url {
+            entry.aliases.push(v.to_string());
+        }
+        return Some(entry);
     };
-    // A feed body never replaces what came from the page itself.
-    if source == Source::Feed && old.source != Source::Feed {
-        return None;
-    }
     let mut entry = old.clone();
-    let figures_changed = old.report.metrics != report.metrics || old.report.assessment != report.assessment;
-    entry.report = report;
-    if entry.report.published.is_none() {
-        entry.report.published = old.report.published;
+    entry.upgrade();
+    if let Some(prev) = entry.observations.get(&source) {
+        if observation.via == ReadVia::Feed && prev.via != ReadVia::Feed {
+            return None;
+        }
+        // What this read could not see is kept from the earlier one.
+        if observation.report.published.is_none() {
+            observation.report.published = prev.report.published;
+        }
+        if observation.report.url.is_none() {
+            observation.report.url = prev.report.url.clone();
+        }
+        if observation.content_html.is_none() {
+            observation.content_html = prev.content_html.clone();
+        }
+        if observation.pdf_text.is_none() && observation.pdf_failure.is_none() {
+            observation.pdf_text = prev.pdf_text.clone();
+            observation.pdf_size = observation.pdf_size.or(prev.pdf_size);
+        }
     }
-    if entry.report.url.is_none() {
-        entry.report.url = old.report.url.clone();
-    }
-    entry.source = source;
+    let before = (entry.report.metrics.clone(), entry.report.assessment.clone());
+    entry.observations.insert(source, observation);
+    entry.reassemble();
     entry.fetched_at = now;
-    if figures_changed {
+    if (entry.report.metrics.clone(), entry.report.assessment.clone()) != before {
         entry.updated = now;
     }
-    if content_html.is_some() {
-        entry.content_html = content_html;
+    if source == SourceKind::Wechat {
+        entry.deleted_at = None;
     }
-    entry.deleted_at = None;
-    if let Some(v) = via
+    if let Some(v) = via_url
         && Some(v) != entry.report.url.as_deref()
         && !entry.aliases.iter().any(|a| a == v)
     {

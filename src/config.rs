@@ -22,6 +22,8 @@ pub const DEFAULT_RETRY_WAIT_MS: u64 = 2000;
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// Default largest response body accepted, in bytes.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+/// Default largest PDF accepted, in bytes.
+pub const DEFAULT_MAX_PDF_BYTES: u64 = 32 * 1024 * 1024;
 /// Default number of issues a crawl archives per series (without `--backfill`).
 pub const DEFAULT_MAX_ISSUES: usize = 60;
 /// Default number of entries in each feed.
@@ -102,6 +104,53 @@ pub struct FetchConfig {
     /// Wait before the first retry, in ms (doubled each retry, plus jitter; Retry-After wins when longer).
     #[serde(default)]
     pub retry_wait_ms: Option<u64>,
+    /// Largest PDF accepted, in bytes (PDFs are larger than pages).
+    #[serde(default)]
+    pub max_pdf_bytes: Option<u64>,
+    /// Send every request for a host to another origin: `{www.cert.org.cn: http://127.0.0.1:8081/}`.
+    #[serde(default)]
+    pub base_urls: std::collections::BTreeMap<String, String>,
+    /// Politeness per host, overriding `delay_ms`, `concurrency` and `max_retries` for that host.
+    #[serde(default)]
+    pub hosts: std::collections::BTreeMap<String, HostConfig>,
+}
+
+/// Politeness of one host.
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HostConfig {
+    /// Minimum delay between two requests to the host, in ms.
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    /// Requests in flight to the host.
+    #[serde(default)]
+    pub concurrency: Option<usize>,
+    /// Retries of a transient failure.
+    #[serde(default)]
+    pub max_retries: Option<u32>,
+}
+
+/// One place a series is read from (the `sources` list of a series).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum SourceConfig {
+    /// WeChat: start articles, discovery feeds and albums.
+    Wechat {
+        /// Article URLs to start from.
+        #[serde(default)]
+        start: Vec<String>,
+        /// Feeds (RSS, Atom, JSON Feed) that list the account's articles.
+        #[serde(default)]
+        feeds: Vec<String>,
+        /// WeChat album JSON URLs.
+        #[serde(default)]
+        albums: Vec<String>,
+    },
+    /// CNCERT's website: the series' listing (first page).
+    Website {
+        /// The listing's first page, e.g. https://www.cert.org.cn/publish/main/44/index.html.
+        listing: String,
+    },
 }
 
 /// One series of reports.
@@ -126,6 +175,10 @@ pub struct SeriesConfig {
     /// WeChat album JSON URLs (`/mp/appmsgalbum?action=getalbum&__biz=…&album_id=…&f=json`).
     #[serde(default)]
     pub albums: Vec<String>,
+    /// Where the series is read: `[{kind: wechat, start, feeds, albums}, {kind: website, listing}]`.
+    /// `start`, `feeds` and `albums` directly under the series still mean a WeChat source.
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
     /// How many issues a crawl archives at most (without `--backfill`).
     #[serde(default)]
     pub max_issues: Option<usize>,
@@ -251,6 +304,46 @@ pub struct Fetch {
     pub max_body_bytes: u64,
     /// Wait before the first retry.
     pub retry_wait_ms: u64,
+    /// Largest accepted PDF.
+    pub max_pdf_bytes: u64,
+    /// Origins that replace hosts (`mp.weixin.qq.com` from `base_url` included).
+    pub base_urls: std::collections::BTreeMap<String, url::Url>,
+    /// Politeness per host.
+    pub hosts: std::collections::BTreeMap<String, HostConfig>,
+}
+
+impl Fetch {
+    /// The origin that replaces `host`, if any.
+    pub fn base_for(&self, host: &str) -> Option<&url::Url> {
+        if host == WECHAT_HOST
+            && let Some(b) = &self.base_url
+        {
+            return Some(b);
+        }
+        self.base_urls.get(host)
+    }
+
+    /// Minimum delay between two requests to `host`.
+    pub fn delay_for(&self, host: &str) -> u64 {
+        self.hosts.get(host).and_then(|h| h.delay_ms).unwrap_or(self.delay_ms)
+    }
+
+    /// Requests in flight to `host`.
+    pub fn concurrency_for(&self, host: &str) -> usize {
+        self.hosts
+            .get(host)
+            .and_then(|h| h.concurrency)
+            .unwrap_or(self.concurrency)
+            .max(1)
+    }
+
+    /// Retries of a transient failure from `host`.
+    pub fn retries_for(&self, host: &str) -> u32 {
+        self.hosts
+            .get(host)
+            .and_then(|h| h.max_retries)
+            .unwrap_or(self.max_retries)
+    }
 }
 
 impl Default for Fetch {
@@ -265,6 +358,9 @@ impl Default for Fetch {
             max_retries: DEFAULT_MAX_RETRIES,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             retry_wait_ms: DEFAULT_RETRY_WAIT_MS,
+            max_pdf_bytes: DEFAULT_MAX_PDF_BYTES,
+            base_urls: std::collections::BTreeMap::new(),
+            hosts: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -286,6 +382,8 @@ pub struct Series {
     pub feeds: Vec<String>,
     /// Album JSON URLs.
     pub albums: Vec<String>,
+    /// Website listings (first pages).
+    pub listings: Vec<String>,
     /// Crawl limit.
     pub max_issues: usize,
     /// Oldest week to keep.
@@ -391,6 +489,18 @@ impl ConfigFile {
             max_retries: f.max_retries.unwrap_or(d.max_retries),
             max_body_bytes: f.max_body_bytes.unwrap_or(d.max_body_bytes),
             retry_wait_ms: f.retry_wait_ms.unwrap_or(d.retry_wait_ms),
+            max_pdf_bytes: f.max_pdf_bytes.unwrap_or(d.max_pdf_bytes),
+            base_urls: f
+                .base_urls
+                .iter()
+                .map(|(h, u)| {
+                    Ok((
+                        h.to_ascii_lowercase(),
+                        parse_base(u).map_err(|m| err(u, format!("fetch.base_urls.{h}: {m}")))?,
+                    ))
+                })
+                .collect::<Result<_>>()?,
+            hosts: f.hosts.iter().map(|(h, c)| (h.to_ascii_lowercase(), *c)).collect(),
         };
         if self.series.is_empty() {
             return Err(err("series", "series: list at least one series".into()));
@@ -433,7 +543,23 @@ impl ConfigFile {
                     ),
                 ));
             }
-            for u in s.start.iter().chain(&s.feeds).chain(&s.albums) {
+            let (mut start, mut feeds, mut albums, mut listings) =
+                (s.start.clone(), s.feeds.clone(), s.albums.clone(), Vec::new());
+            for src in &s.sources {
+                match src {
+                    SourceConfig::Wechat {
+                        start: st,
+                        feeds: fe,
+                        albums: al,
+                    } => {
+                        start.extend(st.iter().cloned());
+                        feeds.extend(fe.iter().cloned());
+                        albums.extend(al.iter().cloned());
+                    }
+                    SourceConfig::Website { listing } => listings.push(listing.clone()),
+                }
+            }
+            for u in start.iter().chain(&feeds).chain(&albums).chain(&listings) {
                 let parsed = url::Url::parse(u)
                     .map_err(|e| err(u, format!("'{u}' is not an absolute URL ({e}); write it as https://…")))?;
                 if !matches!(parsed.scheme(), "http" | "https") {
@@ -510,9 +636,10 @@ impl ConfigFile {
                 title: s.title.clone(),
                 title_re,
                 author: s.author.clone().filter(|a| !a.is_empty()),
-                start: s.start.clone(),
-                feeds: s.feeds.clone(),
-                albums: s.albums.clone(),
+                start,
+                feeds,
+                albums,
+                listings,
                 max_issues: s.max_issues.unwrap_or(DEFAULT_MAX_ISSUES),
                 since: s.since,
                 assessment,

@@ -8,7 +8,10 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use url::Url;
 
-use crate::archive::{Archive, Entry, Failure, Source, State, merge};
+use crate::archive::{Archive, Entry, Failure, State, observe};
+use crate::assemble::{Observation, ReadVia, SourceKind};
+
+mod website;
 use crate::config::{Config, Series};
 use crate::error::Result;
 use crate::extract::{ArticleMeta, extract_body, extract_page, normalize_title, parse_title};
@@ -29,6 +32,15 @@ pub struct CrawlOptions {
     pub backfill: bool,
     /// Only this series.
     pub series: Option<String>,
+    /// Only these sources (`--sources wechat,website`); all configured ones when `None`.
+    pub sources: Option<Vec<SourceKind>>,
+}
+
+impl CrawlOptions {
+    /// Whether this run reads `source`.
+    pub fn reads(&self, source: SourceKind) -> bool {
+        self.sources.as_ref().is_none_or(|s| s.contains(&source))
+    }
 }
 
 /// What happened in a run, for the summary and the exit code.
@@ -144,7 +156,8 @@ impl Known {
     }
 
     fn index(&mut self, id: &IssueId, e: &Entry) {
-        for u in e.report.url.iter().chain(&e.aliases) {
+        let observed = e.observations.values().filter_map(|o| o.report.url.as_ref());
+        for u in e.report.url.iter().chain(&e.aliases).chain(observed) {
             self.by_url.insert(u.clone(), id.clone());
         }
     }
@@ -175,6 +188,55 @@ async fn crawl_series(
         opts.max_issues.unwrap_or(series.max_issues)
     };
 
+    // Old archive files are upgraded in place.
+    for e in known.entries.values().filter(|e| e.upgraded_from.is_some()) {
+        archive.save_entry(e)?;
+    }
+    if opts.reads(SourceKind::Wechat) {
+        crawl_wechat(
+            config,
+            series,
+            archive,
+            fetcher.clone(),
+            opts,
+            progress,
+            summary,
+            &mut known,
+            &mut state,
+            limit,
+        )
+        .await?;
+    }
+    if opts.reads(SourceKind::Website) {
+        let run = website::WebsiteRun {
+            config,
+            series,
+            archive,
+            fetcher: &fetcher,
+            progress,
+            limit,
+            backfill: opts.backfill,
+        };
+        run.run(&mut known, &mut state, summary).await;
+    }
+    archive.save_state(&series.id, &state)?;
+    Ok(())
+}
+
+/// The WeChat source: discovery, then breadth-first through 近期回顾.
+#[allow(clippy::too_many_arguments)]
+async fn crawl_wechat(
+    config: &Config,
+    series: &Series,
+    archive: &Archive,
+    fetcher: Arc<Fetcher>,
+    opts: &CrawlOptions,
+    progress: &dyn Progress,
+    summary: &mut Summary,
+    known: &mut Known,
+    state: &mut State,
+    limit: usize,
+) -> Result<()> {
     // Discovery.
     let mut seeds: Vec<Seed> = Vec::new();
     if opts.start.is_empty() {
@@ -182,7 +244,7 @@ async fn crawl_series(
             push_link(&mut seeds, u, None);
         }
         for feed in &series.feeds {
-            discover_feed(feed, series, &fetcher, &mut state, &mut seeds, summary, progress).await;
+            discover_feed(feed, series, &fetcher, state, &mut seeds, summary, progress).await;
         }
         for album in &series.albums {
             discover_album(album, series, &fetcher, &mut seeds, summary, progress).await;
@@ -200,7 +262,7 @@ async fn crawl_series(
     }
     // Entries that only have a feed body, and transient failures, are tried again.
     for e in known.entries.values() {
-        if e.source == Source::Feed
+        if e.wechat_via() == Some(ReadVia::Feed)
             && let Some(u) = &e.report.url
         {
             push_link(&mut seeds, u, None);
@@ -236,7 +298,7 @@ async fn crawl_series(
             }
             if let Some(id) = known.by_url.get(&key).cloned() {
                 let Some(entry) = known.entries.get(&id) else { continue };
-                if entry.source != Source::Feed {
+                if entry.wechat_via() != Some(ReadVia::Feed) {
                     if reached.insert(id.clone()) {
                         summary.known += 1;
                     }
@@ -267,7 +329,7 @@ async fn crawl_series(
         summary.tally(&fetched);
         let feed_body = feed_bodies.get(&key).cloned();
         let outcome = handle(
-            &key, fetched, feed_body, config, series, archive, &mut known, &mut state, summary, progress,
+            &key, fetched, feed_body, config, series, archive, known, state, summary, progress,
         )
         // A failed refresh of an archived issue still leads on to its back issues.
         .or_else(|| {
@@ -290,10 +352,9 @@ async fn crawl_series(
         since_save += 1;
         if since_save >= 10 {
             since_save = 0;
-            archive.save_state(&series.id, &state)?;
+            archive.save_state(&series.id, state)?;
         }
     }
-    archive.save_state(&series.id, &state)?;
     Ok(())
 }
 
@@ -362,9 +423,8 @@ fn handle(
                     }
                     state.failed.remove(key);
                     store(
-                        report.clone(),
-                        extracted.content_html,
-                        Source::Page,
+                        SourceKind::Wechat,
+                        observation(report.clone(), ReadVia::Page, extracted.content_html),
                         via,
                         archive,
                         known,
@@ -407,7 +467,7 @@ fn handle(
                     }
                     None
                 }
-                PageKind::Unavailable | PageKind::ParamError => {
+                PageKind::Unavailable | PageKind::ParamError | PageKind::NoText => {
                     let kind = report.page_kind().as_str();
                     fail(state, key, kind, format!("WeChat shows {kind} for this URL"), true);
                     summary.failed.push((key.to_string(), kind.to_string()));
@@ -485,9 +545,8 @@ fn blocked(
         label(&report)
     ));
     store(
-        report.clone(),
-        extracted.content_html,
-        Source::Feed,
+        SourceKind::Wechat,
+        observation(report.clone(), ReadVia::Feed, extracted.content_html),
         None,
         archive,
         known,
@@ -497,27 +556,42 @@ fn blocked(
     Some(report)
 }
 
-/// Merges a report into the archive and writes it.
-#[allow(clippy::too_many_arguments)]
+/// A source's observation of an issue, read now.
+fn observation(report: Report, via: ReadVia, content_html: Option<String>) -> Observation {
+    Observation {
+        report,
+        via,
+        fetched_at: now(),
+        content_html,
+        pdf_text: None,
+        pdf_size: None,
+        pdf_failure: None,
+    }
+}
+
+/// Records a source's observation in the archive and writes the entry.
 fn store(
-    report: Report,
-    content_html: Option<String>,
-    source: Source,
+    source: SourceKind,
+    obs: Observation,
     via: Option<&str>,
     archive: &Archive,
     known: &mut Known,
     summary: &mut Summary,
     progress: &dyn Progress,
 ) {
-    let Some(id) = report.issue_id() else { return };
-    let name = label(&report);
+    let Some(id) = obs.report.issue_id() else { return };
+    let name = label(&obs.report);
     let old = known.entries.get(&id);
     let is_new = old.is_none();
-    let Some(entry) = merge(old, report, content_html, source, now(), via) else {
+    let Some(entry) = observe(old, source, obs, now(), via) else {
         return;
     };
     // Only a changed record counts as an update (not a new alias or fetch time).
-    let same_record = old.is_some_and(|o| o.report == entry.report && o.source == entry.source);
+    let same_record = old.is_some_and(|o| {
+        o.report == entry.report
+            && o.observations.keys().eq(entry.observations.keys())
+            && o.wechat_via() == entry.wechat_via()
+    });
     match archive.save_entry(&entry) {
         Ok(changed) => {
             if is_new {
@@ -670,7 +744,52 @@ async fn discover_album(
     }
 }
 
-/// Re-applies the current patterns to every archived issue's stored body, offline.
+/// Re-reads one stored observation with the current config; `None` when nothing stored can be re-read.
+fn reread(source: SourceKind, o: &Observation, config: &Config) -> Option<Report> {
+    let mut report = match source {
+        SourceKind::Wechat => {
+            let html = o.content_html.as_ref()?;
+            let meta = ArticleMeta {
+                title: o.report.title.clone(),
+                url: o.report.url.clone(),
+                published: o.report.published,
+                author: o.report.author.clone(),
+            };
+            extract_body(html, meta, config).report
+        }
+        SourceKind::Website => {
+            let mut paragraphs: Vec<String> = Vec::new();
+            if let Some(html) = &o.content_html {
+                paragraphs.extend(crate::extract::read_body(html).lines);
+            }
+            if let Some(text) = &o.pdf_text {
+                paragraphs.extend(text.lines().map(str::to_string));
+            }
+            if paragraphs.is_empty() {
+                return None;
+            }
+            let title = o
+                .report
+                .title
+                .as_deref()
+                .filter(|_| o.content_html.is_some() || o.pdf_text.is_none());
+            let mut r = crate::extract::report_from_text(title, &paragraphs, config)?;
+            r.url = o.report.url.clone();
+            r.published = o.report.published;
+            r.pdf = o.report.pdf.clone();
+            r.title = o.report.title.clone();
+            r
+        }
+        SourceKind::Ocr => return None,
+    };
+    if report.previous.is_empty() {
+        report.previous = o.report.previous.clone();
+    }
+    Some(report)
+}
+
+/// Re-applies the current patterns to every archived issue's stored texts (article bodies, PDF
+/// text, website pages), offline.
 pub fn reextract(config: &Config, archive: &Archive, series_filter: Option<&str>) -> Result<Summary> {
     let mut summary = Summary::default();
     for series in &config.series {
@@ -678,30 +797,31 @@ pub fn reextract(config: &Config, archive: &Archive, series_filter: Option<&str>
             continue;
         }
         for entry in archive.load_series(&series.id)? {
-            let Some(html) = &entry.content_html else { continue };
-            let meta = ArticleMeta {
-                title: entry.report.title.clone(),
-                url: entry.report.url.clone(),
-                published: entry.report.published,
-                author: entry.report.author.clone(),
-            };
-            let mut report = extract_body(html, meta, config).report;
-            if report.page_kind() != PageKind::Report || report.issue_id() != entry.id() {
+            let mut new = entry.clone();
+            let mut unreadable = false;
+            for (source, o) in &entry.observations {
+                let Some(report) = reread(*source, o, config) else {
+                    continue;
+                };
+                if report.page_kind() != PageKind::Report || report.issue_id() != entry.id() {
+                    unreadable = true;
+                    continue;
+                }
+                if let Some(obs) = new.observations.get_mut(source) {
+                    obs.report = report;
+                }
+            }
+            if unreadable {
                 summary.failed.push((
                     label(&entry.report),
-                    "the stored body no longer reads as this issue with the current config; left as it was".into(),
+                    "a stored text no longer reads as this issue with the current config; that source was left as it was".into(),
                 ));
-                continue;
             }
-            if report.previous.is_empty() {
-                report.previous = entry.report.previous.clone();
+            new.reassemble();
+            if new.report.metrics != entry.report.metrics || new.report.assessment != entry.report.assessment {
+                new.updated = now();
             }
-            let name = label(&report);
-            let Some(new) = merge(Some(&entry), report, None, entry.source, now(), None) else {
-                continue;
-            };
-            let mut new = new;
-            new.fetched_at = entry.fetched_at;
+            let name = label(&new.report);
             if archive.save_entry(&new)? {
                 summary.updated.push(name);
             } else {
@@ -737,9 +857,8 @@ pub fn import(config: &Config, archive: &Archive, files: &[std::path::PathBuf]) 
         let Some(id) = report.issue_id() else { continue };
         let mut known = Known::load(archive, &id.series)?;
         store(
-            report,
-            extracted.content_html,
-            Source::Import,
+            SourceKind::Wechat,
+            observation(report, ReadVia::Import, extracted.content_html),
             None,
             archive,
             &mut known,

@@ -47,6 +47,14 @@ pub enum Error {
         /// The parser's message, with line and column.
         source: serde_json::Error,
     },
+    /// A PDF that cannot be read (corrupt, truncated, encrypted with a user password).
+    #[error("{input}: cannot read the PDF: {message}; the file may be truncated or corrupt (download it again)")]
+    Pdf {
+        /// The file or URL.
+        input: String,
+        /// What the PDF reader said.
+        message: String,
+    },
     /// Something else with context.
     #[error("{0}")]
     Other(String),

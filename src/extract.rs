@@ -3,6 +3,8 @@
 
 mod body;
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use unicode_normalization::UnicodeNormalization;
 
@@ -20,6 +22,8 @@ pub struct Extracted {
     pub report: Report,
     /// The `#js_content` HTML, unsanitized, when the page had one.
     pub content_html: Option<String>,
+    /// A PDF's text as normalized paragraphs (one a line), kept so re-extraction needs no network.
+    pub text: Option<String>,
 }
 
 /// What is known about an article besides its body (from the page's scripts or a feed item).
@@ -52,6 +56,7 @@ pub fn extract_page(page: &[u8], source_url: Option<&str>, config: &Config) -> E
         return Extracted {
             report,
             content_html: None,
+            text: None,
         };
     }
     let meta = ArticleMeta {
@@ -70,6 +75,7 @@ pub fn extract_page(page: &[u8], source_url: Option<&str>, config: &Config) -> E
         return Extracted {
             report,
             content_html: None,
+            text: None,
         };
     };
     let mut out = extract_body(&body, meta, config);
@@ -96,30 +102,13 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
         return Extracted {
             report,
             content_html: Some(body_html.to_string()),
+            text: None,
         };
     };
     let body = read_body(body_html);
     let text = body.text();
     let mut warnings = Vec::new();
-    let assessment = series.assessment.iter().find_map(|re| {
-        re.captures(&text)
-            .and_then(|c| c.name("value"))
-            .map(|m| m.as_str().to_string())
-    });
-    let mut metrics = std::collections::BTreeMap::new();
-    for metric in &series.metrics {
-        let found = metric.patterns.iter().find_map(|re| {
-            let caps = re.captures(&text)?;
-            let raw = caps.name("value")?.as_str();
-            match metric.kind {
-                MetricKind::Count => parse_number(raw).map(MetricValue::Count),
-                MetricKind::Level => Some(MetricValue::Level(raw.to_string())),
-            }
-        });
-        if let Some(v) = found {
-            metrics.insert(metric.key.clone(), v);
-        }
-    }
+    let (assessment, metrics) = read_figures(&text, series);
     if metrics.is_empty() {
         warnings.push(format!(
             "no figures found in {}: the wording may have changed; adjust the metric patterns in config.yaml",
@@ -166,11 +155,43 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
         author: meta.author,
         summary,
         warnings,
+        ..Report::default()
     };
     Extracted {
         report,
         content_html: Some(body_html.to_string()),
+        text: None,
     }
+}
+
+/// The overall assessment and the figures a (normalized) text states, by the series' patterns.
+pub fn read_figures(text: &str, series: &Series) -> (Option<String>, BTreeMap<String, MetricValue>) {
+    let assessment = series.assessment.iter().find_map(|re| {
+        re.captures(text)
+            .and_then(|c| c.name("value"))
+            .map(|m| m.as_str().to_string())
+    });
+    let mut metrics = BTreeMap::new();
+    for metric in &series.metrics {
+        let found = metric.patterns.iter().find_map(|re| {
+            let caps = re.captures(text)?;
+            let m = caps.name("value")?;
+            let raw = m.as_str();
+            // A number followed by more digits (after a space) may be cut short: leave it out.
+            let rest = text[m.end()..].trim_start_matches([' ', '\t']);
+            if metric.kind == MetricKind::Count && rest.starts_with(|c: char| c.is_ascii_digit()) {
+                return None;
+            }
+            match metric.kind {
+                MetricKind::Count => parse_number(raw).map(MetricValue::Count),
+                MetricKind::Level => Some(MetricValue::Level(raw.to_string())),
+            }
+        });
+        if let Some(v) = found {
+            metrics.insert(metric.key.clone(), v);
+        }
+    }
+    (assessment, metrics)
 }
 
 /// Trims and collapses runs of whitespace to one space.
@@ -204,7 +225,8 @@ pub fn normalize_line(s: &str) -> String {
             }
             let prev = out.chars().next_back();
             let next = chars.get(i).copied();
-            let glue = prev.is_none() || next.is_none() || prev.is_some_and(is_cjk) || next.is_some_and(is_cjk);
+            let tight = |c: char| is_cjk(c) || matches!(c, '(' | ')' | '[' | ']');
+            let glue = prev.is_none() || next.is_none() || prev.is_some_and(tight) || next.is_some_and(tight);
             if !glue {
                 out.push(' ');
             }
@@ -352,4 +374,235 @@ pub fn parse_period(s: &str, year: i32, issue: u32) -> Option<(NaiveDate, NaiveD
     };
     let days = (end - start).num_days();
     (0..=14).contains(&days).then_some((start, end))
+}
+
+/// Joins text whose lines break anywhere (PDF text runs, OCR) into normalized paragraphs: lines
+/// are joined (whitespace next to Chinese characters disappears in normalization) until a line
+/// ends a sentence (。！？) or a blank line follows one; captions are dropped.
+pub fn paragraphs_of(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let flush = |current: &mut String, out: &mut Vec<String>| {
+        let line = normalize_line(current).trim().to_string();
+        if !line.is_empty() && !is_caption(&line) {
+            out.push(line);
+        }
+        current.clear();
+    };
+    let ends_sentence = |s: &str| s.trim_end().ends_with(['。', '！', '？', '!', '?']);
+    let text = join_split_numbers(text);
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            if ends_sentence(&current) {
+                flush(&mut current, &mut out);
+            }
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if ends_sentence(line) {
+            flush(&mut current, &mut out);
+        }
+    }
+    flush(&mut current, &mut out);
+    out
+}
+
+/// Joins numbers that a PDF split into separate text runs (`29\n5起` → `295起`, `23.\n8万`):
+/// whitespace between a digit (or a decimal point) and a digit is dropped, so that a pattern can
+/// never take part of a number for the whole.
+fn join_split_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            let start = i;
+            while i < chars.len() && chars[i].is_whitespace() {
+                i += 1;
+            }
+            let run = &chars[start..i];
+            let blank_line = run.iter().filter(|c| **c == '\n').count() > 1;
+            let prev = out.chars().next_back();
+            let next = chars.get(i).copied();
+            let after = chars.get(i + 1).copied();
+            let numeric_prev = prev.is_some_and(|p| p.is_ascii_digit() || p == '.');
+            let joins = !blank_line
+                && match next {
+                    Some(n) if n.is_ascii_digit() => numeric_prev,
+                    Some('.') => prev.is_some_and(|p| p.is_ascii_digit()) && after.is_some_and(|a| a.is_ascii_digit()),
+                    _ => false,
+                };
+            if !joins {
+                out.extend(run);
+            }
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+fn header_re() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"(?P<year>\d{4})年第(?P<issue>\d{1,2})期").expect("the issue regex is valid"))
+}
+
+fn stated_period_re() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(concat!(
+            r"(?P<y1>\d{4})(?:年|\.)(?P<m1>\d{1,2})(?:月|\.)(?P<d1>\d{1,2})日?",
+            r"\s*(?:[-–—~〜至到−])\s*",
+            r"(?:(?P<y2>\d{4})(?:年|\.))?(?P<m2>\d{1,2})(?:月|\.)(?P<d2>\d{1,2})日?"
+        ))
+        .expect("the period regex is valid")
+    })
+}
+
+/// The week a text states near its beginning (`2024年10月21日-2024年10月27日`, `2014.02.03至2014.02.09`).
+pub fn stated_period(text: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let c = stated_period_re().captures(text)?;
+    let num = |n: &str| c.name(n).and_then(|m| m.as_str().parse::<u32>().ok());
+    let y1 = num("y1")? as i32;
+    let start = NaiveDate::from_ymd_opt(y1, num("m1")?, num("d1")?)?;
+    let y2 = num("y2").map(|y| y as i32).unwrap_or(y1);
+    let mut end = NaiveDate::from_ymd_opt(y2, num("m2")?, num("d2")?)?;
+    if end < start && c.name("y2").is_none() {
+        end = NaiveDate::from_ymd_opt(y1 + 1, num("m2")?, num("d2")?)?;
+    }
+    let days = (end - start).num_days();
+    (0..=14).contains(&days).then_some((start, end))
+}
+
+/// The Monday-to-Sunday week of ISO week `issue` of `year`.
+pub fn iso_week(year: i32, issue: u32) -> Option<(NaiveDate, NaiveDate)> {
+    let monday = NaiveDate::from_isoywd_opt(year, issue, chrono::Weekday::Mon)?;
+    Some((monday, monday + chrono::Duration::days(6)))
+}
+
+/// Whether a (normalized) title names `series` by its whole title: the title itself, optionally in
+/// 《》, followed by a separator or the period, not a longer name (勒索软件动态周报 …).
+fn names_series(title: &str, series: &Series) -> bool {
+    let want = normalize_title(&series.title);
+    let t = title.trim_start_matches(['《', '<']);
+    let Some(rest) = t.strip_prefix(want.as_str()) else {
+        return false;
+    };
+    rest.is_empty() || !rest.starts_with(|c: char| is_cjk(c) && !matches!(c, '》' | '(' | '（' | '-' | '—'))
+}
+
+/// Which issue a text (a PDF, a website page) is, from its title and its first paragraphs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextIssue {
+    /// Year.
+    pub year: i32,
+    /// Issue number.
+    pub issue: u32,
+    /// Whether the number is the ISO week of the period (no number was written).
+    pub issue_inferred: bool,
+    /// The week.
+    pub period: Option<(NaiveDate, NaiveDate)>,
+    /// Whether the week was computed from the number (no week was written).
+    pub period_inferred: bool,
+}
+
+/// Reads the issue a report's text is: the number from the title or the text's header
+/// (`2024年第43期`), the week from where the text states it (it wins over any computation), else
+/// the ISO week of the number; with a week but no number, the ISO week's number (`issue_inferred`).
+pub fn text_issue(title: Option<&str>, paragraphs: &[String], series: &Series) -> Option<TextIssue> {
+    let title = title.map(normalize_title);
+    let head: String = paragraphs.iter().take(12).cloned().collect::<Vec<_>>().join("\n");
+    let head: String = head.chars().take(600).collect();
+    let from_title = title.as_deref().and_then(|t| parse_title(t, series));
+    if let Some(t) = title.as_deref()
+        && from_title.is_none()
+        && !names_series(t, series)
+    {
+        return None;
+    }
+    if title.is_none() && !normalize_title(&head).contains(&normalize_title(&series.title)) {
+        return None;
+    }
+    let number = from_title.map(|t| (t.year, t.issue)).or_else(|| {
+        let c = header_re().captures(&head)?;
+        Some((c["year"].parse().ok()?, c["issue"].parse().ok()?))
+    });
+    let stated = from_title
+        .and_then(|t| t.period)
+        .or_else(|| title.as_deref().and_then(stated_period))
+        .or_else(|| stated_period(&head));
+    match (number, stated) {
+        (Some((year, issue)), Some(period)) => Some(TextIssue {
+            year,
+            issue,
+            issue_inferred: false,
+            period: Some(period),
+            period_inferred: false,
+        }),
+        (Some((year, issue)), None) => {
+            let period = iso_week(year, issue);
+            Some(TextIssue {
+                year,
+                issue,
+                issue_inferred: false,
+                period,
+                period_inferred: period.is_some(),
+            })
+        }
+        (None, Some(period)) => {
+            let week = period.0.iso_week();
+            Some(TextIssue {
+                year: week.year(),
+                issue: week.week(),
+                issue_inferred: true,
+                period: Some(period),
+                period_inferred: false,
+            })
+        }
+        (None, None) => None,
+    }
+}
+
+/// A report from text that is not a WeChat article (a PDF's text, a website page's text).
+/// `title` is the heading when there is one; without it, the text must name the series in its
+/// first paragraphs. `None` when the text is not an issue of a configured series.
+pub fn report_from_text(title: Option<&str>, paragraphs: &[String], config: &Config) -> Option<Report> {
+    let (series, issue) = config
+        .series
+        .iter()
+        .find_map(|s| text_issue(title, paragraphs, s).map(|i| (s, i)))?;
+    let text = paragraphs.join("\n");
+    let (assessment, metrics) = read_figures(&text, series);
+    // The assessment's sentence and what follows it in its paragraph (PDF text runs the
+    // dashboard's table into it).
+    let summary = paragraphs.iter().find_map(|p| {
+        let at = p.find("整体评价")?;
+        let start = p[..at].rfind("本周").unwrap_or(at);
+        Some(p[start..].to_string())
+    });
+    Some(Report {
+        kind: Some(PageKind::Report),
+        series: Some(series.id.clone()),
+        title: title.map(collapse_whitespace).or_else(|| {
+            Some(format!(
+                "{}{}年第{}期",
+                normalize_title(&series.title),
+                issue.year,
+                issue.issue
+            ))
+        }),
+        year: Some(issue.year),
+        issue: Some(issue.issue),
+        issue_inferred: issue.issue_inferred,
+        period_start: issue.period.map(|p| p.0),
+        period_end: issue.period.map(|p| p.1),
+        period_inferred: issue.period_inferred,
+        assessment,
+        metrics,
+        summary,
+        ..Report::default()
+    })
 }

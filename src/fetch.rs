@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::config::{Fetch, WECHAT_HOST};
-use crate::wechat::url::{from_base, to_base};
+use crate::website::WEBSITE_HOST;
 
 /// How a fetch ended.
 #[derive(Debug, Clone)]
@@ -68,6 +68,47 @@ pub struct Fetcher {
     blocked: Mutex<HashMap<String, String>>,
     /// Base wait before the first retry, doubled each time (tests shorten it).
     pub retry_wait: Duration,
+}
+
+/// The hosts a crawl may fetch from, besides a discovery source's own host for its one request.
+pub const ALLOWED_HOSTS: &[&str] = &[WECHAT_HOST, WEBSITE_HOST];
+
+/// Rewrites a URL on a mapped host to the same path and query under that host's origin
+/// (`--base-url HOST=URL`, `fetch.base_urls`). Other URLs are returned unchanged.
+pub fn to_origin(url: &Url, cfg: &Fetch) -> Url {
+    let Some(base) = url.host_str().and_then(|h| cfg.base_for(h)) else {
+        return url.clone();
+    };
+    let mut out = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    out.set_path(&format!("{prefix}{}", url.path()));
+    out.set_query(url.query());
+    out.set_fragment(None);
+    out
+}
+
+/// The inverse of [`to_origin`]: a URL under a mapped origin becomes the URL on the host it stands
+/// for. A URL under no mapped origin is returned unchanged.
+pub fn from_origin(url: &Url, cfg: &Fetch) -> Url {
+    let mut hosts: Vec<&str> = ALLOWED_HOSTS.to_vec();
+    hosts.extend(cfg.base_urls.keys().map(String::as_str));
+    for host in hosts {
+        let Some(base) = cfg.base_for(host) else { continue };
+        if url.origin() != base.origin() {
+            continue;
+        }
+        let prefix = base.path().trim_end_matches('/');
+        let Some(path) = url.path().strip_prefix(prefix) else {
+            continue;
+        };
+        let Ok(mut out) = Url::parse(&format!("https://{host}/")) else {
+            continue;
+        };
+        out.set_path(path);
+        out.set_query(url.query());
+        return out;
+    }
+    url.clone()
 }
 
 /// Whether a status is worth retrying.
@@ -123,7 +164,7 @@ impl Fetcher {
             .entry(host.to_string())
             .or_insert_with(|| {
                 Arc::new(HostGate {
-                    permits: Semaphore::new(self.cfg.concurrency.max(1)),
+                    permits: Semaphore::new(self.cfg.concurrency_for(host)),
                     next_start: tokio::sync::Mutex::new(Instant::now()),
                 })
             })
@@ -137,26 +178,37 @@ impl Fetcher {
 
     /// Fetches `url`, allowing `extra_host` (a discovery source's own host) for this request only.
     pub async fn get_allowing(&self, url: &Url, validators: Option<&Validators>, extra_host: Option<&str>) -> Fetched {
+        self.fetch(url, validators, extra_host, self.cfg.max_body_bytes).await
+    }
+
+    /// Fetches a document that may be larger than a page (a PDF), up to `max_bytes`.
+    pub async fn get_large(&self, url: &Url, max_bytes: u64) -> Fetched {
+        self.fetch(url, None, None, max_bytes).await
+    }
+
+    async fn fetch(&self, url: &Url, validators: Option<&Validators>, extra_host: Option<&str>, max: u64) -> Fetched {
         let allowed = |u: &Url| {
             matches!(u.scheme(), "http" | "https")
-                && u.host_str().is_some_and(|h| h == WECHAT_HOST || Some(h) == extra_host)
+                && u.host_str()
+                    .is_some_and(|h| (ALLOWED_HOSTS.contains(&h) && u.port().is_none()) || Some(h) == extra_host)
         };
         if !allowed(url) {
             return Fetched::Refused(format!(
-                "{url} is not on {WECHAT_HOST}; only WeChat article pages are fetched"
+                "{url} is not on {}; other hosts are never fetched",
+                ALLOWED_HOSTS.join(" or ")
             ));
         }
         let host = url.host_str().unwrap_or_default().to_string();
         if let Some(reason) = self.blocked.lock().unwrap_or_else(|p| p.into_inner()).get(&host) {
             return Fetched::Blocked(format!("not requested: {host} blocked this run earlier ({reason})"));
         }
-        let attempts = self.cfg.max_retries + 1;
+        let attempts = self.cfg.retries_for(&host) + 1;
         let mut last = String::new();
         for attempt in 0..attempts {
             if attempt > 0 {
                 tokio::time::sleep(self.backoff(attempt, None)).await;
             }
-            match self.once(url, validators, &allowed).await {
+            match self.once(url, validators, &allowed, max).await {
                 Attempt::Done(f) => return f,
                 Attempt::Retry { reason, wait } => {
                     last = reason;
@@ -195,10 +247,11 @@ impl Fetcher {
         url: &Url,
         validators: Option<&Validators>,
         allowed: &(dyn Fn(&Url) -> bool + Sync),
+        max: u64,
     ) -> Attempt {
         let mut current = url.clone();
         for _hop in 0..6 {
-            let target = to_base(&current, self.cfg.base_url.as_ref());
+            let target = to_origin(&current, &self.cfg);
             let gate = self.gate(current.host_str().unwrap_or_default());
             let _permit = match gate.permits.acquire().await {
                 Ok(p) => p,
@@ -210,7 +263,8 @@ impl Fetcher {
                 if *next > now {
                     tokio::time::sleep_until(*next).await;
                 }
-                *next = Instant::now() + Duration::from_millis(self.cfg.delay_ms);
+                *next =
+                    Instant::now() + Duration::from_millis(self.cfg.delay_for(current.host_str().unwrap_or_default()));
             }
             let mut req = self.client.get(target.clone());
             if let Some(v) = validators.filter(|_| current == *url) {
@@ -249,7 +303,7 @@ impl Fetcher {
                 let Ok(next) = target.join(loc) else {
                     return Attempt::Done(Fetched::Refused(format!("redirect to an invalid URL '{loc}'")));
                 };
-                let logical = from_base(&next, self.cfg.base_url.as_ref());
+                let logical = from_origin(&next, &self.cfg);
                 if is_captcha_url(&logical) {
                     return Attempt::Captcha(format!("redirected to the anti-crawler check ({})", logical.path()));
                 }
@@ -279,7 +333,6 @@ impl Fetcher {
             if status != 200 {
                 return Attempt::Done(Fetched::Status(status));
             }
-            let max = self.cfg.max_body_bytes;
             if resp.content_length().is_some_and(|l| l > max) {
                 return Attempt::Done(Fetched::TooLarge(max));
             }

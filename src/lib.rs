@@ -6,14 +6,18 @@
 #![warn(missing_docs)]
 
 pub mod archive;
+pub mod assemble;
+pub mod classify;
 pub mod config;
 pub mod crawl;
 pub mod error;
 pub mod extract;
 pub mod fetch;
 pub mod notify;
+pub mod pdf;
 pub mod publish;
 pub mod report;
+pub mod website;
 pub mod wechat;
 
 pub use config::Config;

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use cncert_feed::classify::read_document;
 use cncert_feed::config::Config;
-use cncert_feed::extract::extract_page;
 use cncert_feed::fetch::{Fetched, Fetcher};
 
 /// Feeds with figures from CNCERT's weekly report 《网络安全信息与动态周报》.
@@ -33,12 +33,12 @@ struct Cli {
 enum Command {
     /// Print one JSON record per page (saved file or URL), in input order.
     Extract {
-        /// Saved pages or article URLs.
+        /// Saved pages, PDFs or URLs (WeChat articles, website pages, PDFs).
         #[arg(required = true)]
         inputs: Vec<String>,
-        /// Send mp.weixin.qq.com requests to this origin instead.
+        /// Send requests for a host to another origin: HOST=URL (repeatable); a bare URL means mp.weixin.qq.com.
         #[arg(long)]
-        base_url: Option<String>,
+        base_url: Vec<String>,
         /// Threads for files (default: all cores).
         #[arg(long)]
         jobs: Option<usize>,
@@ -95,9 +95,12 @@ struct CrawlArgs {
     /// Start from this article URL instead of the configured discovery (repeatable).
     #[arg(long = "start")]
     start: Vec<String>,
-    /// Send every mp.weixin.qq.com request to this origin (mirror, proxy, tests).
+    /// Send requests for a host to another origin: HOST=URL (repeatable); a bare URL means mp.weixin.qq.com.
     #[arg(long)]
-    base_url: Option<String>,
+    base_url: Vec<String>,
+    /// Read only these sources: wechat, website (comma-separated; default: every configured one).
+    #[arg(long, value_delimiter = ',')]
+    sources: Vec<String>,
     /// The archive directory.
     #[arg(long, default_value = DEFAULT_DATA)]
     data: PathBuf,
@@ -152,7 +155,7 @@ fn main() -> ExitCode {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Extract { inputs, base_url, jobs } => run_extract(config, &inputs, base_url.as_deref(), jobs),
+        Command::Extract { inputs, base_url, jobs } => run_extract(config, &inputs, &base_url, jobs),
         Command::Crawl(args) => run_crawl(config, &args, cli.quiet, cli.verbose),
         Command::Build(args) => run_build(config, &args, cli.quiet, cli.verbose),
         Command::Render { data, out, site_url } => set_site_url(&mut config, site_url.as_deref())
@@ -195,14 +198,7 @@ fn set_site_url(config: &mut Config, site_url: Option<&str>) -> anyhow::Result<(
 /// Applies the command-line overrides to the config (one place, as DESIGN.md asks).
 fn merge_args(config: &mut Config, args: &CrawlArgs) -> anyhow::Result<()> {
     set_site_url(config, args.site_url.as_deref())?;
-    if let Some(b) = &args.base_url {
-        let mut u = url::Url::parse(b).with_context(|| format!("--base-url '{b}' is not an absolute URL"))?;
-        if !u.path().ends_with('/') {
-            let p = format!("{}/", u.path());
-            u.set_path(&p);
-        }
-        config.fetch.base_url = Some(u);
-    }
+    apply_base_urls(config, &args.base_url)?;
     if let Some(d) = args.delay_ms {
         config.fetch.delay_ms = d;
     }
@@ -220,6 +216,50 @@ fn merge_args(config: &mut Config, args: &CrawlArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Applies `--base-url [HOST=]URL` arguments: a bare URL maps mp.weixin.qq.com.
+fn apply_base_urls(config: &mut Config, args: &[String]) -> anyhow::Result<()> {
+    for arg in args {
+        let (host, u) = match arg.split_once('=') {
+            Some((h, u)) if !h.contains('/') && !h.contains(':') => (Some(h.to_ascii_lowercase()), u),
+            _ => (None, arg.as_str()),
+        };
+        let mut url = url::Url::parse(u).with_context(|| {
+            format!("--base-url '{arg}': '{u}' is not an absolute URL; write HOST=http://127.0.0.1:8080/")
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            anyhow::bail!("--base-url '{arg}': '{u}' must be an http or https URL");
+        }
+        if !url.path().ends_with('/') {
+            let p = format!("{}/", url.path());
+            url.set_path(&p);
+        }
+        match host {
+            Some(h) if h != cncert_feed::config::WECHAT_HOST => {
+                config.fetch.base_urls.insert(h, url);
+            }
+            _ => config.fetch.base_url = Some(url),
+        }
+    }
+    Ok(())
+}
+
+/// Parses `--sources`.
+fn parse_sources(names: &[String]) -> anyhow::Result<Option<Vec<cncert_feed::assemble::SourceKind>>> {
+    use cncert_feed::assemble::SourceKind;
+    if names.is_empty() {
+        return Ok(None);
+    }
+    names
+        .iter()
+        .map(|n| match n.trim() {
+            "wechat" => Ok(SourceKind::Wechat),
+            "website" => Ok(SourceKind::Website),
+            other => anyhow::bail!("--sources: unknown source '{other}'; write wechat, website or wechat,website"),
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map(Some)
 }
 
 /// Progress on a terminal: a spinner with the current URL; plain lines otherwise.
@@ -307,6 +347,7 @@ fn crawl_only(config: &Config, args: &CrawlArgs, quiet: bool, verbose: bool) -> 
         max_issues: args.max_issues,
         backfill: args.backfill,
         series: args.series.clone(),
+        sources: parse_sources(&args.sources)?,
     };
     let reporter = Reporter::new(quiet, verbose);
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -418,13 +459,10 @@ fn is_url(s: &str) -> bool {
 fn run_extract(
     mut config: Config,
     inputs: &[String],
-    base_url: Option<&str>,
+    base_url: &[String],
     jobs: Option<usize>,
 ) -> anyhow::Result<ExitCode> {
-    if let Some(b) = base_url {
-        config.fetch.base_url =
-            Some(url::Url::parse(b).with_context(|| format!("--base-url '{b}' is not an absolute URL"))?);
-    }
+    apply_base_urls(&mut config, base_url)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut failed = 0usize;
@@ -517,13 +555,16 @@ fn extract_file(path: &Path, config: &Config, buf: &mut Vec<u8>) -> Result<Strin
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_end(buf))
         .map_err(|e| format!("cannot read the file: {e}"))?;
-    let extracted = extract_page(buf, None, config);
+    let extracted = read_document(buf, None, &path.display().to_string(), config).map_err(|e| e.to_string())?;
     serde_json::to_string(&extracted.report).map_err(|e| e.to_string())
 }
 
 async fn extract_url(input: &str, fetcher: &Fetcher, config: &Config) -> Result<String, String> {
     let url = url::Url::parse(input).map_err(|e| format!("not a valid URL ({e})"))?;
-    let (page, final_url) = match fetcher.get(&url, None).await {
+    let (page, final_url) = match fetcher
+        .get_large(&url, config.fetch.max_pdf_bytes.max(config.fetch.max_body_bytes))
+        .await
+    {
         Fetched::Page { url, body, .. } => (body, url),
         Fetched::Blocked(reason) => {
             let r = cncert_feed::Report::of_kind(cncert_feed::PageKind::Captcha, Some(input.to_string()));
@@ -540,7 +581,7 @@ async fn extract_url(input: &str, fetcher: &Fetcher, config: &Config) -> Result<
         Fetched::Failed(why) => return Err(why),
         Fetched::NotModified => return Err("unexpected 304".to_string()),
     };
-    let extracted = extract_page(&page, Some(final_url.as_str()), config);
+    let extracted = read_document(&page, Some(&final_url), input, config).map_err(|e| e.to_string())?;
     let mut report = extracted.report;
     if report.url.is_none() {
         report.url = Some(input.to_string());

@@ -21,6 +21,8 @@ pub enum PageKind {
     Unavailable,
     /// 参数错误: the URL's parameters are wrong.
     ParamError,
+    /// A PDF (or picture-only document) with no text to read: a scan.
+    NoText,
 }
 
 impl PageKind {
@@ -33,6 +35,7 @@ impl PageKind {
             PageKind::Deleted => "deleted",
             PageKind::Unavailable => "unavailable",
             PageKind::ParamError => "param_error",
+            PageKind::NoText => "no_text",
         }
     }
 }
@@ -112,6 +115,15 @@ pub struct Report {
     /// Publication time, Beijing time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<DateTime<FixedOffset>>,
+    /// Whether `issue` was computed (the ISO week of the period's Monday) because the title gave no number.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub issue_inferred: bool,
+    /// Whether the period was computed from the issue number (the ISO week) because the text states none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub period_inferred: bool,
+    /// The report's PDF on the website, absolute and percent-encoded, when a page links one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf: Option<String>,
     /// Overall assessment 优/良/中/差/危.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assessment: Option<String>,

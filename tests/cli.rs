@@ -46,9 +46,15 @@ fn import_then_reextract_applies_a_new_pattern_offline() {
     let entry_path = data.join("cncert-weekly/2024/48.json");
     let entry: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&entry_path).expect("archived")).expect("json");
-    assert_eq!(entry["source"], "import");
+    assert_eq!(entry["observations"]["wechat"]["via"], "import");
+    assert_eq!(entry["sources"][0]["source"], "wechat");
+    assert_eq!(entry["schema_version"], 2);
     assert!(entry["metrics"].get("malicious_urls").is_none());
-    assert!(entry["content_html"].as_str().is_some_and(|h| !h.contains("<script")));
+    assert!(
+        entry["observations"]["wechat"]["content_html"]
+            .as_str()
+            .is_some_and(|h| !h.contains("<script"))
+    );
 
     // The full config reads 恶意URL链44个; --reextract applies it to the stored body, offline.
     let full = write_config(&dir, |t| t);
@@ -198,7 +204,7 @@ fn extract_reads_urls_through_the_base_url_in_input_order() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("sn=404") && stderr.contains("HTTP 404"), "{stderr}");
     assert!(
-        stderr.contains("example.org") && stderr.contains("only WeChat article pages"),
+        stderr.contains("example.org") && stderr.contains("other hosts are never fetched"),
         "{stderr}"
     );
 }

@@ -6,7 +6,8 @@ mod common;
 
 use std::collections::HashMap;
 
-use cncert_feed::archive::{Archive, Source};
+use cncert_feed::archive::Archive;
+use cncert_feed::assemble::ReadVia;
 use cncert_feed::crawl::CrawlOptions;
 use common::server::FixtureServer;
 use serde_json::json;
@@ -298,7 +299,7 @@ fn a_blocked_article_is_filled_from_the_feed_body_then_replaced_by_the_page() {
         .iter()
         .find(|e| e.report.issue == Some(3))
         .expect("第3期 archived from the feed");
-    assert_eq!(e3.source, Source::Feed);
+    assert_eq!(e3.wechat_via(), Some(ReadVia::Feed));
     assert_eq!(e3.report.assessment.as_deref(), Some("良"));
     assert_eq!(e3.report.metrics.len(), 5);
     // The block persisted, so the host was not asked again for the rest of the run.
@@ -315,7 +316,7 @@ fn a_blocked_article_is_filled_from_the_feed_body_then_replaced_by_the_page() {
     common::run_crawl(&config, &data, limit(2));
     let entries = Archive::new(&data).load_series("cncert-weekly").expect("archive");
     let e3 = entries.iter().find(|e| e.report.issue == Some(3)).expect("第3期");
-    assert_eq!(e3.source, Source::Page);
+    assert_eq!(e3.wechat_via(), Some(ReadVia::Page));
 }
 
 #[test]

@@ -5,7 +5,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use cncert_feed::archive::{Archive, Entry, Source};
+use cncert_feed::archive::{Archive, Entry};
+use cncert_feed::assemble::{Observation, ReadVia, SourceKind};
 use cncert_feed::publish::render;
 use cncert_feed::{MetricValue, PageKind, Report};
 
@@ -205,12 +206,13 @@ fn hostile_content_stays_valid_and_inert() {
     report
         .metrics
         .insert("incidents_handled".into(), MetricValue::Count(295));
-    let entry = Entry {
+    let obs = Observation {
         report,
-        source: Source::Page,
-        first_seen: now,
+        via: ReadVia::Page,
         fetched_at: now,
-        updated: now,
+        pdf_text: None,
+        pdf_size: None,
+        pdf_failure: None,
         content_html: Some(
             "<p onclick=\"steal()\">正文]]><script>alert('x')</script><style>body{}</style></p>\
              <a href=\"javascript:alert(1)\">点我</a><iframe src=\"https://evil.example\"></iframe>\
@@ -218,9 +220,8 @@ fn hostile_content_stays_valid_and_inert() {
              <div>微信扫一扫关注该公众号</div>"
                 .into(),
         ),
-        deleted_at: None,
-        aliases: vec![],
     };
+    let entry = Entry::new(SourceKind::Wechat, obs, now);
     Archive::new(&data).save_entry(&entry).expect("save");
     let out = common::temp_dir("hostile-out");
     render(&config, &Archive::new(&data), &out).expect("render");

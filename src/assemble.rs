@@ -1,0 +1,343 @@
+//! One record per issue from every source that read it (DESIGN.md §7): each source's
+//! observation is kept as it was read, and one reconcile step decides the record: per-figure
+//! precedence (website text or PDF, then WeChat, then OCR), the origin of every figure, and the
+//! values other sources stated differently (`conflicts`), so nothing is silently lost.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::report::{MetricValue, PageKind, Report};
+
+/// A place an issue can be read from, in order of precedence for figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// www.cert.org.cn: the detail page and the report's PDF (the report of record).
+    Website,
+    /// The WeChat article (page, discovery feed copy or imported page).
+    Wechat,
+    /// Text read from the report's pictures.
+    Ocr,
+}
+
+impl SourceKind {
+    /// The contract's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Website => "website",
+            SourceKind::Wechat => "wechat",
+            SourceKind::Ocr => "ocr",
+        }
+    }
+}
+
+/// How a source's copy was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadVia {
+    /// The page (or PDF) itself.
+    #[default]
+    Page,
+    /// A discovery feed item's body (the page was blocked); replaced by the page when it can be fetched.
+    Feed,
+    /// A page saved by hand and imported.
+    Import,
+}
+
+/// What one source observed of an issue, as read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    /// The record this source gave.
+    pub report: Report,
+    /// How it was obtained.
+    #[serde(default)]
+    pub via: ReadVia,
+    /// When it was read.
+    pub fetched_at: DateTime<FixedOffset>,
+    /// The body as HTML, sanitized (WeChat's article; the website page's text on older issues).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_html: Option<String>,
+    /// The PDF's text (normalized paragraphs), so re-extraction needs no network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf_text: Option<String>,
+    /// The PDF's size in bytes, when it was downloaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf_size: Option<u64>,
+    /// Why the PDF gave no figures (a scan, corrupt, 404, too large), when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf_failure: Option<String>,
+}
+
+/// Where an issue was read, as the record lists it (`sources`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRef {
+    /// Which source.
+    pub source: SourceKind,
+    /// The WeChat article or the website's detail page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The report's PDF (website).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf: Option<String>,
+    /// The PDF's size in bytes, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf_size: Option<u64>,
+}
+
+/// The assembled view of an issue.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Assembled {
+    /// The record.
+    pub report: Report,
+    /// Every place it was read.
+    pub sources: Vec<SourceRef>,
+    /// The origin of every figure (and of `assessment`).
+    pub figure_sources: BTreeMap<String, SourceKind>,
+    /// Values other sources stated differently, by figure and source.
+    pub conflicts: BTreeMap<String, BTreeMap<SourceKind, MetricValue>>,
+    /// The body to show: WeChat's article, else the website page's text.
+    pub content_html: Option<String>,
+}
+
+/// The key figures and the assessment are recorded under in `figure_sources` and `conflicts`.
+pub const ASSESSMENT_KEY: &str = "assessment";
+
+/// Reconciles the observations of one issue into its record.
+pub fn assemble(observations: &BTreeMap<SourceKind, Observation>) -> Assembled {
+    // Precedence for figures: the BTreeMap's order (website, wechat, ocr).
+    let ordered: Vec<(SourceKind, &Observation)> = observations.iter().map(|(k, o)| (*k, o)).collect();
+    // The record's face (title, url, time, links, body) is WeChat's when known: readers open it on phones.
+    let face = observations
+        .get(&SourceKind::Wechat)
+        .or_else(|| observations.get(&SourceKind::Website))
+        .or_else(|| observations.values().next());
+    let Some(face) = face else {
+        return Assembled::default();
+    };
+    let mut report = face.report.clone();
+    report.kind = Some(PageKind::Report);
+    report.warnings.clear();
+    report.pdf = observations
+        .get(&SourceKind::Website)
+        .and_then(|o| o.report.pdf.clone())
+        .or(report.pdf);
+    // A period a text states beats one computed from the issue number.
+    if let Some(o) = ordered
+        .iter()
+        .map(|(_, o)| o)
+        .find(|o| o.report.period_start.is_some() && !o.report.period_inferred)
+        .or_else(|| ordered.iter().map(|(_, o)| o).find(|o| o.report.period_start.is_some()))
+    {
+        report.period_start = o.report.period_start;
+        report.period_end = o.report.period_end;
+        report.period_inferred = o.report.period_inferred;
+    }
+    report.issue_inferred = ordered.iter().all(|(_, o)| o.report.issue_inferred);
+    if report.published.is_none() {
+        report.published = ordered.iter().find_map(|(_, o)| o.report.published);
+    }
+    if report.summary.is_none() {
+        report.summary = ordered.iter().find_map(|(_, o)| o.report.summary.clone());
+    }
+    if report.url.is_none() {
+        report.url = ordered.iter().find_map(|(_, o)| o.report.url.clone());
+    }
+
+    let mut figure_sources = BTreeMap::new();
+    let mut conflicts: BTreeMap<String, BTreeMap<SourceKind, MetricValue>> = BTreeMap::new();
+    let mut warnings = Vec::new();
+
+    // The assessment, like a figure.
+    report.assessment = None;
+    for (kind, o) in &ordered {
+        let Some(a) = &o.report.assessment else { continue };
+        match &report.assessment {
+            None => {
+                report.assessment = Some(a.clone());
+                figure_sources.insert(ASSESSMENT_KEY.to_string(), *kind);
+            }
+            Some(chosen) if chosen != a => {
+                conflicts
+                    .entry(ASSESSMENT_KEY.to_string())
+                    .or_default()
+                    .insert(*kind, MetricValue::Level(a.clone()));
+            }
+            Some(_) => {}
+        }
+    }
+    report.metrics = BTreeMap::new();
+    for (kind, o) in &ordered {
+        for (key, value) in &o.report.metrics {
+            match report.metrics.get(key) {
+                None => {
+                    report.metrics.insert(key.clone(), value.clone());
+                    figure_sources.insert(key.clone(), *kind);
+                }
+                Some(chosen) if chosen != value => {
+                    conflicts.entry(key.clone()).or_default().insert(*kind, value.clone());
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    for (key, others) in &conflicts {
+        let chosen_from = figure_sources.get(key).map(|k| k.as_str()).unwrap_or("?");
+        let chosen = if key == ASSESSMENT_KEY {
+            report.assessment.clone().unwrap_or_default()
+        } else {
+            report.metrics.get(key).map(|v| v.to_string()).unwrap_or_default()
+        };
+        let rest: Vec<String> = others.iter().map(|(k, v)| format!("{} {v}", k.as_str())).collect();
+        warnings.push(format!(
+            "sources disagree on {key}: {chosen_from} {chosen} kept, {} listed in conflicts",
+            rest.join(", ")
+        ));
+    }
+    for (kind, o) in &ordered {
+        for w in &o.report.warnings {
+            warnings.push(format!("{}: {w}", kind.as_str()));
+        }
+        if let Some(f) = &o.pdf_failure {
+            warnings.push(format!("{}: PDF: {f}", kind.as_str()));
+        }
+    }
+    report.warnings = warnings;
+
+    let sources = ordered
+        .iter()
+        .filter(|(k, _)| *k != SourceKind::Ocr)
+        .map(|(kind, o)| SourceRef {
+            source: *kind,
+            url: o.report.url.clone(),
+            pdf: o.report.pdf.clone(),
+            pdf_size: o.pdf_size,
+        })
+        .collect::<Vec<_>>();
+    // WeChat first in the list: it is the record's face.
+    let mut sources = sources;
+    sources.sort_by_key(|s| s.source != SourceKind::Wechat);
+    let content_html = observations
+        .get(&SourceKind::Wechat)
+        .and_then(|o| o.content_html.clone())
+        .or_else(|| {
+            observations
+                .get(&SourceKind::Website)
+                .and_then(|o| o.content_html.clone())
+        });
+    Assembled {
+        report,
+        sources,
+        figure_sources,
+        conflicts,
+        content_html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(url: &str, metrics: &[(&str, i64)], assessment: Option<&str>) -> Observation {
+        Observation {
+            report: Report {
+                kind: Some(PageKind::Report),
+                url: Some(url.to_string()),
+                series: Some("s".into()),
+                year: Some(2024),
+                issue: Some(43),
+                assessment: assessment.map(str::to_string),
+                metrics: metrics
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), MetricValue::Count(*v)))
+                    .collect(),
+                ..Report::default()
+            },
+            via: ReadVia::Page,
+            fetched_at: DateTime::parse_from_rfc3339("2024-11-01T00:00:00+08:00").expect("valid"),
+            content_html: None,
+            pdf_text: None,
+            pdf_size: None,
+            pdf_failure: None,
+        }
+    }
+
+    #[test]
+    fn website_figures_win_and_the_other_value_is_kept_as_a_conflict() {
+        let mut o = BTreeMap::new();
+        o.insert(
+            SourceKind::Wechat,
+            obs(
+                "https://mp.weixin.qq.com/s?x",
+                &[("incidents_handled", 279), ("malicious_urls", 18)],
+                Some("良"),
+            ),
+        );
+        o.insert(
+            SourceKind::Website,
+            obs(
+                "https://www.cert.org.cn/d.html",
+                &[("incidents_handled", 280), ("infected_hosts", 238000)],
+                Some("良"),
+            ),
+        );
+        let a = assemble(&o);
+        assert_eq!(a.report.url.as_deref(), Some("https://mp.weixin.qq.com/s?x"));
+        assert_eq!(a.report.metrics["incidents_handled"], MetricValue::Count(280));
+        assert_eq!(a.report.metrics["malicious_urls"], MetricValue::Count(18));
+        assert_eq!(a.report.metrics["infected_hosts"], MetricValue::Count(238000));
+        assert_eq!(a.figure_sources["incidents_handled"], SourceKind::Website);
+        assert_eq!(a.figure_sources["malicious_urls"], SourceKind::Wechat);
+        assert_eq!(a.figure_sources["assessment"], SourceKind::Website);
+        assert_eq!(
+            a.conflicts["incidents_handled"][&SourceKind::Wechat],
+            MetricValue::Count(279)
+        );
+        assert_eq!(a.conflicts.len(), 1);
+        assert!(
+            a.report
+                .warnings
+                .iter()
+                .any(|w| w.contains("incidents_handled") && w.contains("279"))
+        );
+        assert_eq!(a.sources[0].source, SourceKind::Wechat);
+        assert_eq!(a.sources[1].source, SourceKind::Website);
+    }
+
+    #[test]
+    fn a_stated_period_beats_a_computed_one() {
+        let mut web = obs("https://www.cert.org.cn/d.html", &[], None);
+        web.report.period_start = chrono::NaiveDate::from_ymd_opt(2024, 10, 21);
+        web.report.period_end = chrono::NaiveDate::from_ymd_opt(2024, 10, 27);
+        web.report.period_inferred = true;
+        let mut wx = obs("https://mp.weixin.qq.com/s?x", &[], None);
+        wx.report.period_start = chrono::NaiveDate::from_ymd_opt(2024, 10, 20);
+        wx.report.period_end = chrono::NaiveDate::from_ymd_opt(2024, 10, 26);
+        let mut o = BTreeMap::new();
+        o.insert(SourceKind::Website, web);
+        o.insert(SourceKind::Wechat, wx);
+        let a = assemble(&o);
+        assert_eq!(a.report.period_start, chrono::NaiveDate::from_ymd_opt(2024, 10, 20));
+        assert!(!a.report.period_inferred);
+    }
+
+    #[test]
+    fn website_only_issue_takes_its_face_from_the_website() {
+        let mut o = BTreeMap::new();
+        let mut web = obs(
+            "https://www.cert.org.cn/d.html",
+            &[("incidents_handled", 341)],
+            Some("良"),
+        );
+        web.report.pdf = Some("https://www.cert.org.cn/a.pdf".into());
+        web.pdf_size = Some(1234);
+        o.insert(SourceKind::Website, web);
+        let a = assemble(&o);
+        assert_eq!(a.report.url.as_deref(), Some("https://www.cert.org.cn/d.html"));
+        assert_eq!(a.report.pdf.as_deref(), Some("https://www.cert.org.cn/a.pdf"));
+        assert_eq!(a.sources.len(), 1);
+        assert_eq!(a.sources[0].pdf_size, Some(1234));
+        assert!(a.conflicts.is_empty());
+    }
+}
