@@ -62,10 +62,17 @@ pub fn render(model: &FeedModel) -> Result<String> {
                         ..Default::default()
                     })
                     .collect(),
-                links: if it.link.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![link(it.link.clone(), "alternate", "text/html")]
+                links: {
+                    let mut links = Vec::new();
+                    if !it.link.is_empty() {
+                        links.push(link(it.link.clone(), "alternate", "text/html"));
+                    }
+                    if let Some((url, size)) = &it.pdf {
+                        let mut l = link(url.clone(), "enclosure", "application/pdf");
+                        l.length = Some(size.to_string());
+                        links.push(l);
+                    }
+                    links
                 },
                 summary: Some(Text::plain(xml_safe(&it.summary))),
                 content: Some(Content {

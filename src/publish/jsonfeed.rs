@@ -23,6 +23,9 @@ pub fn item(model: &FeedModel, it: &super::Item) -> Value {
     if let Some(a) = &model.series.author {
         v["authors"] = json!([{ "name": a }]);
     }
+    if let Some((url, size)) = &it.pdf {
+        v["attachments"] = json!([{ "url": url, "mime_type": "application/pdf", "size_in_bytes": size }]);
+    }
     v
 }
 

@@ -105,6 +105,15 @@ pub struct Item<'a> {
     pub content_html: String,
     /// Machine-readable figures.
     pub data: ReportData,
+    /// The report's PDF and its size in bytes, when it was downloaded (feeds enclose it).
+    pub pdf: Option<(String, u64)>,
+}
+
+/// The PDF of an archived issue with its size, when the website's copy was downloaded.
+pub fn pdf_of(e: &Entry) -> Option<(String, u64)> {
+    e.sources
+        .iter()
+        .find_map(|s| Some((xml_safe(s.pdf.as_deref()?), s.pdf_size?)))
 }
 
 /// A series ready to render.
@@ -280,6 +289,7 @@ impl<'a> FeedModel<'a> {
                     summary: summary_line(series, d),
                     content_html: html::item_content(series, site, e, d),
                     data: d.clone(),
+                    pdf: pdf_of(e),
                 }
             })
             .collect();

@@ -85,6 +85,11 @@ fn item(model: &FeedModel, it: &Item) -> rss::Item {
         }),
         pub_date: Some(it.published.to_rfc2822()),
         content: Some(it.content_html.clone()),
+        enclosure: it.pdf.as_ref().map(|(url, size)| rss::Enclosure {
+            url: url.clone(),
+            length: size.to_string(),
+            mime_type: "application/pdf".to_string(),
+        }),
         dublin_core_ext: Some(rss::extension::dublincore::DublinCoreExtension {
             creators: model.series.author.iter().cloned().collect(),
             ..Default::default()

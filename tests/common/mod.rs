@@ -65,6 +65,32 @@ pub fn server_config(origin: &str, start: &[String]) -> Config {
     c.series[0].start = start.to_vec();
     c.series[0].feeds.clear();
     c.series[0].albums.clear();
+    c.series[0].listings.clear();
+    c
+}
+
+/// The website fixture site copied from the shared fixtures.
+pub fn cert_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cert-site")
+}
+
+/// expected.json of the website fixture.
+pub fn cert_expected() -> serde_json::Value {
+    let text = std::fs::read_to_string(cert_dir().join("expected.json")).expect("expected.json readable");
+    serde_json::from_str(&text).expect("expected.json is JSON")
+}
+
+/// The repository's config with both sources pointed at fixture servers: WeChat discovery from
+/// `start`, the website listing mapped to `website_origin`.
+pub fn two_source_config(wechat_origin: &str, website_origin: &str, start: &[String]) -> Config {
+    let mut c = server_config(wechat_origin, start);
+    c.series[0].listings = vec!["https://www.cert.org.cn/publish/main/44/index.html".to_string()];
+    c.fetch.base_urls.insert(
+        "www.cert.org.cn".to_string(),
+        url::Url::parse(&format!("{website_origin}/")).expect("origin"),
+    );
+    c.fetch.hosts.clear();
+    c.fetch.max_retries = 1;
     c
 }
 

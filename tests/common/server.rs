@@ -45,6 +45,15 @@ struct Site {
 }
 
 fn percent_decode(s: &str) -> String {
+    decode(s, true)
+}
+
+/// Decodes a path: `%XX` only (a `+` in a path is a plus).
+fn path_decode(s: &str) -> String {
+    decode(s, false)
+}
+
+fn decode(s: &str, plus_is_space: bool) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -65,7 +74,7 @@ fn percent_decode(s: &str) -> String {
                     }
                 }
             }
-            b'+' => {
+            b'+' if plus_is_space => {
                 out.push(b' ');
                 i += 1;
             }
@@ -197,7 +206,7 @@ fn serve(stream: TcpStream, site: &Site, log: &Mutex<Vec<Logged>>, origin: &str)
             })
             .collect();
         let hit = site.routes.iter().position(|r| {
-            r["path"].as_str() == Some(path)
+            r["path"].as_str().map(path_decode) == Some(path_decode(path))
                 && r["query"]
                     .as_object()
                     .is_none_or(|q| q.iter().all(|(k, v)| params.get(k).map(String::as_str) == v.as_str()))
