@@ -113,6 +113,8 @@ fn build_renders_even_when_the_source_blocks_and_exits_3() {
         &config,
         &[
             "build",
+            "--sources",
+            "wechat",
             "--base-url",
             &server.origin,
             "--delay-ms",
@@ -142,6 +144,8 @@ fn a_bad_start_url_is_a_clear_error_not_a_crash() {
         &config,
         &[
             "crawl",
+            "--sources",
+            "wechat",
             "--start",
             "https://evil.example/x",
             "--data",
@@ -224,6 +228,8 @@ fn build_with_an_unreachable_source_still_renders_and_exits_3() {
         &config,
         &[
             "build",
+            "--sources",
+            "wechat",
             "--base-url",
             &format!("http://127.0.0.1:{port}"),
             "--delay-ms",

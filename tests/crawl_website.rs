@@ -76,7 +76,10 @@ fn both_sources_give_one_record_per_issue_with_figures_sources_and_pdf() {
         match want["wechat_url"].as_str() {
             Some(u) => {
                 if e.report.url.as_deref() != Some(u) {
-                    problems.push(format!("{key}: the record's url should stay WeChat's: {:?}", e.report.url));
+                    problems.push(format!(
+                        "{key}: the record's url should stay WeChat's: {:?}",
+                        e.report.url
+                    ));
                 }
             }
             None => {
@@ -89,10 +92,18 @@ fn both_sources_give_one_record_per_issue_with_figures_sources_and_pdf() {
         if want["figures_from_pdf"] == true {
             for k in e.report.metrics.keys() {
                 if e.figure_sources.get(k) != Some(&SourceKind::Website) {
-                    problems.push(format!("{key}: {k} should come from the website: {:?}", e.figure_sources.get(k)));
+                    problems.push(format!(
+                        "{key}: {k} should come from the website: {:?}",
+                        e.figure_sources.get(k)
+                    ));
                 }
             }
-            if e.sources.iter().find(|s| s.source == SourceKind::Website).and_then(|s| s.pdf_size).is_none() {
+            if e.sources
+                .iter()
+                .find(|s| s.source == SourceKind::Website)
+                .and_then(|s| s.pdf_size)
+                .is_none()
+            {
                 problems.push(format!("{key}: PDF size unknown"));
             }
         }
@@ -122,7 +133,12 @@ fn both_sources_give_one_record_per_issue_with_figures_sources_and_pdf() {
     let before = website.requests().len();
     let again = common::run_crawl(&config, &data, CrawlOptions::default());
     let second: Vec<_> = website.requests().into_iter().skip(before).collect();
-    assert_eq!(second.len(), 1, "{:?}", second.iter().map(|r| &r.path).collect::<Vec<_>>());
+    assert_eq!(
+        second.len(),
+        1,
+        "{:?}",
+        second.iter().map(|r| &r.path).collect::<Vec<_>>()
+    );
     assert_eq!(second[0].path, "/publish/main/44/index.html");
     assert!(second[0].headers.contains_key("if-none-match"));
     assert!(again.new.is_empty(), "{:?}", again.new);
@@ -149,7 +165,9 @@ fn website_only_and_deleted_on_wechat_issues_reach_every_feed() {
         // The PDF travels as an enclosure / attachment with its length.
         let text = String::from_utf8(bytes).expect("utf-8");
         let pdf43 = "%E7%BD%91%E7%BB%9C%E5%AE%89%E5%85%A8%E4%BF%A1%E6%81%AF%E4%B8%8E%E5%8A%A8%E6%80%81%E5%91%A8%E6%8A%A52024%E5%B9%B4%E7%AC%AC43%E6%9C%9F.pdf";
-        let size = std::fs::metadata(common::cert_dir().join("files/pdf/2024-43.pdf")).expect("pdf").len();
+        let size = std::fs::metadata(common::cert_dir().join("files/pdf/2024-43.pdf"))
+            .expect("pdf")
+            .len();
         assert!(text.contains(pdf43), "{f}: no PDF link");
         assert!(text.contains(&size.to_string()), "{f}: no PDF length {size}");
     }
@@ -176,7 +194,11 @@ fn sources_option_limits_a_run_to_one_source() {
     assert!(!website.requests().is_empty());
     let entries = Archive::new(&data).load_series("cncert-weekly").expect("archive");
     assert!(entries.len() >= 25, "{}", entries.len());
-    assert!(entries.iter().all(|e| e.sources.iter().all(|s| s.source == SourceKind::Website)));
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.sources.iter().all(|s| s.source == SourceKind::Website))
+    );
 }
 
 #[test]
@@ -197,7 +219,10 @@ fn an_archive_of_the_first_release_loads_and_is_upgraded_without_losing_a_field(
     });
     std::fs::write(dir.join("43.json"), serde_json::to_string_pretty(&v1).expect("json")).expect("write");
     let e = &Archive::new(&data).load_series("cncert-weekly").expect("loads")[0];
-    assert_eq!(e.report.metrics["incidents_handled"], cncert_feed::MetricValue::Count(295));
+    assert_eq!(
+        e.report.metrics["incidents_handled"],
+        cncert_feed::MetricValue::Count(295)
+    );
     assert_eq!(e.wechat_via(), Some(cncert_feed::assemble::ReadVia::Feed));
     assert_eq!(e.content_html.as_deref(), Some("<p>正文</p>"));
     assert_eq!(e.aliases, vec!["https://mp.weixin.qq.com/s/abc".to_string()]);

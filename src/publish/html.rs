@@ -503,14 +503,18 @@ pub fn series_page(model: &FeedModel) -> String {
         } else {
             ""
         };
+        let pdf = match e.report.pdf.as_deref() {
+            Some(u) => format!(" <a href=\"{}\" title=\"报告 PDF（CNCERT 网站）\">PDF</a>", esc(u)),
+            None => String::new(),
+        };
         let _ = writeln!(
             body,
-            "<tr><td>{link}{deleted}</td><td>{period}</td><td>{}</td><td class=\"muted\">{}</td></tr>",
+            "<tr><td>{link}{pdf}{deleted}</td><td>{period}</td><td>{}</td><td class=\"muted\">{}</td></tr>",
             esc(d.assessment.as_deref().unwrap_or("")),
             esc(&super::summary_line(series, d))
         );
     }
-    body.push_str("</tbody></table></div>\n<p class=\"muted\">数据来自国家互联网应急中心CNCERT微信公众号《网络安全信息与动态周报》，由 cncert-feed 自动提取；以原文为准。</p>");
+    body.push_str("</tbody></table></div>\n<p class=\"muted\">数据来自国家互联网应急中心CNCERT网站（www.cert.org.cn）与微信公众号的《网络安全信息与动态周报》，由 cncert-feed 自动提取；以原文为准。</p>");
     page(&series.title, &feed_links(&series.title, ""), &body)
 }
 
