@@ -171,6 +171,17 @@ fn website_only_and_deleted_on_wechat_issues_reach_every_feed() {
         assert!(text.contains(pdf43), "{f}: no PDF link");
         assert!(text.contains(&size.to_string()), "{f}: no PDF length {size}");
     }
+    // 2014 and 2024 in one chart: year ticks, and every point says what it is on hover.
+    let page = std::fs::read_to_string(dir.join("index.html")).expect("series page");
+    assert!(
+        page.contains(">2015</text>") && page.contains(">2024</text>"),
+        "no year ticks"
+    );
+    assert!(
+        page.contains("<title>2014年第6期：388起</title>"),
+        "no hover value for 2014年第6期"
+    );
+    assert!(page.contains("\">PDF</a>"), "the issue list links the PDF");
     let e39 = Archive::new(&data)
         .load_series("cncert-weekly")
         .expect("archive")

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 use std::sync::OnceLock;
 
+use chrono::Datelike;
 use regex::Regex;
 
 use super::{FeedModel, ReportData, change_mark, esc};
@@ -338,6 +339,7 @@ fn feed_links(title: &str, prefix: &str) -> Vec<(String, String)> {
 
 /// An SVG line chart of one metric over time (x: the week's first day, y: value). The line
 /// breaks where weeks are missing, so a gap of years never reads as a trend.
+
 fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -> String {
     let (w, h, pad) = (300.0f64, 120.0f64, 6.0f64);
     let min = points.iter().map(|p| p.2).min().unwrap_or(0);
@@ -375,13 +377,41 @@ fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -
         }
         seg.clear();
     };
+    // Year ticks, so that ten years read as ten years.
+    let mut ticks = String::new();
+    if last.0.year() > first.0.year() {
+        for year in (first.0.year() + 1)..=last.0.year() {
+            let Some(jan1) = chrono::NaiveDate::from_ymd_opt(year, 1, 1) else {
+                continue;
+            };
+            let x = pad + (w - 2.0 * pad) * (jan1 - first.0).num_days() as f64 / days;
+            let _ = write!(
+                ticks,
+                "<line x1=\"{x:.1}\" y1=\"{pad}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#d0d7de\" stroke-width=\"0.5\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"7\" fill=\"#57606a\">{year}</text>",
+                h - pad,
+                x + 1.0,
+                h - 1.0
+            );
+        }
+    }
+    let mut dots = String::new();
     for (i, p) in points.iter().enumerate() {
         if i > 0 && (p.0 - points[i - 1].0).num_days() > 21 {
             flush(&mut segment, &mut shapes);
         }
-        segment.push(xy(p));
+        let (x, y) = xy(p);
+        segment.push((x, y));
+        // Each point says what it is on hover.
+        let _ = write!(
+            dots,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"1.8\" fill=\"#0969da\" fill-opacity=\"0.01\"><title>{}：{}{}</title></circle>",
+            esc(&p.1),
+            p.2,
+            esc(unit)
+        );
     }
     flush(&mut segment, &mut shapes);
+    let shapes = format!("{ticks}{shapes}{dots}");
     let caption = format!(
         "{} – {}｜最新 {}{}｜最低 {min} 最高 {max}",
         esc(&first.1),
@@ -397,7 +427,7 @@ fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -
 }
 
 /// Number of most recent issues drawn in each chart (the CSV holds all of them).
-const CHART_ISSUES: usize = 156;
+const CHART_ISSUES: usize = 1200;
 
 fn subscribe_links() -> &'static str {
     "<div class=\"sub\"><a href=\"rss.xml\">RSS</a><a href=\"atom.xml\">Atom</a><a href=\"feed.json\">JSON Feed</a><a href=\"metrics.csv\">CSV</a><a href=\"metrics.json\">JSON</a><a href=\"../feeds.opml\">OPML</a></div>"
