@@ -339,7 +339,6 @@ fn feed_links(title: &str, prefix: &str) -> Vec<(String, String)> {
 
 /// An SVG line chart of one metric over time (x: the week's first day, y: value). The line
 /// breaks where weeks are missing, so a gap of years never reads as a trend.
-
 fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -> String {
     let (w, h, pad) = (300.0f64, 120.0f64, 6.0f64);
     let min = points.iter().map(|p| p.2).min().unwrap_or(0);
