@@ -395,3 +395,32 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_mapping_round_trips_per_host() {
+        let url = |s: &str| Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        let mut cfg = Fetch {
+            base_url: Some(url("http://127.0.0.1:8080/mirror/")),
+            ..Fetch::default()
+        };
+        cfg.base_urls
+            .insert(WEBSITE_HOST.to_string(), url("http://127.0.0.1:8081/"));
+        let u = url("https://mp.weixin.qq.com/s?__biz=a&mid=1");
+        let mapped = to_origin(&u, &cfg);
+        assert_eq!(mapped.as_str(), "http://127.0.0.1:8080/mirror/s?__biz=a&mid=1");
+        assert_eq!(from_origin(&mapped, &cfg), u);
+        let w = url("https://www.cert.org.cn/publish/main/upload/File/%E5%91%A8%E6%8A%A5.pdf");
+        let mapped = to_origin(&w, &cfg);
+        assert_eq!(
+            mapped.as_str(),
+            "http://127.0.0.1:8081/publish/main/upload/File/%E5%91%A8%E6%8A%A5.pdf"
+        );
+        assert_eq!(from_origin(&mapped, &cfg), w);
+        let other = url("https://example.org/x");
+        assert_eq!(to_origin(&other, &cfg), other);
+    }
+}

@@ -67,38 +67,6 @@ pub fn article_link(href: &str) -> Option<ArticleLink> {
     }
 }
 
-/// Rewrites a URL on mp.weixin.qq.com to the same path and query under `base` (a mirror, proxy or test server).
-/// Other URLs are returned unchanged.
-pub fn to_base(url: &Url, base: Option<&Url>) -> Url {
-    let Some(base) = base else { return url.clone() };
-    if url.host_str() != Some(WECHAT_HOST) {
-        return url.clone();
-    }
-    let mut out = base.clone();
-    let prefix = base.path().trim_end_matches('/');
-    out.set_path(&format!("{prefix}{}", url.path()));
-    out.set_query(url.query());
-    out.set_fragment(None);
-    out
-}
-
-/// The inverse of [`to_base`]: a URL under `base` becomes the mp.weixin.qq.com URL it stands for.
-pub fn from_base(url: &Url, base: Option<&Url>) -> Url {
-    let Some(base) = base else { return url.clone() };
-    if url.origin() != base.origin() {
-        return url.clone();
-    }
-    let prefix = base.path().trim_end_matches('/');
-    let path = url.path().strip_prefix(prefix).unwrap_or(url.path());
-    let mut out = match Url::parse(&format!("https://{WECHAT_HOST}/")) {
-        Ok(u) => u,
-        Err(_) => return url.clone(),
-    };
-    out.set_path(path);
-    out.set_query(url.query());
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,17 +117,5 @@ mod tests {
         ] {
             assert_eq!(article_link(href), None, "{href}");
         }
-    }
-
-    #[test]
-    fn base_mapping_round_trips() {
-        let url = |s: &str| Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
-        let base = url("http://127.0.0.1:8080/mirror/");
-        let u = url("https://mp.weixin.qq.com/s?__biz=a&mid=1");
-        let mapped = to_base(&u, Some(&base));
-        assert_eq!(mapped.as_str(), "http://127.0.0.1:8080/mirror/s?__biz=a&mid=1");
-        assert_eq!(from_base(&mapped, Some(&base)), u);
-        let other = url("https://example.org/x");
-        assert_eq!(to_base(&other, Some(&base)), other);
     }
 }
