@@ -10,8 +10,6 @@ use url::Url;
 
 use crate::archive::{Archive, Entry, Failure, State, observe};
 use crate::assemble::{Observation, ReadVia, SourceKind};
-
-mod website;
 use crate::config::{Config, Series};
 use crate::error::Result;
 use crate::extract::{ArticleMeta, extract_body, extract_page, normalize_title, parse_title};
@@ -20,6 +18,8 @@ use crate::report::{IssueId, PageKind, Report};
 use crate::wechat::album;
 use crate::wechat::page::beijing;
 use crate::wechat::url::{ArticleLink, article_link};
+
+mod website;
 
 /// What a crawl run is asked to do.
 #[derive(Debug, Clone, Default)]

@@ -552,16 +552,28 @@ fn redirects_are_mapped_to_the_base_url_and_never_leave_the_allowed_hosts() {
         0,
         json!({"path": "/s/ToAnotherHost", "responses": [{"status": 302, "headers": {"Location": format!("{}/s?__biz=MzI=&mid=1&idx=1&sn=ab", other.origin)}}]}),
     );
+    // The allowed host on another port is another server: refused too.
+    routes.insert(
+        0,
+        json!({"path": "/s/ToAnotherPort", "responses": [{"status": 302, "headers": {"Location": "https://mp.weixin.qq.com:8443/s?__biz=MzI=&mid=1&idx=1&sn=ab"}}]}),
+    );
     let server = FixtureServer::start_with(&common::site_dir(), routes, 0);
     let config = common::server_config(
         &server.origin,
         &[
             "https://mp.weixin.qq.com/s/ToTheRealHost".to_string(),
             "https://mp.weixin.qq.com/s/ToAnotherHost".to_string(),
+            "https://mp.weixin.qq.com/s/ToAnotherPort".to_string(),
         ],
     );
     let data = common::temp_dir("redirects");
-    let s = common::run_crawl(&config, &data, limit(2));
+    let s = common::run_crawl(&config, &data, limit(3));
+    assert!(
+        s.failed
+            .iter()
+            .any(|(u, why)| u.ends_with("ToAnotherPort") && why.contains("leaves the allowed hosts")),
+        "{s:?}"
+    );
     assert!(s.new.contains(&"2025年第3期".to_string()), "{s:?}");
     assert!(
         s.failed

@@ -350,6 +350,6 @@ fn describe(f: &Fetched, max: u64) -> String {
         Fetched::NotModified => "not modified".into(),
         Fetched::Blocked(r) | Fetched::Refused(r) | Fetched::Failed(r) => r.clone(),
         Fetched::Status(c) => format!("HTTP {c}"),
-        Fetched::TooLarge(m) => format!("larger than {} bytes", m.max(&max)),
+        Fetched::TooLarge(m) => format!("larger than {m} bytes (limit {max})"),
     }
 }
