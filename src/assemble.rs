@@ -182,6 +182,17 @@ pub fn assemble(observations: &BTreeMap<SourceKind, Observation>) -> Assembled {
             }
         }
     }
+    // Figures from different sources must still agree with each other; where they do not, the
+    // least trusted source's figures are left out.
+    let trust = |key: &str| figure_sources.get(key).map(|k| *k as u8).unwrap_or(0);
+    let removed = crate::consistency::enforce(&mut report.metrics, trust);
+    let mut check_warnings = Vec::new();
+    for (keys, reason) in removed {
+        for k in &keys {
+            figure_sources.remove(k);
+        }
+        check_warnings.push(reason);
+    }
     for (key, others) in &conflicts {
         let chosen_from = figure_sources.get(key).map(|k| k.as_str()).unwrap_or("?");
         let chosen = if key == ASSESSMENT_KEY {
@@ -195,6 +206,7 @@ pub fn assemble(observations: &BTreeMap<SourceKind, Observation>) -> Assembled {
             rest.join(", ")
         ));
     }
+    warnings.extend(check_warnings);
     for (kind, o) in &ordered {
         for w in &o.report.warnings {
             warnings.push(format!("{}: {w}", kind.as_str()));
@@ -303,6 +315,31 @@ mod tests {
         );
         assert_eq!(a.sources[0].source, SourceKind::Wechat);
         assert_eq!(a.sources[1].source, SourceKind::Website);
+    }
+
+    #[test]
+    fn figures_of_two_sources_that_break_a_rule_lose_the_less_trusted_one() {
+        let mut o = BTreeMap::new();
+        o.insert(
+            SourceKind::Website,
+            obs("https://www.cert.org.cn/d.html", &[("defaced_sites", 1865)], Some("良")),
+        );
+        o.insert(
+            SourceKind::Ocr,
+            obs("https://mp.weixin.qq.com/s?x", &[("defaced_gov_sites", 2800)], None),
+        );
+        let a = assemble(&o);
+        assert_eq!(a.report.metrics.get("defaced_sites"), Some(&MetricValue::Count(1865)));
+        assert!(!a.report.metrics.contains_key("defaced_gov_sites"));
+        assert!(!a.figure_sources.contains_key("defaced_gov_sites"));
+        assert!(
+            a.report
+                .warnings
+                .iter()
+                .any(|w| w.contains("defaced_gov_sites (2800)") && w.contains("left out")),
+            "{:?}",
+            a.report.warnings
+        );
     }
 
     #[test]

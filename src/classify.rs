@@ -137,7 +137,7 @@ pub fn read_website_page(bytes: &[u8], page_url: Option<&Url>, config: &Config) 
             .single()
     });
     report.pdf = detail.pdf.map(|u| u.to_string());
-    report.warnings = detail.warnings;
+    report.warnings.splice(0..0, detail.warnings);
     if report.pdf.is_none() && report.metrics.is_empty() {
         report
             .warnings

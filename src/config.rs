@@ -7,6 +7,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::pattern::Pattern;
 
 /// Default minimum delay between two requests to one host, in milliseconds.
 pub const DEFAULT_DELAY_MS: u64 = 1000;
@@ -389,7 +390,7 @@ pub struct Series {
     /// Oldest week to keep.
     pub since: Option<chrono::NaiveDate>,
     /// Assessment patterns (group `value`).
-    pub assessment: Vec<Regex>,
+    pub assessment: Vec<Pattern>,
     /// Summary template (see [`SeriesConfig::summary`]).
     pub summary: Option<String>,
     /// Metrics in config order.
@@ -408,7 +409,7 @@ pub struct Metric {
     /// Count or level.
     pub kind: MetricKind,
     /// Patterns, each with a group `value`.
-    pub patterns: Vec<Regex>,
+    pub patterns: Vec<Pattern>,
 }
 
 impl Config {
@@ -705,12 +706,13 @@ fn parse_base(u: &str) -> std::result::Result<url::Url, String> {
 }
 
 /// Compiles one metric pattern: `{N}` becomes the number group; a pattern must capture `value`.
-pub fn compile_pattern(p: &str, kind: MetricKind) -> std::result::Result<Regex, String> {
+/// Each of its fixed phrases also matches with one character missing or doubled (see [`crate::pattern`]).
+pub fn compile_pattern(p: &str, kind: MetricKind) -> std::result::Result<Pattern, String> {
     let expanded = p.replace(NUMBER_PLACEHOLDER, NUMBER_REGEX);
-    let re = Regex::new(&expanded).map_err(|e| {
+    let re = crate::pattern::compile(p, &expanded).map_err(|e| {
         format!("'{p}' is not a valid regex: {e}; escape ( ) . + ? with a backslash where you mean the character")
     })?;
-    if !re.capture_names().flatten().any(|n| n == "value") {
+    if !re.exact.capture_names().flatten().any(|n| n == "value") {
         let hint = match kind {
             MetricKind::Count => "put {N} where the number stands",
             MetricKind::Level => "capture the word as (?P<value>[高中低])",

@@ -2,6 +2,7 @@
 //! normalization and the configured metric patterns.
 
 mod body;
+mod figures;
 
 use std::collections::BTreeMap;
 
@@ -9,8 +10,9 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use unicode_normalization::UnicodeNormalization;
 
 pub use body::{Body, read_body, read_body_fast, read_body_with_dom};
+pub use figures::{ASSESSMENT, FigureMatch, Figures, find_figures, joined_text, untaken};
 
-use crate::config::{Config, MetricKind, Series};
+use crate::config::{Config, Series};
 use crate::report::{MetricValue, PageKind, Report};
 use crate::wechat::page::{Interstitial, scan};
 use crate::wechat::url::article_link;
@@ -107,9 +109,10 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
     };
     let body = read_body(body_html);
     let text = body.text();
-    let mut warnings = Vec::new();
-    let (assessment, metrics) = read_figures(&text, series);
-    if metrics.is_empty() {
+    let figures = find_figures(&text, series);
+    let (assessment, metrics) = (figures.assessment, figures.metrics);
+    let mut warnings = figures.warnings;
+    if metrics.is_empty() && figures.left_out.is_empty() {
         warnings.push(format!(
             "no figures found in {}: the wording may have changed; adjust the metric patterns in config.yaml",
             title.as_deref().unwrap_or("the page")
@@ -164,34 +167,11 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
     }
 }
 
-/// The overall assessment and the figures a (normalized) text states, by the series' patterns.
+/// The overall assessment and the figures a (normalized) text states, by the series' patterns
+/// (see [`find_figures`] for the matches, the figures left out and why).
 pub fn read_figures(text: &str, series: &Series) -> (Option<String>, BTreeMap<String, MetricValue>) {
-    let assessment = series.assessment.iter().find_map(|re| {
-        re.captures(text)
-            .and_then(|c| c.name("value"))
-            .map(|m| m.as_str().to_string())
-    });
-    let mut metrics = BTreeMap::new();
-    for metric in &series.metrics {
-        let found = metric.patterns.iter().find_map(|re| {
-            let caps = re.captures(text)?;
-            let m = caps.name("value")?;
-            let raw = m.as_str();
-            // A number followed by more digits (after a space) may be cut short: leave it out.
-            let rest = text[m.end()..].trim_start_matches([' ', '\t']);
-            if metric.kind == MetricKind::Count && rest.starts_with(|c: char| c.is_ascii_digit()) {
-                return None;
-            }
-            match metric.kind {
-                MetricKind::Count => parse_number(raw).map(MetricValue::Count),
-                MetricKind::Level => Some(MetricValue::Level(raw.to_string())),
-            }
-        });
-        if let Some(v) = found {
-            metrics.insert(metric.key.clone(), v);
-        }
-    }
-    (assessment, metrics)
+    let f = find_figures(text, series);
+    (f.assessment, f.metrics)
 }
 
 /// Trims and collapses runs of whitespace to one space.
@@ -200,7 +180,7 @@ pub fn collapse_whitespace(s: &str) -> String {
 }
 
 /// Whether a character is CJK (ideographs, CJK punctuation, full-width forms).
-fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x2E80..=0x2FDF | 0x3000..=0x303F | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
         | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x2FA1F)
@@ -575,7 +555,8 @@ pub fn report_from_text(title: Option<&str>, paragraphs: &[String], config: &Con
         .iter()
         .find_map(|s| text_issue(title, paragraphs, s).map(|i| (s, i)))?;
     let text = paragraphs.join("\n");
-    let (assessment, metrics) = read_figures(&text, series);
+    let figures = find_figures(&text, series);
+    let (assessment, metrics) = (figures.assessment, figures.metrics);
     // The assessment's sentence and what follows it in its paragraph (PDF text runs the
     // dashboard's table into it).
     let summary = paragraphs.iter().find_map(|p| {
@@ -603,6 +584,7 @@ pub fn report_from_text(title: Option<&str>, paragraphs: &[String], config: &Con
         assessment,
         metrics,
         summary,
+        warnings: figures.warnings,
         ..Report::default()
     })
 }

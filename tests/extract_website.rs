@@ -76,6 +76,7 @@ fn every_website_file_matches_expected_field_by_field() {
                         mismatches.push(format!("{file}: title should contain {want}: {}", got["title"]));
                     }
                 }
+                "metrics" => mismatches.extend(common::figure_problems(file, value, got)),
                 _ => {
                     if got.get(field) != Some(value) {
                         mismatches.push(format!("{file}: {field}: expected {value}, got {:?}", got.get(field)));

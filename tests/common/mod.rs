@@ -153,3 +153,50 @@ pub fn strings(v: &serde_json::Value) -> Vec<String> {
         .map(|s| s.as_str().expect("string").to_string())
         .collect()
 }
+
+/// Compares a record's figures (`got` is the whole record as JSON) with the ground truth's
+/// `metrics` object: every figure the record has must be the expected value (a wrong figure is
+/// never acceptable), and an expected figure may be missing only when the record's warnings say
+/// why it was left out. The synthetic figures of the fixtures' 2017年第20/21期 give more phishing
+/// complaints than incidents handled, which a real report never does (the complaints are among
+/// the incidents handled): both are left out with a warning, on purpose.
+#[allow(dead_code)]
+pub fn figure_problems(label: &str, want: &serde_json::Value, got: &serde_json::Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let empty = serde_json::Map::new();
+    let want = want.as_object().unwrap_or(&empty);
+    let got_m = got["metrics"].as_object().unwrap_or(&empty);
+    let warnings = warnings_of(got);
+    for (k, v) in got_m {
+        if want.get(k) != Some(v) {
+            problems.push(format!("{label}: {k} = {v}, expected {:?}", want.get(k)));
+        }
+    }
+    for (k, v) in want {
+        if !got_m.contains_key(k)
+            && !warnings
+                .iter()
+                .any(|w| w.contains(k.as_str()) && w.contains("left out"))
+        {
+            problems.push(format!(
+                "{label}: {k} ({v}) missing without a warning saying why: {warnings:?}"
+            ));
+        }
+    }
+    problems
+}
+
+/// Whether every warning of a record explains a figure left out.
+#[allow(dead_code)]
+pub fn only_left_out_warnings(got: &serde_json::Value) -> bool {
+    warnings_of(got).iter().all(|w| w.contains("left out"))
+}
+
+/// A record's warnings (none when the field is absent).
+#[allow(dead_code)]
+pub fn warnings_of(got: &serde_json::Value) -> Vec<String> {
+    got["warnings"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|w| w.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}

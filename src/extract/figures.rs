@@ -1,0 +1,283 @@
+//! From a normalized text to the figures it states: every pattern of every metric runs over the
+//! whole text (tolerant of one character missing or doubled in a fixed phrase, and of line breaks
+//! inside a phrase); a metric whose matches disagree is left out with a warning naming both
+//! sentences, and the figures left are held to the consistency rules. Every match is kept, so
+//! `explain` can show where each figure came from.
+
+use std::collections::BTreeMap;
+
+use crate::config::{MetricKind, Series};
+use crate::consistency;
+use crate::pattern::Pattern;
+use crate::report::MetricValue;
+
+use super::{is_cjk, parse_number};
+
+/// The key the overall assessment is matched under.
+pub const ASSESSMENT: &str = "assessment";
+
+/// One place a pattern matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureMatch {
+    /// Metric key (or [`ASSESSMENT`]).
+    pub key: String,
+    /// The value read, when the number could be read.
+    pub value: Option<MetricValue>,
+    /// The pattern as config.yaml writes it.
+    pub pattern: String,
+    /// Whether the pattern matched as written (else only with a character missing or doubled).
+    pub exact: bool,
+    /// The match, as byte offsets in [`Figures::text`].
+    pub span: (usize, usize),
+    /// The value's part of the match.
+    pub value_span: (usize, usize),
+    /// Why this match gave no figure, when it did not.
+    pub rejected: Option<String>,
+}
+
+/// What a text states.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    /// The text the patterns ran over (lines joined where a break fell next to a Chinese character).
+    pub text: String,
+    /// The overall assessment.
+    pub assessment: Option<String>,
+    /// The figures taken.
+    pub metrics: BTreeMap<String, MetricValue>,
+    /// Every match of every pattern, in text order.
+    pub matches: Vec<FigureMatch>,
+    /// Figures found but left out, with the reason.
+    pub left_out: BTreeMap<String, String>,
+    /// What a reader of the record should know (ambiguities, failed checks).
+    pub warnings: Vec<String>,
+}
+
+impl Figures {
+    /// The sentence around a span of [`Figures::text`]: (before, the span, after), clipped.
+    pub fn sentence(&self, span: (usize, usize)) -> (String, String, String) {
+        sentence_around(&self.text, span)
+    }
+
+    /// A sentence with the span marked «…», for messages.
+    pub fn quote(&self, span: (usize, usize)) -> String {
+        let (a, m, b) = self.sentence(span);
+        format!("{a}«{m}»{b}")
+    }
+}
+
+/// Joins lines where the break falls next to a Chinese character (a phrase broken across lines in
+/// PDF or OCR text, or across blocks); other breaks stay, so digits never run together.
+pub fn joined_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\n' {
+            let prev = out.chars().next_back();
+            let next = chars.peek().copied();
+            if prev.is_some_and(is_cjk) || next.is_some_and(is_cjk) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Reads every figure a (normalized) text states by the series' patterns.
+pub fn find_figures(text: &str, series: &Series) -> Figures {
+    let text = joined_text(text);
+    let mut figures = Figures {
+        text,
+        ..Figures::default()
+    };
+    let mut found: Vec<(String, MetricKind, Vec<FigureMatch>)> = Vec::new();
+    found.push((
+        ASSESSMENT.to_string(),
+        MetricKind::Level,
+        matches_of(&figures.text, ASSESSMENT, MetricKind::Level, &series.assessment),
+    ));
+    for metric in &series.metrics {
+        found.push((
+            metric.key.clone(),
+            metric.kind,
+            matches_of(&figures.text, &metric.key, metric.kind, &metric.patterns),
+        ));
+    }
+    for (key, _kind, matches) in found {
+        let mut values: Vec<(&MetricValue, &FigureMatch)> = Vec::new();
+        for m in matches.iter().filter(|m| m.rejected.is_none()) {
+            if let Some(v) = &m.value
+                && !values.iter().any(|(x, _)| *x == v)
+            {
+                values.push((v, m));
+            }
+        }
+        match values.as_slice() {
+            [] => {}
+            [(v, _)] => {
+                if key == ASSESSMENT {
+                    figures.assessment = Some(v.to_string());
+                } else {
+                    figures.metrics.insert(key.clone(), (*v).clone());
+                }
+            }
+            [(a, ma), (b, mb), ..] => {
+                let reason = format!(
+                    "the text gives {key} two values, {a} in {} and {b} in {}; left out (a label may stand on the wrong figure)",
+                    figures.quote(ma.span),
+                    figures.quote(mb.span)
+                );
+                figures.warnings.push(reason.clone());
+                figures.left_out.insert(key.clone(), reason);
+            }
+        }
+        figures.matches.extend(matches);
+    }
+    figures.matches.sort_by_key(|m| m.span);
+    for (keys, reason) in consistency::enforce(&mut figures.metrics, |_| 0) {
+        figures.warnings.push(reason.clone());
+        for k in keys {
+            figures.left_out.insert(k, reason.clone());
+        }
+    }
+    figures
+}
+
+/// Every match of one metric's patterns; a later pattern's match at the same place as an earlier
+/// one's is the same statement and is not repeated.
+fn matches_of(text: &str, key: &str, kind: MetricKind, patterns: &[Pattern]) -> Vec<FigureMatch> {
+    let mut out: Vec<FigureMatch> = Vec::new();
+    for p in patterns {
+        for caps in p.tolerant.captures_iter(text) {
+            let (Some(whole), Some(v)) = (caps.get(0), caps.name("value")) else {
+                continue;
+            };
+            let span = (whole.start(), whole.end());
+            if out.iter().any(|m| m.span.0 < span.1 && span.0 < m.span.1) {
+                continue;
+            }
+            let exact = p
+                .exact
+                .find_at(text, span.0)
+                .is_some_and(|m| m.start() == span.0 && m.end() == span.1);
+            let raw = v.as_str();
+            let mut rejected = None;
+            let value = match kind {
+                MetricKind::Count => {
+                    // A number followed by more digits (after a space) may be cut short: leave it out.
+                    let rest = text[v.end()..].trim_start_matches([' ', '\t']);
+                    if rest.starts_with(|c: char| c.is_ascii_digit()) {
+                        rejected = Some("more digits follow the number after a space: it may be cut short".to_string());
+                        None
+                    } else {
+                        let n = parse_number(raw);
+                        if n.is_none() {
+                            rejected = Some(format!("'{raw}' is not a number"));
+                        }
+                        n.map(MetricValue::Count)
+                    }
+                }
+                MetricKind::Level => Some(MetricValue::Level(raw.to_string())),
+            };
+            out.push(FigureMatch {
+                key: key.to_string(),
+                value,
+                pattern: p.source.clone(),
+                exact,
+                span,
+                value_span: (v.start(), v.end()),
+                rejected,
+            });
+        }
+    }
+    out
+}
+
+/// Characters kept on each side of a match when a sentence is quoted.
+const QUOTE_CONTEXT: usize = 40;
+
+fn sentence_around(text: &str, (start, end): (usize, usize)) -> (String, String, String) {
+    let ends = |c: char| matches!(c, '。' | '！' | '？' | '!' | '?' | '\n' | '；' | ';');
+    let from = text[..start]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| ends(*c))
+        .map(|(i, c)| i + c.len_utf8())
+        .unwrap_or(0);
+    let to = text[end..]
+        .char_indices()
+        .find(|(_, c)| ends(*c))
+        .map(|(i, c)| end + i + if c == '\n' { 0 } else { c.len_utf8() })
+        .unwrap_or(text.len());
+    let before: Vec<char> = text[from..start].chars().collect();
+    let after: Vec<char> = text[end..to].chars().collect();
+    let before: String = if before.len() > QUOTE_CONTEXT {
+        format!("…{}", before[before.len() - QUOTE_CONTEXT..].iter().collect::<String>())
+    } else {
+        before.iter().collect()
+    };
+    let after: String = if after.len() > QUOTE_CONTEXT {
+        format!("{}…", after[..QUOTE_CONTEXT].iter().collect::<String>())
+    } else {
+        after.iter().collect()
+    };
+    (before.trim_start().to_string(), text[start..end].to_string(), after)
+}
+
+/// Numbers with a unit that no pattern took (`新增131个`), with their sentence: what a maintainer
+/// looks at to find a wording the patterns miss. Percentages, dates, issue numbers and URLs are not figures.
+pub fn untaken(figures: &Figures) -> Vec<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"[0-9][0-9,]*(?:\.[0-9]+)?[万亿]?(?:余|多)?(?:个|起|台|家|条|款|次|万|亿)")
+            .expect("the figure regex is valid")
+    });
+    let text = &figures.text;
+    let mut out = Vec::new();
+    for m in re.find_iter(text) {
+        let (s, e) = (m.start(), m.end());
+        if figures
+            .matches
+            .iter()
+            .any(|f| f.value_span.0 <= s && s < f.value_span.1.max(f.value_span.0 + 1))
+        {
+            continue;
+        }
+        let before = text[..s].chars().next_back();
+        if matches!(before, Some('第' | '.' | '/' | '-' | '_' | '='))
+            || before.is_some_and(|c| c.is_ascii_alphanumeric())
+        {
+            continue;
+        }
+        if text[e..].starts_with(['%', '％']) {
+            continue;
+        }
+        out.push(figures.quote((s, e)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joined_text_joins_breaks_next_to_chinese_only() {
+        assert_eq!(
+            joined_text("共处理网络安全\n事件295起\n2024"),
+            "共处理网络安全事件295起2024"
+        );
+        assert_eq!(joined_text("295\n2024"), "295\n2024");
+    }
+
+    #[test]
+    fn the_sentence_is_quoted_with_the_match_marked() {
+        let f = Figures {
+            text: "前言。本周共处理网络安全事件295起，其中跨境140起。下一句".to_string(),
+            ..Figures::default()
+        };
+        let s = f.text.find("共处理").expect("present");
+        let e = f.text.find("起，").expect("present") + "起".len();
+        assert_eq!(f.quote((s, e)), "本周«共处理网络安全事件295起»，其中跨境140起。");
+    }
+}

@@ -1,0 +1,245 @@
+//! Figure patterns as config.yaml writes them, compiled to tolerate the typos real text has.
+//!
+//! A pattern is a regex over normalized text. Real issues drop or double one character of a
+//! fixed phrase (事件 written 事, 处理 written 处): rather than asking users to write every typo
+//! as another regex, each run of three or more Chinese characters in a pattern (a fixed phrase)
+//! also matches with any one of its characters missing or doubled. The regex stays the one the
+//! user wrote; only its literal phrases are widened, so the numbers, units and the structure
+//! around them stay exact. Shorter runs (其中, 个) are matched as written: one character less
+//! would leave too little to recognise.
+
+use regex::Regex;
+use regex_syntax::ast::{self, Ast};
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// The shortest fixed phrase that is matched with one character missing or doubled.
+pub const MIN_TOLERANT_RUN: usize = 3;
+
+/// One compiled pattern.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// As written in config.yaml (`{N}` not expanded).
+    pub source: String,
+    /// The regex exactly as written.
+    pub exact: Regex,
+    /// The regex with each fixed phrase also matching with one character missing or doubled.
+    pub tolerant: Regex,
+}
+
+/// Whether `c` is a Chinese character (a letter of a fixed phrase, not punctuation).
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Compiles an expanded pattern (no `{N}` left) both exactly and tolerantly.
+pub fn compile(source: &str, expanded: &str) -> Result<Pattern, String> {
+    let exact = Regex::new(expanded).map_err(|e| e.to_string())?;
+    let widened = tolerant_source(expanded)?;
+    let tolerant = Regex::new(&widened).map_err(|e| format!("{e} (in the tolerant form {widened})"))?;
+    Ok(Pattern {
+        source: source.to_string(),
+        exact,
+        tolerant,
+    })
+}
+
+/// The regex source with each fixed phrase replaced by an alternation of the phrase as written,
+/// with one character missing, and with one character doubled (the phrase as written first).
+pub fn tolerant_source(expanded: &str) -> Result<String, String> {
+    let parsed = ast::parse::Parser::new().parse(expanded).map_err(|e| e.to_string())?;
+    let mut runs: Vec<(usize, usize, String)> = Vec::new();
+    collect_runs(&parsed, &mut runs);
+    let mut out = expanded.to_string();
+    // Replace from the end so earlier offsets stay valid.
+    runs.sort_by_key(|r| std::cmp::Reverse(r.0));
+    for (start, end, phrase) in runs {
+        out.replace_range(start..end, &variants(&phrase));
+    }
+    Ok(out)
+}
+
+/// The `(?:…|…)` alternation for one phrase.
+fn variants(phrase: &str) -> String {
+    let chars: Vec<char> = phrase.chars().collect();
+    let mut all: Vec<String> = vec![phrase.to_string()];
+    for i in 0..chars.len() {
+        let missing: String = chars
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, c)| c)
+            .collect();
+        let doubled: String = chars[..=i].iter().chain(&chars[i..]).collect();
+        for v in [missing, doubled] {
+            if !all.contains(&v) {
+                all.push(v);
+            }
+        }
+    }
+    format!("(?:{})", all.join("|"))
+}
+
+/// Finds the runs of Chinese literal characters (at least [`MIN_TOLERANT_RUN`]) in every
+/// concatenation of the pattern, as byte spans of the pattern's source.
+fn collect_runs(node: &Ast, runs: &mut Vec<(usize, usize, String)>) {
+    match node {
+        Ast::Concat(c) => {
+            let mut current: Option<(usize, usize, String)> = None;
+            let flush = |current: &mut Option<(usize, usize, String)>, runs: &mut Vec<_>| {
+                if let Some(run) = current.take()
+                    && run.2.chars().count() >= MIN_TOLERANT_RUN
+                {
+                    runs.push(run);
+                }
+            };
+            for a in &c.asts {
+                match a {
+                    Ast::Literal(lit) if lit.kind == ast::LiteralKind::Verbatim && is_han(lit.c) => {
+                        let (s, e) = (lit.span.start.offset, lit.span.end.offset);
+                        match &mut current {
+                            Some(run) if run.1 == s => {
+                                run.1 = e;
+                                run.2.push(lit.c);
+                            }
+                            _ => {
+                                flush(&mut current, runs);
+                                current = Some((s, e, lit.c.to_string()));
+                            }
+                        }
+                    }
+                    other => {
+                        flush(&mut current, runs);
+                        collect_runs(other, runs);
+                    }
+                }
+            }
+            flush(&mut current, runs);
+        }
+        Ast::Alternation(a) => a.asts.iter().for_each(|x| collect_runs(x, runs)),
+        Ast::Group(g) => collect_runs(&g.ast, runs),
+        Ast::Repetition(r) => collect_runs(&r.ast, runs),
+        _ => {}
+    }
+}
+
+/// At most this many sample sentences are made from one pattern.
+const MAX_SAMPLES: usize = 64;
+
+/// Sentences the pattern (an expanded regex) matches: every alternative, optional parts left out
+/// and taken once. `check` runs the other metrics' patterns over them to find overlaps.
+pub fn samples(expanded: &str) -> Vec<String> {
+    let Ok(hir) = regex_syntax::Parser::new().parse(expanded) else {
+        return Vec::new();
+    };
+    let mut out = sample(&hir);
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn sample(h: &Hir) -> Vec<String> {
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => vec![String::new()],
+        HirKind::Literal(l) => vec![String::from_utf8_lossy(&l.0).into_owned()],
+        HirKind::Class(Class::Unicode(c)) => {
+            let pick = c
+                .ranges()
+                .iter()
+                .flat_map(|r| [r.start(), r.end()])
+                .find(|ch| !ch.is_control() && !ch.is_whitespace())
+                .unwrap_or('x');
+            vec![pick.to_string()]
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            let pick = c
+                .ranges()
+                .iter()
+                .map(|r| r.start())
+                .find(|b| b.is_ascii_graphic())
+                .unwrap_or(b'x');
+            vec![char::from(pick).to_string()]
+        }
+        HirKind::Capture(c) => sample(&c.sub),
+        HirKind::Repetition(r) => {
+            let once = sample(&r.sub);
+            let times = |n: u32| -> Vec<String> { once.iter().map(|s| s.repeat(n as usize)).collect() };
+            let mut v = times(r.min);
+            if r.min == 0 {
+                v.extend(times(1));
+            }
+            v
+        }
+        HirKind::Concat(parts) => {
+            let mut acc = vec![String::new()];
+            for p in parts {
+                let next = sample(p);
+                let mut joined = Vec::new();
+                for a in &acc {
+                    for n in &next {
+                        if joined.len() < MAX_SAMPLES {
+                            joined.push(format!("{a}{n}"));
+                        }
+                    }
+                }
+                acc = joined;
+            }
+            acc
+        }
+        HirKind::Alternation(alts) => alts.iter().flat_map(sample).take(MAX_SAMPLES).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tolerant(p: &str) -> Regex {
+        Regex::new(&tolerant_source(p).expect("valid")).expect("valid")
+    }
+
+    #[test]
+    fn a_phrase_matches_with_one_character_missing_or_doubled() {
+        let re = tolerant(r"共处理(?:了)?网络安全事件(?P<value>\d+)起");
+        for text in [
+            "共处理网络安全事件295起",
+            "共处网络安全事件295起",
+            "共处理网络安全事295起",
+            "共处理了网络安全事件295起",
+            "共处理网络网络安全事件295起".replacen("网络网络", "网络络", 1).as_str(),
+            "共处处理网络安全事件295起",
+        ] {
+            let c = re.captures(text).unwrap_or_else(|| panic!("{text} should match"));
+            assert_eq!(&c["value"], "295", "{text}");
+        }
+    }
+
+    #[test]
+    fn two_characters_missing_from_one_phrase_do_not_match() {
+        let re = tolerant(r"境内被植入后门的网站数量为(?P<value>\d+)");
+        assert!(re.is_match("境内被植入后门的网站数量为717"));
+        assert!(re.is_match("境内被植入后门网站数量为717"));
+        assert!(!re.is_match("境内被植后门网站数量为717"));
+        assert!(!re.is_match("境内被植入后门的政府网站数量为9"));
+    }
+
+    #[test]
+    fn short_phrases_numbers_and_structure_stay_exact() {
+        let src = tolerant_source(r"(?:含|其中)跨境网络安全事件(?P<value>\d+)起").expect("valid");
+        assert!(src.starts_with("(?:含|其中)(?:跨境网络安全事件|"), "{src}");
+        assert!(src.ends_with("(?P<value>\\d+)起"), "{src}");
+        let re = Regex::new(&src).expect("valid");
+        assert!(!re.is_match("其跨境网络安全事件1起"));
+        // Escaped parentheses and ASCII are not phrases.
+        let src = tolerant_source(r"被篡改政府网站\(GOV类\)数量为(?P<value>\d+)").expect("valid");
+        assert!(src.contains(r"\(GOV类\)"), "{src}");
+    }
+
+    #[test]
+    fn samples_cover_alternatives_and_optional_parts() {
+        let s = samples(r"(?:含|其中)跨境事件(?:了)?(?P<value>[0-9]+)起");
+        assert!(s.contains(&"含跨境事件0起".to_string()), "{s:?}");
+        assert!(s.contains(&"其中跨境事件了0起".to_string()), "{s:?}");
+        let re = Regex::new(r"(?:含|其中)跨境事件(?:了)?(?P<value>[0-9]+)起").expect("valid");
+        assert!(s.iter().all(|x| re.is_match(x)), "{s:?}");
+    }
+}
