@@ -290,3 +290,207 @@ fn recap_lists_only_series_links_on_the_article_host() {
         ]
     );
 }
+
+/// A report's warnings joined, for messages.
+fn warned(r: &cncert_feed::Report) -> String {
+    r.warnings.join("\n")
+}
+
+#[test]
+fn a_character_missing_or_doubled_in_a_fixed_phrase_still_reads() {
+    let cases: &[(&str, &str, i64)] = &[
+        // 2024: 事件 written 事, 处理 written 处.
+        (
+            "本周，CNCERT协调云服务商、域名注册服务机构、应用商店、各省分中心以及国际合作组织共处理网络安全事295起，含跨境网络安全事件140起。",
+            "incidents_handled",
+            295,
+        ),
+        (
+            "本周，CNCERT协调云服务商、域名注册服务机构、应用商店、各省分中心以及国际合作组织共处网络安全事件295起，含跨境网络安全事件140起。",
+            "incidents_handled",
+            295,
+        ),
+        (
+            "共处理网络安全事件295起，含跨境网络安全事140起。",
+            "incidents_cross_border",
+            140,
+        ),
+        (
+            "其中，协调境内外域名注册机构、境外CERT等机构重点处253起仿冒投诉事件",
+            "phishing_complaints",
+            253,
+        ),
+        // A character doubled.
+        ("共处理网络安全事事件295起", "incidents_handled", 295),
+        ("境内被篡篡改网站数量为1865个", "defaced_sites", 1865),
+        // 被 dropped before 僵尸 (a real copy of 2020年第51期).
+        (
+            "其中包括境内被木马或僵尸程序控制的主机约54.6万以及境内感染飞客（conficker）蠕虫的主机约6.3万",
+            "trojan_botnet_hosts",
+            546_000,
+        ),
+        // Spaces anywhere (PDF and OCR text).
+        ("境内被植入后门的 网站数 量为 717 个", "backdoor_sites", 717),
+    ];
+    for (text, key, want) in cases {
+        assert_eq!(count(text, key), Some(*want), "{key} in {text}");
+    }
+}
+
+#[test]
+fn a_phrase_broken_across_lines_or_elements_still_reads() {
+    let r = figures(&[
+        "本周，CNCERT协调基础电信企业共处理网络安全",
+        "事件295起，含跨境网络安全事件140起。",
+    ]);
+    assert_eq!(
+        r.metrics.get("incidents_handled").and_then(MetricValue::as_count),
+        Some(295)
+    );
+    // A number is never joined with the next block's digits.
+    let r = figures(&["境内被篡改网站数量为1865", "2024年10月"]);
+    assert_eq!(
+        r.metrics.get("defaced_sites").and_then(MetricValue::as_count),
+        Some(1865)
+    );
+}
+
+#[test]
+fn two_characters_missing_is_not_a_typo_the_reader_takes() {
+    assert_eq!(
+        count("共处网络安全事295起", "incidents_handled"),
+        Some(295),
+        "one per phrase"
+    );
+    assert_eq!(count("处网络安全事件295起", "incidents_handled"), None);
+    assert_eq!(count("共处理网络事件295起", "incidents_handled"), None);
+}
+
+#[test]
+fn the_2011_to_2015_wordings_are_read() {
+    // As the issue of 2013年12月30日至2014年1月5日 reads.
+    let r = figures(&[
+        "在12月30日至1月5日期间，我国互联网网络安全指数整体评价为良。其中，境内感染网络病毒的主机数约为66.4万个，较上周下降7.8%；境内被篡改政府网站数量为373个，较上周环比下降0.8%；境内被植入后门的政府网站数量为61个，较上周上升15.1%；针对境内网站的仿冒页面数量为354个，较上周环比上升16.8%；新增信息安全漏洞81个，其中高危漏洞16个。",
+        "一、网络病毒活动情况",
+        "（1）境内感染网络病毒的主机数量约为 66.4 万个，其中包括境内被木马或被僵尸程序控制的主机约 32.6 万以及境内感染飞客（Conficker）蠕虫的主机约为33.8万个。",
+    ]);
+    assert_eq!(r.assessment.as_deref(), Some("良"), "{}", warned(&r));
+    for (key, want) in [
+        ("infected_hosts", 664_000),
+        ("trojan_botnet_hosts", 326_000),
+        ("conficker_hosts", 338_000),
+        ("defaced_gov_sites", 373),
+        ("backdoor_gov_sites", 61),
+        ("phishing_pages", 354),
+        ("new_vulnerabilities", 81),
+    ] {
+        assert_eq!(
+            r.metrics.get(key).and_then(MetricValue::as_count),
+            Some(want),
+            "{key}: {}",
+            warned(&r)
+        );
+    }
+    // 政府网站数量 without 为, after the total it belongs to.
+    let r = figures(&[
+        "本周境内被篡改网站数量为1,253个，其中政府网站数量47个；境内被植入后门的网站数量为806个，其中政府网站数量为29个。",
+    ]);
+    for (key, want) in [
+        ("defaced_sites", 1253),
+        ("defaced_gov_sites", 47),
+        ("backdoor_sites", 806),
+        ("backdoor_gov_sites", 29),
+    ] {
+        assert_eq!(
+            r.metrics.get(key).and_then(MetricValue::as_count),
+            Some(want),
+            "{key}: {}",
+            warned(&r)
+        );
+    }
+    // The assessment given by 态势 or 指数 alone.
+    assert_eq!(figures(&["本周网络安全态势为良。"]).assessment.as_deref(), Some("良"));
+    assert_eq!(figures(&["网络安全指数：中"]).assessment.as_deref(), Some("中"));
+    assert_eq!(figures(&["本周网络安全基本态势"]).assessment, None);
+}
+
+#[test]
+fn a_label_on_the_wrong_figure_leaves_the_figure_out_with_both_sentences() {
+    // The phishing-pages sentence printed with the backdoor label: two values for backdoor_sites.
+    let r = figures(&[
+        "本周境内被篡改网站数量为1865个；境内被植入后门的网站数量为717个。",
+        "本周境内被植入后门的网站数量为187个。",
+    ]);
+    assert_eq!(
+        r.metrics.get("defaced_sites").and_then(MetricValue::as_count),
+        Some(1865)
+    );
+    assert!(!r.metrics.contains_key("backdoor_sites"), "{:?}", r.metrics);
+    let w = warned(&r);
+    assert!(
+        w.contains("backdoor_sites") && w.contains("717") && w.contains("187") && w.contains("left out"),
+        "{w}"
+    );
+    assert!(
+        w.contains("«境内被植入后门的网站数量为717»") && w.contains("«境内被植入后门的网站数量为187»"),
+        "{w}"
+    );
+    // The same value stated twice (summary and body) is one figure.
+    let r = figures(&[
+        "境内被植入后门的网站数量为717个。",
+        "（2）境内被植入后门的网站数量为717个，较上周下降1.2%。",
+    ]);
+    assert_eq!(
+        r.metrics.get("backdoor_sites").and_then(MetricValue::as_count),
+        Some(717)
+    );
+    assert!(
+        r.warnings.iter().all(|w| !w.contains("backdoor_sites")),
+        "{}",
+        warned(&r)
+    );
+}
+
+#[test]
+fn figures_that_break_a_rule_are_left_out_with_a_warning() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["共处理网络安全事件140起，含跨境网络安全事件295起。"],
+            &["incidents_handled", "incidents_cross_border"],
+        ),
+        (
+            &["共处理网络安全事件140起。重点处理253起仿冒投诉事件。"],
+            &["incidents_handled", "phishing_complaints"],
+        ),
+        (
+            &[
+                "境内感染网络病毒的主机数量约为18.4万个，其中包括境内被木马或被僵尸程序控制的主机约11.3万以及境内感染飞客（conficker）蠕虫的主机约9.1万。",
+            ],
+            &["infected_hosts", "trojan_botnet_hosts", "conficker_hosts"],
+        ),
+        (
+            &["境内被篡改网站数量为186个。境内被篡改政府网站（GOV类）数量为280个（约占境内1.5%）。"],
+            &["defaced_sites", "defaced_gov_sites"],
+        ),
+        (
+            &["境内被植入后门的网站数量为7个。境内被植入后门的政府网站（GOV类）数量为9个（约占境内1.3%）。"],
+            &["backdoor_sites", "backdoor_gov_sites"],
+        ),
+    ];
+    for (text, keys) in cases {
+        let r = figures(text);
+        for k in *keys {
+            assert!(!r.metrics.contains_key(*k), "{k} kept in {text:?}: {:?}", r.metrics);
+        }
+        let w = warned(&r);
+        assert!(keys.iter().all(|k| w.contains(k)) && w.contains("left out"), "{w}");
+    }
+    // The consistent versions keep every figure and warn about nothing.
+    let r = figures(&[
+        "共处理网络安全事件295起，含跨境网络安全事件140起。重点处理253起仿冒投诉事件。",
+        "境内感染网络病毒的主机数量约为18.4万个，其中包括境内被木马或被僵尸程序控制的主机约11.3万以及境内感染飞客（conficker）蠕虫的主机约7.1万。",
+        "境内被篡改网站数量为1865个，境内被植入后门的网站数量为717个。境内被篡改政府网站（GOV类）数量为28个（约占境内1.5%）；境内被植入后门的政府网站（GOV类）数量为9个（约占境内1.3%）。",
+    ]);
+    assert_eq!(r.metrics.len(), 10, "{:?} {}", r.metrics, warned(&r));
+    assert!(!warned(&r).contains("left out"), "{}", warned(&r));
+}
