@@ -117,7 +117,9 @@ impl Entry {
     /// Every field of the old record is kept: the record becomes the WeChat observation.
     pub fn upgrade(&mut self) -> bool {
         if self.schema_version >= SCHEMA_VERSION && !self.observations.is_empty() {
-            self.reassemble();
+            // The stored record stays as written (with its history warnings); only the body to
+            // show, which is not stored twice, is derived.
+            self.content_html = assemble(&self.observations).content_html;
             return false;
         }
         let via = match self.legacy_source.take() {
@@ -143,6 +145,17 @@ impl Entry {
         self.schema_version = SCHEMA_VERSION;
         self.reassemble();
         true
+    }
+
+    /// Holds the record's figures against the rest of the series: a figure far outside the
+    /// neighbouring issues gets a warning, and is left out when it was read from a picture.
+    pub fn check_history(&mut self, others: &[&Report]) {
+        let sources = &self.figure_sources;
+        let removed =
+            crate::consistency::check_history(&mut self.report, others, |k| sources.get(k) == Some(&SourceKind::Ocr));
+        for k in removed {
+            self.figure_sources.remove(&k);
+        }
     }
 
     /// Recomputes the record, sources, figure origins and conflicts from the observations.

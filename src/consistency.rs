@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::report::MetricValue;
+use crate::report::{MetricValue, Report};
 
 /// A part that can never exceed its whole: (part, whole, what the part is).
 const PARTS: &[(&str, &str)] = &[
@@ -118,6 +118,60 @@ pub fn outlier(key: &str, value: i64, neighbours: &[i64]) -> Option<String> {
     })
 }
 
+/// Whether a record's warning is about its figures (left out, far outside the history, sources
+/// disagreeing): what a run's summary and the HTML page show.
+pub fn is_figure_warning(w: &str) -> bool {
+    w.contains("left out") || w.contains("far outside") || w.contains("sources disagree")
+}
+
+/// How many neighbouring issues a figure is compared with.
+pub const HISTORY_NEIGHBOURS: usize = 12;
+
+/// Compares each count of `report` with the same figure of the nearest issues in `others` (the
+/// rest of the series). A figure far outside them gets a warning; where `strict` says its source
+/// is no text (a picture), it is left out instead. Returns the figures left out.
+pub fn check_history(report: &mut Report, others: &[&Report], strict: impl Fn(&str) -> bool) -> Vec<String> {
+    let Some(at) = ordinal(report) else {
+        return Vec::new();
+    };
+    let mut near: Vec<(i64, &Report)> = others
+        .iter()
+        .filter_map(|o| ordinal(o).filter(|n| *n != at).map(|n| ((n - at).abs(), *o)))
+        .collect();
+    near.sort_by_key(|(d, _)| *d);
+    let mut removed = Vec::new();
+    let keys: Vec<(String, i64)> = report
+        .metrics
+        .iter()
+        .filter_map(|(k, v)| v.as_count().map(|n| (k.clone(), n)))
+        .collect();
+    for (key, value) in keys {
+        let neighbours: Vec<i64> = near
+            .iter()
+            .filter_map(|(_, o)| o.metrics.get(&key).and_then(MetricValue::as_count))
+            .take(HISTORY_NEIGHBOURS)
+            .collect();
+        let Some(message) = outlier(&key, value, &neighbours) else {
+            continue;
+        };
+        if strict(&key) {
+            report.metrics.remove(&key);
+            report
+                .warnings
+                .push(format!("{message}; read from a picture, so left out"));
+            removed.push(key);
+        } else {
+            report.warnings.push(format!("{message}; kept, as the text states it"));
+        }
+    }
+    removed
+}
+
+/// Where an issue stands in the series (year and issue as one number), for nearness.
+fn ordinal(r: &Report) -> Option<i64> {
+    Some(i64::from(r.year?) * 60 + i64::from(r.issue?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +260,42 @@ mod tests {
         let removed = enforce(&mut metrics, |k| if k == "defaced_gov_sites" { 2 } else { 0 });
         assert_eq!(removed[0].0, vec!["defaced_gov_sites".to_string()]);
         assert_eq!(metrics.get("defaced_sites"), Some(&MetricValue::Count(4078)));
+    }
+
+    #[test]
+    fn history_keeps_a_text_figure_with_a_warning_and_leaves_a_picture_figure_out() {
+        let issue = |n: u32, handled: i64, infected: i64| Report {
+            year: Some(2024),
+            issue: Some(n),
+            metrics: m(&[("incidents_handled", handled), ("infected_hosts", infected)]),
+            ..Report::default()
+        };
+        let others: Vec<Report> = (30..42).map(|n| issue(n, 280 + i64::from(n), 184_000)).collect();
+        let refs: Vec<&Report> = others.iter().collect();
+        let mut r = issue(43, 2950, 18_400_000);
+        let removed = check_history(&mut r, &refs, |k| k == "infected_hosts");
+        assert_eq!(removed, vec!["infected_hosts".to_string()]);
+        assert_eq!(r.metrics.get("incidents_handled"), Some(&MetricValue::Count(2950)));
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("infected_hosts") && w.contains("left out"))
+        );
+        assert!(
+            !r.warnings.iter().any(|w| w.contains("incidents_handled")),
+            "2950 is within ten times"
+        );
+        let mut r = issue(43, 29500, 190_000);
+        assert!(check_history(&mut r, &refs, |_| false).is_empty());
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("incidents_handled (29500)") && w.contains("kept"))
+        );
+        // The issue itself is not its own history.
+        let mut r = others[0].clone();
+        assert!(check_history(&mut r, &refs, |_| true).is_empty());
+        assert!(r.warnings.is_empty());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use url::Url;
 use crate::archive::{Archive, Entry, Failure, State, observe};
 use crate::assemble::{Observation, ReadVia, SourceKind};
 use crate::config::{Config, Series};
+use crate::consistency::is_figure_warning;
 use crate::error::Result;
 use crate::extract::{ArticleMeta, extract_body, extract_page, normalize_title, parse_title};
 use crate::fetch::{Fetched, Fetcher};
@@ -66,6 +67,8 @@ pub struct Summary {
     pub answered: usize,
     /// Requests that got no answer at all after their retries (timeouts, connection errors).
     pub unanswered: usize,
+    /// New warnings about figures (left out, far outside the history), by issue.
+    pub figure_warnings: Vec<(String, String)>,
 }
 
 impl Summary {
@@ -583,9 +586,17 @@ fn store(
     let name = label(&obs.report);
     let old = known.entries.get(&id);
     let is_new = old.is_none();
-    let Some(entry) = observe(old, source, obs, now(), via) else {
+    let Some(mut entry) = observe(old, source, obs, now(), via) else {
         return;
     };
+    let others: Vec<&Report> = known
+        .entries
+        .iter()
+        .filter(|(k, _)| **k != id)
+        .map(|(_, e)| &e.report)
+        .collect();
+    entry.check_history(&others);
+    note_figure_warnings(summary, &name, old, &entry);
     // Only a changed record counts as an update (not a new alias or fetch time).
     let same_record = old.is_some_and(|o| {
         o.report == entry.report
@@ -606,6 +617,15 @@ fn store(
             known.entries.insert(id, entry);
         }
         Err(e) => summary.failed.push((name, e.to_string())),
+    }
+}
+
+/// Adds the figure warnings `new` has and `old` had not to the run's summary.
+fn note_figure_warnings(summary: &mut Summary, name: &str, old: Option<&Entry>, new: &Entry) {
+    for w in new.report.warnings.iter().filter(|w| is_figure_warning(w)) {
+        if !old.is_some_and(|o| o.report.warnings.contains(w)) {
+            summary.figure_warnings.push((name.to_string(), w.clone()));
+        }
     }
 }
 
@@ -796,7 +816,9 @@ pub fn reextract(config: &Config, archive: &Archive, series_filter: Option<&str>
         if series_filter.is_some_and(|s| s != series.id) {
             continue;
         }
-        for entry in archive.load_series(&series.id)? {
+        let entries = archive.load_series(&series.id)?;
+        let mut news = Vec::with_capacity(entries.len());
+        for entry in &entries {
             let mut new = entry.clone();
             let mut unreadable = false;
             for (source, o) in &entry.observations {
@@ -818,6 +840,19 @@ pub fn reextract(config: &Config, archive: &Archive, series_filter: Option<&str>
                 ));
             }
             new.reassemble();
+            news.push(new);
+        }
+        // Each issue is held against the others as they read now.
+        let reports: Vec<Report> = news.iter().map(|e| e.report.clone()).collect();
+        for (i, (entry, mut new)) in entries.iter().zip(news).enumerate() {
+            let others: Vec<&Report> = reports
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, r)| r)
+                .collect();
+            new.check_history(&others);
+            note_figure_warnings(&mut summary, &label(&new.report), Some(entry), &new);
             if new.report.metrics != entry.report.metrics || new.report.assessment != entry.report.assessment {
                 new.updated = now();
             }

@@ -325,6 +325,9 @@ fn print_summary(s: &cncert_feed::crawl::Summary, quiet: bool) -> bool {
         for (u, why) in &s.unreachable {
             eprintln!("  discovery source unreadable: {u}: {why}");
         }
+        for (issue, w) in &s.figure_warnings {
+            eprintln!("  figure warning: {issue}: {w}");
+        }
     }
     for b in &s.blocked {
         eprintln!(

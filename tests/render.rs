@@ -452,3 +452,25 @@ fn feed_content_uses_only_what_the_w3c_validator_accepts() {
         assert_eq!(updated.len(), atom.entries.len());
     }
 }
+
+#[test]
+fn figure_warnings_show_in_the_issue_row_of_the_page() {
+    let (data, config) = imported_archive();
+    let out = common::temp_dir("render-warnings");
+    render(&config, &Archive::new(&data), &out).expect("render");
+    let html = String::from_utf8(read(&out.join("cncert-weekly/index.html"))).expect("utf-8");
+    // The fixture's 2017年第20期 states more phishing complaints than incidents handled.
+    let row = html
+        .lines()
+        .find(|l| l.contains("<tr>") && l.contains("2017年第20期"))
+        .expect("the issue's row");
+    assert!(
+        row.contains("数据提示") && row.contains("phishing_complaints (567)"),
+        "{row}"
+    );
+    let clean = html
+        .lines()
+        .find(|l| l.contains("<tr>") && l.contains("2024年第43期"))
+        .expect("the issue's row");
+    assert!(!clean.contains("数据提示"), "{clean}");
+}

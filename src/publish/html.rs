@@ -302,7 +302,7 @@ table{border-collapse:collapse;width:100%}th,td:first-child,td:nth-child(2){whit
 .up{color:#cf222e}.down{color:#1a7f37}.badge{display:inline-block;border-radius:6px;padding:2px 10px;color:#fff;font-weight:bold}\
 .b-优{background:#1a7f37}.b-良{background:#2da44e}.b-中{background:#bf8700}.b-差{background:#cf222e}.b-危{background:#82071e}\
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:12px}.chart{border:1px solid #d0d7de;border-radius:6px;padding:8px}\
-.chart h3{font-size:.95em;margin:0 0 4px}.chart svg{width:100%;height:auto}.muted{color:#656d76;font-size:.9em}.scroll{overflow-x:auto}\
+.chart h3{font-size:.95em;margin:0 0 4px}.chart svg{width:100%;height:auto}.muted{color:#656d76;font-size:.9em}.scroll{overflow-x:auto}.warn summary{color:#9a6700;cursor:pointer}.warn ul{margin:4px 0;padding-left:1.2em}\
 @media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}a{color:#4493f8}th,td{border-color:#30363d}.chart{border-color:#30363d}}";
 
 /// A whole page; `feeds` are `(title, relative href)` of the feeds readers should discover.
@@ -536,9 +536,26 @@ pub fn series_page(model: &FeedModel) -> String {
             Some(u) => format!(" <a href=\"{}\" title=\"报告 PDF（CNCERT 网站）\">PDF</a>", esc(u)),
             None => String::new(),
         };
+        // What the checks found about this issue's figures: a reader should know.
+        let warnings: Vec<String> = e
+            .report
+            .warnings
+            .iter()
+            .filter(|w| crate::consistency::is_figure_warning(w))
+            .map(|w| format!("<li>{}</li>", esc(w)))
+            .collect();
+        let warnings = if warnings.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<details class=\"warn\"><summary>⚠ 数据提示 {}</summary><ul>{}</ul></details>",
+                warnings.len(),
+                warnings.concat()
+            )
+        };
         let _ = writeln!(
             body,
-            "<tr><td>{link}{pdf}{deleted}</td><td>{period}</td><td>{}</td><td class=\"muted\">{}</td></tr>",
+            "<tr><td>{link}{pdf}{deleted}</td><td>{period}</td><td>{}</td><td class=\"muted\">{}{warnings}</td></tr>",
             esc(d.assessment.as_deref().unwrap_or("")),
             esc(&super::summary_line(series, d))
         );
