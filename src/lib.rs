@@ -12,6 +12,7 @@ pub mod config;
 pub mod consistency;
 pub mod crawl;
 pub mod error;
+pub mod explain;
 pub mod extract;
 pub mod fetch;
 pub mod notify;

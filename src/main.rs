@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use cncert_feed::assemble::SourceKind;
 use cncert_feed::classify::read_document;
 use cncert_feed::config::Config;
 use cncert_feed::fetch::{Fetched, Fetcher};
@@ -79,6 +80,21 @@ enum Command {
         /// Send every issue not yet announced, not only the newest on a target's first use.
         #[arg(long)]
         backfill: bool,
+    },
+    /// Show where each figure of an issue came from: value, source, sentence, pattern; then the
+    /// numbers no pattern took and every warning.
+    Explain {
+        /// `YEAR/ISSUE` of an archived issue (e.g. 2024/43), or a saved page, PDF or URL.
+        target: String,
+        /// The archive directory (for `YEAR/ISSUE`).
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// The series (default: the first in the config).
+        #[arg(long)]
+        series: Option<String>,
+        /// Send requests for a host to another origin: HOST=URL (repeatable).
+        #[arg(long)]
+        base_url: Vec<String>,
     },
     /// Validate the configuration file and say what is wrong, with file and line.
     Check,
@@ -167,6 +183,12 @@ fn main() -> ExitCode {
             backfill,
         } => run_notify(&config, &data, dry_run, backfill, cli.quiet),
         Command::Import { files, data } => run_import(&config, &files, &data, cli.quiet),
+        Command::Explain {
+            target,
+            data,
+            series,
+            base_url,
+        } => run_explain(config, &target, &data, series.as_deref(), &base_url),
     };
     match result {
         Ok(code) => code,
@@ -562,27 +584,41 @@ fn extract_file(path: &Path, config: &Config, buf: &mut Vec<u8>) -> Result<Strin
     serde_json::to_string(&extracted.report).map_err(|e| e.to_string())
 }
 
-async fn extract_url(input: &str, fetcher: &Fetcher, config: &Config) -> Result<String, String> {
+/// What fetching an input gave.
+enum Got {
+    /// The document and where it ended up (after redirects).
+    Document(Vec<u8>, url::Url),
+    /// The source answered with its captcha.
+    Blocked(String),
+}
+
+/// Fetches a document given by URL (pages and PDFs, within the larger of the size limits).
+async fn fetch_document(input: &str, fetcher: &Fetcher, config: &Config) -> Result<Got, String> {
     let url = url::Url::parse(input).map_err(|e| format!("not a valid URL ({e})"))?;
-    let (page, final_url) = match fetcher
+    match fetcher
         .get_large(&url, config.fetch.max_pdf_bytes.max(config.fetch.max_body_bytes))
         .await
     {
-        Fetched::Page { url, body, .. } => (body, url),
-        Fetched::Blocked(reason) => {
+        Fetched::Page { url, body, .. } => Ok(Got::Document(body, url)),
+        Fetched::Blocked(reason) => Ok(Got::Blocked(reason)),
+        Fetched::Status(code) => Err(format!("HTTP {code}")),
+        Fetched::TooLarge(max) => Err(format!(
+            "the page is larger than {max} bytes (fetch.max_body_bytes); not parsed"
+        )),
+        Fetched::Refused(why) => Err(why),
+        Fetched::Failed(why) => Err(why),
+        Fetched::NotModified => Err("unexpected 304".to_string()),
+    }
+}
+
+async fn extract_url(input: &str, fetcher: &Fetcher, config: &Config) -> Result<String, String> {
+    let (page, final_url) = match fetch_document(input, fetcher, config).await? {
+        Got::Document(body, url) => (body, url),
+        Got::Blocked(reason) => {
             let r = cncert_feed::Report::of_kind(cncert_feed::PageKind::Captcha, Some(input.to_string()));
             eprintln!("warning: {input}: {reason}");
             return serde_json::to_string(&r).map_err(|e| e.to_string());
         }
-        Fetched::Status(code) => return Err(format!("HTTP {code}")),
-        Fetched::TooLarge(max) => {
-            return Err(format!(
-                "the page is larger than {max} bytes (fetch.max_body_bytes); not parsed"
-            ));
-        }
-        Fetched::Refused(why) => return Err(why),
-        Fetched::Failed(why) => return Err(why),
-        Fetched::NotModified => return Err("unexpected 304".to_string()),
     };
     let extracted = read_document(&page, Some(&final_url), input, config).map_err(|e| e.to_string())?;
     let mut report = extracted.report;
@@ -590,4 +626,91 @@ async fn extract_url(input: &str, fetcher: &Fetcher, config: &Config) -> Result<
         report.url = Some(input.to_string());
     }
     serde_json::to_string(&report).map_err(|e| e.to_string())
+}
+
+/// `explain`: an archived issue (`YEAR/ISSUE`), or a saved file or URL read now.
+fn run_explain(
+    mut config: Config,
+    target: &str,
+    data: &Path,
+    series: Option<&str>,
+    base_url: &[String],
+) -> anyhow::Result<ExitCode> {
+    apply_base_urls(&mut config, base_url)?;
+    if let Some((year, issue)) = parse_issue_ref(target) {
+        let series = match series {
+            Some(id) => config
+                .series
+                .iter()
+                .find(|s| s.id == id)
+                .ok_or_else(|| anyhow::anyhow!("no series '{id}' in the config"))?,
+            None => config
+                .series
+                .first()
+                .ok_or_else(|| anyhow::anyhow!("the config lists no series"))?,
+        };
+        let archive = cncert_feed::archive::Archive::new(data);
+        let entries = archive.load_series(&series.id)?;
+        let entry = entries
+            .iter()
+            .find(|e| e.report.year == Some(year) && e.report.issue == Some(issue))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "issue {year}/{issue} of '{}' is not in the archive {}; run `crawl` first, or give the article's URL or a saved page",
+                    series.id,
+                    data.display()
+                )
+            })?;
+        print!("{}", cncert_feed::explain::explain_entry(entry, series));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (bytes, url) = if is_url(target) {
+        let fetcher = Fetcher::new(&config.fetch)?;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        match rt.block_on(fetch_document(target, &fetcher, &config)) {
+            Ok(Got::Document(body, url)) => (body, Some(url)),
+            Ok(Got::Blocked(reason)) => anyhow::bail!(
+                "{target}: the source answered with its captcha ({reason}); save the page from a browser and explain the file"
+            ),
+            Err(why) => anyhow::bail!("{target}: {why}"),
+        }
+    } else {
+        let bytes = std::fs::read(target).map_err(|e| anyhow::anyhow!("{target}: cannot read the file: {e}"))?;
+        (bytes, None)
+    };
+    let source = match cncert_feed::classify::document_kind(&bytes) {
+        cncert_feed::classify::DocumentKind::WechatPage => SourceKind::Wechat,
+        _ => SourceKind::Website,
+    };
+    let extracted = read_document(&bytes, url.as_ref(), target, &config)?;
+    let report = &extracted.report;
+    let Some(series) = report
+        .series
+        .as_deref()
+        .and_then(|id| config.series.iter().find(|s| s.id == id))
+    else {
+        anyhow::bail!(
+            "{target}: not an issue of a configured series (read as {}); nothing to explain",
+            report.page_kind().as_str()
+        );
+    };
+    let mut sources: std::collections::BTreeMap<String, SourceKind> =
+        report.metrics.keys().map(|k| (k.clone(), source)).collect();
+    if report.assessment.is_some() {
+        sources.insert(cncert_feed::assemble::ASSESSMENT_KEY.to_string(), source);
+    }
+    let readings: Vec<_> = cncert_feed::explain::reading_of_document(&extracted, source, target, series)
+        .into_iter()
+        .collect();
+    print!("{}", cncert_feed::explain::render(report, &sources, &readings, series));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `2024/43` (also `2024-43`) as year and issue.
+fn parse_issue_ref(s: &str) -> Option<(i32, u32)> {
+    let (y, i) = s.split_once(['/', '-'])?;
+    if y.len() != 4 || !y.bytes().all(|b| b.is_ascii_digit()) || i.is_empty() || i.len() > 2 {
+        return None;
+    }
+    Some((y.parse().ok()?, i.parse().ok()?))
 }
