@@ -412,6 +412,16 @@ pub struct Metric {
     pub patterns: Vec<Pattern>,
 }
 
+impl Series {
+    /// Patterns of different figures (the assessment included) that can read the same number
+    /// of one sentence: what `check` warns about.
+    pub fn pattern_overlaps(&self) -> Vec<String> {
+        let mut figures: Vec<(&str, &[Pattern])> = vec![("assessment", self.assessment.as_slice())];
+        figures.extend(self.metrics.iter().map(|m| (m.key.as_str(), m.patterns.as_slice())));
+        crate::pattern::overlaps(&figures)
+    }
+}
+
 impl Config {
     /// Reads and builds the config file at `path`.
     pub fn load(path: &Path) -> Result<Config> {

@@ -160,6 +160,11 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check => {
+            for series in &config.series {
+                for w in series.pattern_overlaps() {
+                    eprintln!("warning: {}: series '{}': {w}", cli.config.display(), series.id);
+                }
+            }
             if !cli.quiet {
                 println!(
                     "{}: OK ({} series, {} metrics, {} notify targets)",

@@ -122,6 +122,45 @@ fn collect_runs(node: &Ast, runs: &mut Vec<(usize, usize, String)>) {
     }
 }
 
+/// Pairs of patterns of different figures that can read the same number of one sentence: for
+/// each pattern, sentences it matches are made ([`samples`]) and every other figure's patterns
+/// run over them. `figures` lists each figure's key and patterns. Messages for `check`.
+pub fn overlaps(figures: &[(&str, &[Pattern])]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (key, patterns) in figures {
+        for p in *patterns {
+            for sentence in samples(p.exact.as_str()) {
+                let Some(own) = p
+                    .exact
+                    .captures(&sentence)
+                    .and_then(|c| c.name("value"))
+                    .map(|m| m.range())
+                else {
+                    continue;
+                };
+                for (other, other_patterns) in figures {
+                    if other == key {
+                        continue;
+                    }
+                    for q in *other_patterns {
+                        let same_number = q.tolerant.captures_iter(&sentence).any(|c| {
+                            c.name("value")
+                                .is_some_and(|m| m.start() < own.end && own.start < m.end())
+                        });
+                        let pair = format!("{key}'s pattern '{}' and {other}'s pattern '{}'", p.source, q.source);
+                        if same_number && !out.iter().any(|m: &String| m.starts_with(&pair)) {
+                            out.push(format!(
+                                "{pair} can read the same number of one sentence ('{sentence}'); make one of them more specific"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// At most this many sample sentences are made from one pattern.
 const MAX_SAMPLES: usize = 64;
 
@@ -142,11 +181,10 @@ fn sample(h: &Hir) -> Vec<String> {
         HirKind::Empty | HirKind::Look(_) => vec![String::new()],
         HirKind::Literal(l) => vec![String::from_utf8_lossy(&l.0).into_owned()],
         HirKind::Class(Class::Unicode(c)) => {
-            let pick = c
-                .ranges()
-                .iter()
-                .flat_map(|r| [r.start(), r.end()])
-                .find(|ch| !ch.is_control() && !ch.is_whitespace())
+            let chars = || c.ranges().iter().flat_map(|r| [r.start(), r.end()]);
+            let pick = chars()
+                .find(|ch| ch.is_alphanumeric())
+                .or_else(|| chars().find(|ch| !ch.is_control() && !ch.is_whitespace()))
                 .unwrap_or('x');
             vec![pick.to_string()]
         }
@@ -232,6 +270,28 @@ mod tests {
         // Escaped parentheses and ASCII are not phrases.
         let src = tolerant_source(r"被篡改政府网站\(GOV类\)数量为(?P<value>\d+)").expect("valid");
         assert!(src.contains(r"\(GOV类\)"), "{src}");
+    }
+
+    fn compiled(p: &str) -> Pattern {
+        compile(p, &p.replace("{N}", r"(?P<value>[0-9][0-9,]*(?:\.[0-9]+)?[万亿]?)")).expect("valid")
+    }
+
+    #[test]
+    fn patterns_of_two_figures_reading_one_number_are_found() {
+        let defaced = [compiled("境内被篡改(?:的)?网站数量为{N}")];
+        let gov = [compiled(r"境内被篡改(?:的)?政府网站\(GOV类\)数量为{N}")];
+        assert!(overlaps(&[("defaced_sites", &defaced), ("defaced_gov_sites", &gov)]).is_empty());
+        // Too loose: also reads the GOV sentence.
+        let loose = [compiled("被篡改.*?数量为{N}")];
+        let found = overlaps(&[("defaced_sites", &loose), ("defaced_gov_sites", &gov)]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("defaced_gov_sites's pattern") && found[0].contains("defaced_sites's pattern"),
+            "{found:?}"
+        );
+        // Two numbers of one sentence, one each: not an overlap.
+        let gov_after_total = [compiled("境内被篡改网站数量为[0-9]+个,其中政府网站数量为?{N}")];
+        assert!(overlaps(&[("defaced_sites", &defaced), ("defaced_gov_sites", &gov_after_total)]).is_empty());
     }
 
     #[test]

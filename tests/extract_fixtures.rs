@@ -101,5 +101,33 @@ fn check_reports_the_line_of_a_bad_config() {
         .output()
         .expect("binary runs");
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    // The shipped patterns never read one number for two figures.
+    assert!(
+        !String::from_utf8_lossy(&ok.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    // A pattern loose enough to read another figure's sentence is pointed out.
+    let loose = original.replacen(
+        "'境内被篡改(?:的)?网站(?:数量|总数)为?{N}'",
+        "'被篡改.*?(?:数量|总数)为?{N}'",
+        1,
+    );
+    assert_ne!(loose, original);
+    std::fs::write(&path, &loose).expect("write");
+    let warned = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+        .args(["--config"])
+        .arg(&path)
+        .arg("check")
+        .output()
+        .expect("binary runs");
+    assert!(warned.status.success());
+    let stderr = String::from_utf8_lossy(&warned.stderr);
+    assert!(
+        stderr.contains("warning:")
+            && stderr.contains("defaced_gov_sites's pattern")
+            && stderr.contains("defaced_sites's pattern '被篡改.*?"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
