@@ -90,6 +90,8 @@ const NEEDLES: &[(&str, N)] = &[
     ("nickname =", N::Nickname),
     ("nickname=", N::Nickname),
     ("id=\"activity-name\"", N::ActivityName),
+    ("<script", N::ScriptOpen),
+    ("</script", N::ScriptClose),
     ("id=\"js_name\"", N::JsName),
     ("环境异常", N::EnvAbnormal),
     ("完成验证后即可继续访问", N::Verify),
@@ -128,6 +130,8 @@ enum N {
     ActivityName,
     Nickname,
     JsName,
+    ScriptOpen,
+    ScriptClose,
     EnvAbnormal,
     Verify,
     CaptchaPath,
@@ -193,12 +197,19 @@ fn needle_set(markers: bool) -> &'static NeedleSet {
     &sets[usize::from(markers)]
 }
 
-/// Records the positions of one needle set's matches in `hits`.
+/// Records the positions of one needle set's matches in `hits`. Script variables count only
+/// inside `<script>` elements: a `mid=` in a body link or a meta tag is no assignment.
 fn find_all(page: &[u8], markers: bool, hits: &mut [Vec<usize>]) {
     let set = needle_set(markers);
+    let mut in_script = false;
     for m in set.automaton.find_iter(page) {
         let kind = set.kinds[m.pattern().as_usize()];
-        if kind.variable().is_some() && !starts_identifier(page, m.start()) {
+        match kind {
+            N::ScriptOpen => in_script = true,
+            N::ScriptClose => in_script = false,
+            _ => {}
+        }
+        if kind.variable().is_some() && (!in_script || !starts_identifier(page, m.start())) {
             continue;
         }
         let h = &mut hits[kind as usize];
@@ -408,6 +419,10 @@ fn starts_identifier(page: &[u8], hit: usize) -> bool {
     if prev == b'.' {
         return hit >= 7 && &page[hit - 7..hit - 1] == b"window";
     }
+    // A URL's query inside a script string (`…&amp;mid=…`, `?mid=`) is no assignment either.
+    if matches!(prev, b'&' | b'?' | b'#' | b'/') || page[..hit].ends_with(b"&amp;") {
+        return false;
+    }
     !(prev.is_ascii_alphanumeric() || prev == b'_' || prev == b'$')
 }
 
@@ -429,29 +444,37 @@ fn assignment_value_start(page: &[u8], hit: usize, kind: N) -> Option<usize> {
 }
 
 /// The first non-empty quoted literal of the assignment expression (`var x = "" || "a";`)
-/// at one of the hits. Escapes are kept as written (see [`js_unescape`]).
+/// at one of the hits: the value must be string literals joined by `||`. Escapes are kept as
+/// written (see [`js_unescape`]).
 fn script_string(page: &[u8], hits: &[usize], kind: N) -> Option<Vec<u8>> {
     for &hit in hits {
         let Some(mut p) = assignment_value_start(page, hit, kind) else {
             continue;
         };
         let limit = (p + 64 * 1024).min(page.len());
-        while p < limit {
-            match page[p] {
-                b';' | b'\n' | b'\r' => break,
-                q @ (b'"' | b'\'') => {
-                    let mut e = p + 1;
-                    while e < limit && page[e] != q && page[e] != b'\n' {
-                        e += if page[e] == b'\\' { 2 } else { 1 };
-                    }
-                    let lit = &page[p + 1..e.min(limit)];
-                    if !lit.is_empty() {
-                        return Some(lit.to_vec());
-                    }
-                    p = e + 1;
-                }
-                _ => p += 1,
+        loop {
+            while p < limit && matches!(page[p], b' ' | b'\t') {
+                p += 1;
             }
+            let Some(&q @ (b'"' | b'\'')) = page.get(p).filter(|_| p < limit) else {
+                break;
+            };
+            let mut e = p + 1;
+            while e < limit && page[e] != q && page[e] != b'\n' {
+                e += if page[e] == b'\\' { 2 } else { 1 };
+            }
+            let lit = &page[p + 1..e.min(limit)];
+            if !lit.is_empty() {
+                return Some(lit.to_vec());
+            }
+            p = e + 1;
+            while p < limit && matches!(page[p], b' ' | b'\t') {
+                p += 1;
+            }
+            if page.get(p..p + 2) != Some(b"||") {
+                break;
+            }
+            p += 2;
         }
     }
     None
@@ -466,36 +489,98 @@ fn script_number(page: &[u8], hits: &[usize], kind: N) -> Option<String> {
     })
 }
 
-/// Undoes JavaScript string escapes (`\x26`, `\u4e2d`, `\"`, `\\`, `\n`).
+/// Undoes JavaScript string escapes: `\x26`, `\u4e2d`, surrogate pairs (`\ud83d\udd25` is one
+/// character), `\u{1F525}`, `\"`, `\\`, line continuations; `\n`, `\r`, `\t` and the other
+/// control escapes become a space (titles are one line). A lone surrogate becomes U+FFFD.
 pub fn js_unescape(s: &str) -> String {
     if !s.contains('\\') {
         return s.to_string();
     }
+    let chars: Vec<char> = s.chars().collect();
+    let hex = |from: usize, len: usize| -> Option<u32> {
+        let h: String = chars.get(from..from + len)?.iter().collect();
+        if h.chars().all(|c| c.is_ascii_hexdigit()) {
+            u32::from_str_radix(&h, 16).ok()
+        } else {
+            None
+        }
+    };
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
         if c != '\\' {
             out.push(c);
+            i += 1;
             continue;
         }
-        match chars.next() {
-            Some('x') => {
-                let h: String = chars.by_ref().take(2).collect();
-                match u32::from_str_radix(&h, 16).ok().and_then(char::from_u32) {
-                    Some(ch) => out.push(ch),
-                    None => out.push_str(&h),
+        let Some(&next) = chars.get(i + 1) else {
+            break;
+        };
+        match next {
+            'x' => match hex(i + 2, 2).and_then(char::from_u32) {
+                Some(ch) => {
+                    out.push(ch);
+                    i += 4;
+                }
+                None => {
+                    out.push('x');
+                    i += 2;
+                }
+            },
+            'u' if chars.get(i + 2) == Some(&'{') => {
+                let close = chars[i + 3..].iter().position(|c| *c == '}').map(|p| i + 3 + p);
+                let value = close.and_then(|e| hex(i + 3, e - (i + 3)).filter(|_| e > i + 3 && e - (i + 3) <= 6));
+                match (close, value) {
+                    (Some(e), Some(v)) => {
+                        out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
+                        i = e + 1;
+                    }
+                    _ => {
+                        out.push('u');
+                        i += 2;
+                    }
                 }
             }
-            Some('u') => {
-                let h: String = chars.by_ref().take(4).collect();
-                match u32::from_str_radix(&h, 16).ok().and_then(char::from_u32) {
-                    Some(ch) => out.push(ch),
-                    None => out.push_str(&h),
+            'u' => match hex(i + 2, 4) {
+                Some(high @ 0xD800..=0xDBFF) => {
+                    let low = (chars.get(i + 6) == Some(&'\\') && chars.get(i + 7) == Some(&'u'))
+                        .then(|| hex(i + 8, 4))
+                        .flatten()
+                        .filter(|l| (0xDC00..=0xDFFF).contains(l));
+                    match low {
+                        Some(low) => {
+                            let cp = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+                            out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
+                            i += 12;
+                        }
+                        None => {
+                            out.push('\u{fffd}');
+                            i += 6;
+                        }
+                    }
                 }
+                Some(v) => {
+                    out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
+                    i += 6;
+                }
+                None => {
+                    out.push('u');
+                    i += 2;
+                }
+            },
+            'n' | 'r' | 't' | 'b' | 'f' | 'v' => {
+                out.push(' ');
+                i += 2;
             }
-            Some('n') | Some('r') | Some('t') => out.push(' '),
-            Some(other) => out.push(other),
-            None => {}
+            '0' if !chars.get(i + 2).is_some_and(|c| c.is_ascii_digit()) => i += 2,
+            // A line continuation: nothing.
+            '\n' => i += 2,
+            '\r' => i += if chars.get(i + 2) == Some(&'\n') { 3 } else { 2 },
+            other => {
+                out.push(other);
+                i += 2;
+            }
         }
     }
     out
@@ -607,6 +692,46 @@ mod tests {
         assert_eq!(s.title(), Some("周报&A"));
         let s = scan(b"<script>var msg_title = '\\x26\\u5468 &amp; B'.html(false);</script>");
         assert_eq!(s.title(), Some("&\u{5468} & B"));
+    }
+
+    #[test]
+    fn javascript_escapes_are_decoded_fully() {
+        assert_eq!(js_unescape(r"\ud83d\udd25 周报"), "\u{1F525} 周报");
+        assert_eq!(js_unescape(r"\u{1F525}\x41\u5468"), "\u{1F525}A\u{5468}");
+        assert_eq!(js_unescape(r"a\ud83db"), "a\u{fffd}b");
+        assert_eq!(js_unescape(r"\udd25"), "\u{fffd}");
+        assert_eq!(js_unescape(r#"\"q\" \\ \/ a\nb"#), "\"q\" \\ / a b");
+        assert_eq!(js_unescape(r"\uZZ \x4"), "uZZ x4");
+        let s = scan("<script>var msg_title = '\\ud83d\\udd25网络安全信息与动态周报'.html(false);</script>".as_bytes());
+        assert_eq!(s.title(), Some("\u{1F525}网络安全信息与动态周报"));
+    }
+
+    #[test]
+    fn identifiers_come_from_the_metadata_script_not_from_links() {
+        // A saved page: recap links (with and without &amp;) and og:url before the script.
+        let page = concat!(
+            r#"<meta property="og:url" content="http://mp.weixin.qq.com/s?__biz=MzI=&amp;mid=111&amp;idx=2&amp;sn=og"/>"#,
+            r#"<div id="js_content"><a href="https://mp.weixin.qq.com/s?__biz=MzI=&mid=999&idx=1&sn=link">上期</a>"#,
+            r#"<a href="/s?__biz=MzI=&amp;mid=998&amp;idx=1&amp;sn=link2">上上期</a></div>"#,
+            r#"<script>var msg_link = "http://mp.weixin.qq.com/s?__biz=MzI=&amp;mid=997&amp;idx=1&amp;sn=x";"#,
+            "\nvar biz = \"MzI=\"||\"\";\nvar sn = \"abc\" || \"\";\nvar mid = \"2247499441\" || \"\";\nvar idx = \"3\" || \"\";</script>"
+        );
+        let s = scan(page.as_bytes());
+        assert_eq!(
+            s.url.as_deref(),
+            Some("https://mp.weixin.qq.com/s?__biz=MzI=&mid=2247499441&idx=3&sn=abc")
+        );
+        // Many links before the script do not crowd its assignments out.
+        let links: String = (0..40)
+            .map(|n| format!(r#"<a href="https://mp.weixin.qq.com/s?__biz=MzI=&mid={n}&idx=1&sn=l{n}">x</a>"#))
+            .collect();
+        let page = format!(
+            r#"<div id="js_content">{links}</div><script>var biz = "MzI="; var sn = "abc"; var mid = "5"; var idx = "1";</script>"#
+        );
+        assert_eq!(
+            scan(page.as_bytes()).url.as_deref(),
+            Some("https://mp.weixin.qq.com/s?__biz=MzI=&mid=5&idx=1&sn=abc")
+        );
     }
 
     #[test]
