@@ -131,3 +131,43 @@ fn check_reports_the_line_of_a_bad_config() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The pages whose monitoring figures are pictures: read without OCR, the text's figures (the
+/// assessment and the incident figures) are all there, right, and nothing is read from elsewhere.
+#[test]
+fn picture_pages_give_their_text_figures_and_nothing_wrong() {
+    let config = common::repo_config();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/image-site");
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).expect("expected.json")).expect("json");
+    let pages = expected["pages"].as_object().expect("pages");
+    assert_eq!(pages.len(), 3);
+    let mut problems = Vec::new();
+    for (file, want) in pages {
+        let bytes = std::fs::read(dir.join(file)).expect("page");
+        let got = serde_json::to_value(extract_page(&bytes, None, &config).report).expect("json");
+        for field in ["kind", "year", "issue", "title", "url", "assessment"] {
+            if got[field] != want[field] {
+                problems.push(format!("{file}: {field}: {} ≠ {}", got[field], want[field]));
+            }
+        }
+        let got_m = got["metrics"].as_object().cloned().unwrap_or_default();
+        for (k, v) in &got_m {
+            if want["metrics"].get(k) != Some(v) {
+                problems.push(format!("{file}: {k} = {v}, expected {:?}", want["metrics"].get(k)));
+            }
+        }
+        for k in [
+            "incidents_handled",
+            "incidents_cross_border",
+            "phishing_complaints",
+            "malicious_app_platforms",
+            "malicious_urls",
+        ] {
+            if !got_m.contains_key(k) {
+                problems.push(format!("{file}: the text's {k} missing"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
