@@ -111,6 +111,25 @@ pub fn from_origin(url: &Url, cfg: &Fetch) -> Url {
     url.clone()
 }
 
+/// The longest wait a `Retry-After` header is obeyed for; a server asking more gets this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+/// A `Retry-After` value (seconds, or an HTTP date) as a wait from `now`, capped at
+/// [`MAX_RETRY_AFTER`]; a date in the past is no wait.
+pub fn retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let value = value.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+            (at.with_timezone(&chrono::Utc) - now)
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
 /// Whether a status is worth retrying.
 fn should_retry(status: u16) -> bool {
     status == 408 || status == 429 || (500..600).contains(&status)
@@ -204,17 +223,18 @@ impl Fetcher {
         }
         let attempts = self.cfg.retries_for(&host) + 1;
         let mut last = String::new();
+        // The wait the server asked for (Retry-After), which replaces the backoff once.
+        let mut asked: Option<Duration> = None;
         for attempt in 0..attempts {
             if attempt > 0 {
-                tokio::time::sleep(self.backoff(attempt, None)).await;
+                let wait = asked.take().unwrap_or_else(|| self.backoff(attempt));
+                tokio::time::sleep(wait).await;
             }
             match self.once(url, validators, &allowed, max).await {
                 Attempt::Done(f) => return f,
                 Attempt::Retry { reason, wait } => {
                     last = reason;
-                    if let Some(w) = wait {
-                        tokio::time::sleep(w).await;
-                    }
+                    asked = wait;
                 }
                 Attempt::Captcha(reason) => {
                     last = reason;
@@ -232,14 +252,14 @@ impl Fetcher {
     }
 
     /// Exponential backoff with jitter: `retry_wait * 2^(attempt-1)` plus up to half of it.
-    fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+    fn backoff(&self, attempt: u32) -> Duration {
         let base = self.retry_wait.saturating_mul(1 << (attempt - 1).min(6));
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
         let jitter = base.mul_f64(f64::from(nanos % 1000) / 2000.0);
-        retry_after.unwrap_or(Duration::ZERO).max(base + jitter)
+        base + jitter
     }
 
     async fn once(
@@ -323,8 +343,7 @@ impl Fetcher {
                     .headers()
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|s| s.trim().parse::<u64>().ok())
-                    .map(|s| Duration::from_secs(s.min(300)));
+                    .and_then(|v| retry_after(v, chrono::Utc::now()));
                 return Attempt::Retry {
                     reason: format!("HTTP {status}"),
                     wait,
@@ -394,6 +413,27 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         src = inner.source();
     }
     s
+}
+
+#[cfg(test)]
+mod retry_tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates_and_is_capped() {
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:58Z")
+            .expect("valid")
+            .with_timezone(&chrono::Utc);
+        assert_eq!(retry_after("2", now), Some(Duration::from_secs(2)));
+        assert_eq!(retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(retry_after("Wed, 21 Oct 2015 07:20:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(retry_after("86400", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(retry_after("soon", now), None);
+    }
 }
 
 #[cfg(test)]

@@ -591,3 +591,56 @@ fn redirects_are_mapped_to_the_base_url_and_never_leave_the_allowed_hosts() {
         Some(NEWEST)
     );
 }
+
+/// Fetches NEWEST once through a fetcher whose own backoff is `retry_wait` and which retries
+/// `retries` times; returns what came back and how long it took.
+fn fetch_newest(
+    routes: Vec<serde_json::Value>,
+    retry_wait_ms: u64,
+    retries: u32,
+) -> (cncert_feed::fetch::Fetched, std::time::Duration) {
+    let server = FixtureServer::start_with(&common::site_dir(), routes, 0);
+    let mut config = common::server_config(&server.origin, &[NEWEST.to_string()]);
+    config.fetch.max_retries = retries;
+    let mut fetcher = cncert_feed::fetch::Fetcher::new(&config.fetch).expect("client");
+    fetcher.retry_wait = std::time::Duration::from_millis(retry_wait_ms);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = url::Url::parse(NEWEST).expect("url");
+    let started = std::time::Instant::now();
+    let got = rt.block_on(fetcher.get(&url, None));
+    (got, started.elapsed())
+}
+
+#[test]
+fn retry_after_replaces_the_backoff_and_the_last_attempt_is_not_followed_by_a_wait() {
+    let page = json!({"status": 200, "file": "pages/2025-03.html", "headers": {"Content-Type": "text/html"}});
+    // The server asks for 1 s; our own backoff would be 3–4.5 s. The wait is the server's.
+    let routes = routes_with_newest(json!([
+        {"status": 429, "body": "slow down", "headers": {"Retry-After": "1"}},
+        page
+    ]));
+    let (got, took) = fetch_newest(routes, 3000, 2);
+    assert!(matches!(got, cncert_feed::fetch::Fetched::Page { .. }), "{got:?}");
+    assert!(
+        took >= std::time::Duration::from_millis(950),
+        "Retry-After not honoured: {took:?}"
+    );
+    assert!(
+        took < std::time::Duration::from_millis(2500),
+        "backoff added on top: {took:?}"
+    );
+
+    // No retries left: the answer comes back at once, without sleeping the asked 2 s for nothing.
+    let routes = routes_with_newest(json!([
+        {"status": 429, "body": "slow down", "headers": {"Retry-After": "2"}}
+    ]));
+    let (got, took) = fetch_newest(routes, 3000, 0);
+    assert!(matches!(got, cncert_feed::fetch::Fetched::Failed(_)), "{got:?}");
+    assert!(
+        took < std::time::Duration::from_millis(1500),
+        "slept after the last attempt: {took:?}"
+    );
+}
