@@ -207,8 +207,14 @@ pub struct Archive {
 
 /// Serializes to pretty JSON with sorted keys and a final newline.
 pub fn to_sorted_json<T: Serialize>(value: &T) -> Result<String> {
-    let v = serde_json::to_value(value).map_err(|e| Error::Other(format!("cannot serialize: {e}")))?;
-    let mut s = serde_json::to_string_pretty(&v).map_err(|e| Error::Other(format!("cannot serialize: {e}")))?;
+    let v = serde_json::to_value(value).map_err(|e| Error::Serialize {
+        what: "an archive file".into(),
+        message: e.to_string(),
+    })?;
+    let mut s = serde_json::to_string_pretty(&v).map_err(|e| Error::Serialize {
+        what: "an archive file".into(),
+        message: e.to_string(),
+    })?;
     s.push('\n');
     Ok(s)
 }
@@ -219,9 +225,9 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<bool> {
     if std::fs::read(path).is_ok_and(|old| old == content) {
         return Ok(false);
     }
-    let err = |source| Error::WriteFile {
+    let err = |cause| Error::WriteFile {
         path: path.to_path_buf(),
-        source,
+        cause,
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err)?;
@@ -278,9 +284,9 @@ impl Archive {
             if !year.file_type().is_ok_and(|t| t.is_dir()) {
                 continue;
             }
-            let files = std::fs::read_dir(year.path()).map_err(|source| Error::ReadFile {
+            let files = std::fs::read_dir(year.path()).map_err(|cause| Error::ReadFile {
                 path: year.path(),
-                source,
+                cause,
             })?;
             for file in files.flatten() {
                 let path = file.path();
@@ -289,13 +295,13 @@ impl Archive {
                 if !is_json || hidden {
                     continue;
                 }
-                let text = std::fs::read_to_string(&path).map_err(|source| Error::ReadFile {
+                let text = std::fs::read_to_string(&path).map_err(|cause| Error::ReadFile {
                     path: path.clone(),
-                    source,
+                    cause,
                 })?;
-                let mut entry: Entry = serde_json::from_str(&text).map_err(|source| Error::BadJson {
+                let mut entry: Entry = serde_json::from_str(&text).map_err(|cause| Error::BadJson {
                     path: path.clone(),
-                    source,
+                    cause,
                 })?;
                 entry.upgrade();
                 entries.push(entry);
@@ -309,9 +315,9 @@ impl Archive {
     pub fn load_state(&self, series: &str) -> Result<State> {
         let path = self.state_path(series);
         match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|source| Error::BadJson { path, source }),
+            Ok(text) => serde_json::from_str(&text).map_err(|cause| Error::BadJson { path, cause }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
-            Err(source) => Err(Error::ReadFile { path, source }),
+            Err(cause) => Err(Error::ReadFile { path, cause }),
         }
     }
 
@@ -320,11 +326,36 @@ impl Archive {
         write_atomic(&self.state_path(series), to_sorted_json(state)?.as_bytes())
     }
 
+    /// Checks that the series' state can be written (before doing something that must be
+    /// recorded, such as sending a chat message): a probe file is written next to it and removed.
+    pub fn probe_state(&self, series: &str) -> Result<()> {
+        let path = self.state_path(series);
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let probe = dir.join(format!(".state.json.probe-{}", std::process::id()));
+        let err = |cause| Error::WriteFile {
+            path: path.clone(),
+            cause,
+        };
+        std::fs::create_dir_all(&dir).map_err(err)?;
+        std::fs::write(&probe, b"").map_err(err)?;
+        let _ = std::fs::remove_file(&probe);
+        // An existing state.json that is not writable would fail at the rename's target too.
+        if path.exists() {
+            std::fs::OpenOptions::new().append(true).open(&path).map_err(err)?;
+        }
+        Ok(())
+    }
+
     /// Writes one entry atomically; false when the file already held it.
     pub fn save_entry(&self, entry: &Entry) -> Result<bool> {
-        let id = entry
-            .id()
-            .ok_or_else(|| Error::Other("only reports with series, year and issue are archived".into()))?;
+        let id = entry.id().ok_or_else(|| Error::NotAnIssue {
+            what: entry
+                .report
+                .url
+                .clone()
+                .or_else(|| entry.report.title.clone())
+                .unwrap_or_default(),
+        })?;
         write_atomic(&self.entry_path(&id), to_sorted_json(entry)?.as_bytes())
     }
 }

@@ -425,9 +425,9 @@ impl Series {
 impl Config {
     /// Reads and builds the config file at `path`.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::ConfigRead {
+        let text = std::fs::read_to_string(path).map_err(|cause| Error::ConfigRead {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         Config::parse(&text, &path.display().to_string())
     }

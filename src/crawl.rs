@@ -69,11 +69,19 @@ pub struct Summary {
     pub unanswered: usize,
     /// New warnings about figures (left out, far outside the history), by issue.
     pub figure_warnings: Vec<(String, String)>,
+    /// Figures `crawl --reextract` would take out of the archive: (issue, figure, value).
+    pub losses: Vec<(String, String, String)>,
+    /// Writes of the archive or the state that failed (the run fails, after the other work is saved).
+    pub write_failures: Vec<String>,
+    /// Article pages answered (any HTTP status).
+    pub articles_answered: usize,
+    /// Article pages that got no answer at all after their retries.
+    pub articles_unanswered: usize,
 }
 
 impl Summary {
     /// Counts whether a request was answered.
-    fn tally(&mut self, f: &Fetched) {
+    pub(crate) fn tally(&mut self, f: &Fetched) {
         match f {
             Fetched::Failed(_) => self.unanswered += 1,
             Fetched::Refused(_) => {}
@@ -81,9 +89,23 @@ impl Summary {
         }
     }
 
-    /// Whether the source blocked the crawl or could not be reached at all (exit code 3).
+    /// Counts whether an article page request was answered (and the request itself).
+    pub(crate) fn tally_article(&mut self, f: &Fetched) {
+        self.tally(f);
+        match f {
+            Fetched::Failed(_) => self.articles_unanswered += 1,
+            Fetched::Refused(_) => {}
+            _ => self.articles_answered += 1,
+        }
+    }
+
+    /// Whether the source blocked the crawl or could not be reached (exit code 3): blocked,
+    /// nothing answered at all, or article pages requested and none answered (discovery feeds
+    /// answering does not hide that the articles time out).
     pub fn source_unavailable(&self) -> bool {
-        !self.blocked.is_empty() || (self.answered == 0 && self.unanswered > 0)
+        !self.blocked.is_empty()
+            || (self.answered == 0 && self.unanswered > 0)
+            || (self.articles_answered == 0 && self.articles_unanswered > 0)
     }
 }
 
@@ -193,7 +215,9 @@ async fn crawl_series(
 
     // Old archive files are upgraded in place.
     for e in known.entries.values().filter(|e| e.upgraded_from.is_some()) {
-        archive.save_entry(e)?;
+        if let Err(err) = archive.save_entry(e) {
+            summary.write_failures.push(err.to_string());
+        }
     }
     if opts.reads(SourceKind::Wechat) {
         crawl_wechat(
@@ -222,7 +246,9 @@ async fn crawl_series(
         };
         run.run(&mut known, &mut state, summary).await;
     }
-    archive.save_state(&series.id, &state)?;
+    if let Err(err) = archive.save_state(&series.id, &state) {
+        summary.write_failures.push(err.to_string());
+    }
     Ok(())
 }
 
@@ -329,7 +355,7 @@ async fn crawl_wechat(
             break;
         };
         let Ok((key, fetched)) = joined else { continue };
-        summary.tally(&fetched);
+        summary.tally_article(&fetched);
         let feed_body = feed_bodies.get(&key).cloned();
         let outcome = handle(
             &key, fetched, feed_body, config, series, archive, known, state, summary, progress,
@@ -355,7 +381,9 @@ async fn crawl_wechat(
         since_save += 1;
         if since_save >= 10 {
             since_save = 0;
-            archive.save_state(&series.id, state)?;
+            if let Err(err) = archive.save_state(&series.id, state) {
+                summary.write_failures.push(err.to_string());
+            }
         }
     }
     Ok(())
@@ -465,7 +493,7 @@ fn handle(
                     {
                         e.deleted_at = Some(now());
                         if let Err(err) = archive.save_entry(e) {
-                            summary.failed.push((key.to_string(), err.to_string()));
+                            summary.write_failures.push(err.to_string());
                         }
                     }
                     None
@@ -616,7 +644,7 @@ fn store(
             known.index(&id, &entry);
             known.entries.insert(id, entry);
         }
-        Err(e) => summary.failed.push((name, e.to_string())),
+        Err(e) => summary.write_failures.push(format!("{name}: {e}")),
     }
 }
 
@@ -809,9 +837,16 @@ fn reread(source: SourceKind, o: &Observation, config: &Config) -> Option<Report
 }
 
 /// Re-applies the current patterns to every archived issue's stored texts (article bodies, PDF
-/// text, website pages), offline.
-pub fn reextract(config: &Config, archive: &Archive, series_filter: Option<&str>) -> Result<Summary> {
+/// text, website pages), offline. Every figure the archive would lose is named in
+/// `summary.losses`; unless `accept_losses`, nothing is written when there is one.
+pub fn reextract(
+    config: &Config,
+    archive: &Archive,
+    series_filter: Option<&str>,
+    accept_losses: bool,
+) -> Result<Summary> {
     let mut summary = Summary::default();
+    let mut plan: Vec<(Entry, Entry)> = Vec::new();
     for series in &config.series {
         if series_filter.is_some_and(|s| s != series.id) {
             continue;
@@ -844,7 +879,7 @@ pub fn reextract(config: &Config, archive: &Archive, series_filter: Option<&str>
         }
         // Each issue is held against the others as they read now.
         let reports: Vec<Report> = news.iter().map(|e| e.report.clone()).collect();
-        for (i, (entry, mut new)) in entries.iter().zip(news).enumerate() {
+        for (i, (entry, mut new)) in entries.into_iter().zip(news).enumerate() {
             let others: Vec<&Report> = reports
                 .iter()
                 .enumerate()
@@ -852,16 +887,35 @@ pub fn reextract(config: &Config, archive: &Archive, series_filter: Option<&str>
                 .map(|(_, r)| r)
                 .collect();
             new.check_history(&others);
-            note_figure_warnings(&mut summary, &label(&new.report), Some(entry), &new);
-            if new.report.metrics != entry.report.metrics || new.report.assessment != entry.report.assessment {
-                new.updated = now();
-            }
             let name = label(&new.report);
-            if archive.save_entry(&new)? {
-                summary.updated.push(name);
-            } else {
-                summary.known += 1;
+            if let Some(a) = &entry.report.assessment
+                && new.report.assessment.is_none()
+            {
+                summary.losses.push((name.clone(), "assessment".into(), a.clone()));
             }
+            for (key, value) in &entry.report.metrics {
+                if !new.report.metrics.contains_key(key) {
+                    summary.losses.push((name.clone(), key.clone(), value.to_string()));
+                }
+            }
+            plan.push((entry, new));
+        }
+    }
+    if !summary.losses.is_empty() && !accept_losses {
+        // Nothing is written: the archive keeps every figure.
+        summary.known = plan.len();
+        return Ok(summary);
+    }
+    for (entry, mut new) in plan {
+        note_figure_warnings(&mut summary, &label(&new.report), Some(&entry), &new);
+        if new.report.metrics != entry.report.metrics || new.report.assessment != entry.report.assessment {
+            new.updated = now();
+        }
+        let name = label(&new.report);
+        match archive.save_entry(&new) {
+            Ok(true) => summary.updated.push(name),
+            Ok(false) => summary.known += 1,
+            Err(e) => summary.write_failures.push(e.to_string()),
         }
     }
     Ok(summary)

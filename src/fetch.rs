@@ -159,7 +159,7 @@ impl Fetcher {
             .gzip(true)
             .brotli(true)
             .build()
-            .map_err(|e| crate::Error::Other(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| crate::Error::HttpClient { message: e.to_string() })?;
         Ok(Fetcher {
             client,
             cfg: cfg.clone(),

@@ -138,6 +138,9 @@ struct CrawlArgs {
     /// Re-apply the configured patterns to archived issues (offline; no crawl).
     #[arg(long)]
     reextract: bool,
+    /// With --reextract: write the result even where figures would be lost.
+    #[arg(long, requires = "reextract")]
+    accept_losses: bool,
     /// Where the output is served (overrides site.base_url), e.g. the GitHub Pages URL (build).
     #[arg(long)]
     site_url: Option<String>,
@@ -180,6 +183,8 @@ fn main() -> ExitCode {
         Command::Crawl(args) => run_crawl(config, &args, cli.quiet, cli.verbose),
         Command::Build(args) => run_build(config, &args, cli.quiet, cli.verbose),
         Command::Render { data, out, site_url } => set_site_url(&mut config, site_url.as_deref())
+            .and_then(|_| readable_dir("--data", &data))
+            .and_then(|_| writable_dir("--out", &out))
             .and_then(|_| render_to(&config, &data, &out, cli.quiet))
             .map(|_| ExitCode::SUCCESS),
         Command::Notify {
@@ -199,9 +204,54 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(exit_code_of(&e))
         }
     }
+}
+
+/// The exit code of an error: 2 for usage and config errors (found before any work started),
+/// 1 for everything else.
+fn exit_code_of(e: &anyhow::Error) -> u8 {
+    let usage = e
+        .chain()
+        .filter_map(|c| c.downcast_ref::<cncert_feed::Error>())
+        .any(|c| c.kind() == cncert_feed::error::ErrorKind::Usage);
+    if usage { EXIT_USAGE } else { 1 }
+}
+
+/// A usage error (exit 2) as the command line reports it.
+fn usage(argument: impl Into<String>, message: impl Into<String>) -> anyhow::Error {
+    cncert_feed::Error::usage(argument, message).into()
+}
+
+/// Pre-flight check of a directory the command writes: it must not be a file, and it must be
+/// possible to create it and write into it. Checked before any work starts.
+fn writable_dir(flag: &str, dir: &Path) -> anyhow::Result<()> {
+    let arg = format!("{flag} {}", dir.display());
+    if dir.exists() && !dir.is_dir() {
+        return Err(usage(arg, "is a file, not a directory; give a directory"));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| usage(&arg, format!("cannot be created ({e}); give a writable directory")))?;
+    let probe = dir.join(format!(".cncert-feed-write-test-{}", std::process::id()));
+    match std::fs::write(&probe, b"") {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(usage(arg, format!("is not writable ({e}); give a writable directory"))),
+    }
+}
+
+/// Pre-flight check of a directory the command only reads: it must not be a file.
+fn readable_dir(flag: &str, dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(usage(
+            format!("{flag} {}", dir.display()),
+            "is a file, not a directory; give the archive directory",
+        ));
+    }
+    Ok(())
 }
 
 /// Overrides `site.base_url` (absolute http(s), ending in `/`).
@@ -209,11 +259,16 @@ fn set_site_url(config: &mut Config, site_url: Option<&str>) -> anyhow::Result<(
     let Some(s) = site_url.filter(|s| !s.trim().is_empty()) else {
         return Ok(());
     };
-    let mut u = url::Url::parse(s.trim()).with_context(|| format!("--site-url '{s}' is not an absolute URL"))?;
-    anyhow::ensure!(
-        matches!(u.scheme(), "http" | "https"),
-        "--site-url '{s}' must be an http(s) URL"
-    );
+    let arg = format!("--site-url {s}");
+    let mut u = url::Url::parse(s.trim()).map_err(|e| {
+        usage(
+            &arg,
+            format!("is not an absolute URL ({e}); write https://you.github.io/cncert-feed/"),
+        )
+    })?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(usage(arg, "must be an http or https URL"));
+    }
     if !u.path().ends_with('/') {
         let p = format!("{}/", u.path());
         u.set_path(&p);
@@ -222,25 +277,55 @@ fn set_site_url(config: &mut Config, site_url: Option<&str>) -> anyhow::Result<(
     Ok(())
 }
 
-/// Applies the command-line overrides to the config (one place, as DESIGN.md asks).
-fn merge_args(config: &mut Config, args: &CrawlArgs) -> anyhow::Result<()> {
+/// Applies the command-line overrides to the config (one place, as DESIGN.md asks) and checks
+/// every argument before any work starts (`renders`: the command writes `--out` too).
+fn merge_args(config: &mut Config, args: &CrawlArgs, renders: bool) -> anyhow::Result<()> {
     set_site_url(config, args.site_url.as_deref())?;
     apply_base_urls(config, &args.base_url)?;
     if let Some(d) = args.delay_ms {
         config.fetch.delay_ms = d;
     }
-    if let Some(s) = &args.series
+    check_series(config, args.series.as_deref())?;
+    for start in &args.start {
+        let arg = format!("--start {start}");
+        let parsed = url::Url::parse(start.trim()).map_err(|e| {
+            usage(
+                &arg,
+                format!("is not an absolute URL ({e}); give an article URL of mp.weixin.qq.com"),
+            )
+        })?;
+        if cncert_feed::wechat::url::article_link(parsed.as_str()).is_none() {
+            return Err(usage(
+                arg,
+                "is not an article URL of mp.weixin.qq.com (https://mp.weixin.qq.com/s?__biz=…&mid=…&idx=…&sn=… or /s/…)",
+            ));
+        }
+    }
+    parse_sources(&args.sources)?;
+    writable_dir("--data", &args.data)?;
+    if renders {
+        writable_dir("--out", &args.out)?;
+    }
+    Ok(())
+}
+
+/// Pre-flight: `--series` names a configured series.
+fn check_series(config: &Config, series: Option<&str>) -> anyhow::Result<()> {
+    if let Some(s) = series
         && config.series(s).is_none()
     {
-        anyhow::bail!(
-            "--series {s}: no such series in the config (known: {})",
-            config
-                .series
-                .iter()
-                .map(|s| s.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        return Err(usage(
+            format!("--series {s}"),
+            format!(
+                "no such series in the config (known: {})",
+                config
+                    .series
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
     }
     Ok(())
 }
@@ -252,11 +337,17 @@ fn apply_base_urls(config: &mut Config, args: &[String]) -> anyhow::Result<()> {
             Some((h, u)) if !h.contains('/') && !h.contains(':') => (Some(h.to_ascii_lowercase()), u),
             _ => (None, arg.as_str()),
         };
-        let mut url = url::Url::parse(u).with_context(|| {
-            format!("--base-url '{arg}': '{u}' is not an absolute URL; write HOST=http://127.0.0.1:8080/")
+        let mut url = url::Url::parse(u).map_err(|e| {
+            usage(
+                format!("--base-url {arg}"),
+                format!("'{u}' is not an absolute URL ({e}); write HOST=http://127.0.0.1:8080/"),
+            )
         })?;
         if !matches!(url.scheme(), "http" | "https") {
-            anyhow::bail!("--base-url '{arg}': '{u}' must be an http or https URL");
+            return Err(usage(
+                format!("--base-url {arg}"),
+                format!("'{u}' must be an http or https URL"),
+            ));
         }
         if !url.path().ends_with('/') {
             let p = format!("{}/", url.path());
@@ -283,7 +374,10 @@ fn parse_sources(names: &[String]) -> anyhow::Result<Option<Vec<cncert_feed::ass
         .map(|n| match n.trim() {
             "wechat" => Ok(SourceKind::Wechat),
             "website" => Ok(SourceKind::Website),
-            other => anyhow::bail!("--sources: unknown source '{other}'; write wechat, website or wechat,website"),
+            other => Err(usage(
+                format!("--sources {other}"),
+                "unknown source; write wechat, website or wechat,website",
+            )),
         })
         .collect::<anyhow::Result<Vec<_>>>()
         .map(Some)
@@ -330,9 +424,32 @@ impl cncert_feed::crawl::Progress for Reporter {
     }
 }
 
-/// Prints the end-of-run summary; returns whether the source blocked or could not be reached.
-fn print_summary(s: &cncert_feed::crawl::Summary, quiet: bool) -> bool {
-    let blocked = s.source_unavailable();
+/// How a crawl ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Done (failed URLs are listed, not fatal): exit 0.
+    Done,
+    /// The source blocked the run or could not be reached: exit 3.
+    SourceUnavailable,
+    /// Something local failed (a write of the archive or the state): exit 1.
+    LocalFailure,
+}
+
+impl Outcome {
+    fn code(self) -> ExitCode {
+        match self {
+            Outcome::Done => ExitCode::SUCCESS,
+            Outcome::SourceUnavailable => ExitCode::from(EXIT_BLOCKED),
+            Outcome::LocalFailure => ExitCode::FAILURE,
+        }
+    }
+}
+
+/// Prints the end-of-run summary; returns how the run ended.
+fn print_summary(s: &cncert_feed::crawl::Summary, quiet: bool) -> Outcome {
+    for w in &s.write_failures {
+        eprintln!("error: {w}");
+    }
     if !quiet {
         eprintln!(
             "summary: {} new, {} updated, {} already known, {} deleted, {} failed, {} article requests",
@@ -361,15 +478,33 @@ fn print_summary(s: &cncert_feed::crawl::Summary, quiet: bool) -> bool {
             "warning: blocked by the source: {b}; try again later, or save the pages from a browser and `import` them"
         );
     }
-    blocked
+    if !s.write_failures.is_empty() {
+        Outcome::LocalFailure
+    } else if s.source_unavailable() {
+        Outcome::SourceUnavailable
+    } else {
+        Outcome::Done
+    }
 }
 
-fn crawl_only(config: &Config, args: &CrawlArgs, quiet: bool, verbose: bool) -> anyhow::Result<bool> {
+fn crawl_only(config: &Config, args: &CrawlArgs, quiet: bool, verbose: bool) -> anyhow::Result<Outcome> {
     let archive = cncert_feed::archive::Archive::new(&args.data);
     if args.reextract {
-        let s = cncert_feed::crawl::reextract(config, &archive, args.series.as_deref())?;
-        print_summary(&s, quiet);
-        return Ok(false);
+        let s = cncert_feed::crawl::reextract(config, &archive, args.series.as_deref(), args.accept_losses)?;
+        let outcome = print_summary(&s, quiet);
+        if !s.losses.is_empty() {
+            for (issue, key, value) in &s.losses {
+                eprintln!("  would lose: {issue}: {key} = {value}");
+            }
+            if !args.accept_losses {
+                eprintln!(
+                    "error: the current patterns would take {} figure(s) out of the archive (listed above); nothing was changed. Fix the patterns (`explain YEAR/ISSUE` shows why), or run again with --accept-losses",
+                    s.losses.len()
+                );
+                return Ok(Outcome::LocalFailure);
+            }
+        }
+        return Ok(outcome);
     }
     let fetcher = std::sync::Arc::new(Fetcher::new(&config.fetch)?);
     let opts = cncert_feed::crawl::CrawlOptions {
@@ -391,31 +526,22 @@ fn crawl_only(config: &Config, args: &CrawlArgs, quiet: bool, verbose: bool) -> 
 }
 
 fn run_crawl(mut config: Config, args: &CrawlArgs, quiet: bool, verbose: bool) -> anyhow::Result<ExitCode> {
-    merge_args(&mut config, args)?;
-    let blocked = crawl_only(&config, args, quiet, verbose)?;
-    Ok(if blocked {
-        ExitCode::from(EXIT_BLOCKED)
-    } else {
-        ExitCode::SUCCESS
-    })
+    merge_args(&mut config, args, false)?;
+    Ok(crawl_only(&config, args, quiet, verbose)?.code())
 }
 
 fn run_build(mut config: Config, args: &CrawlArgs, quiet: bool, verbose: bool) -> anyhow::Result<ExitCode> {
-    merge_args(&mut config, args)?;
-    // A failed crawl still renders what the archive holds.
-    let blocked = match crawl_only(&config, args, quiet, verbose) {
-        Ok(b) => b,
+    merge_args(&mut config, args, true)?;
+    // A failed crawl still renders what the archive holds; the failure decides the exit code.
+    let outcome = match crawl_only(&config, args, quiet, verbose) {
+        Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e:#}");
-            true
+            Outcome::LocalFailure
         }
     };
     render_to(&config, &args.data, &args.out, quiet)?;
-    Ok(if blocked {
-        ExitCode::from(EXIT_BLOCKED)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(outcome.code())
 }
 
 fn render_to(config: &Config, data: &Path, out: &Path, quiet: bool) -> anyhow::Result<()> {
@@ -434,9 +560,12 @@ fn render_to(config: &Config, data: &Path, out: &Path, quiet: bool) -> anyhow::R
 }
 
 fn run_import(config: &Config, files: &[PathBuf], data: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
+    writable_dir("--data", data)?;
     let archive = cncert_feed::archive::Archive::new(data);
     let s = cncert_feed::crawl::import(config, &archive, files)?;
-    print_summary(&s, quiet);
+    if print_summary(&s, quiet) == Outcome::LocalFailure {
+        return Ok(ExitCode::FAILURE);
+    }
     for n in &s.new {
         if !quiet {
             println!("imported {n}");
@@ -450,6 +579,11 @@ fn run_import(config: &Config, files: &[PathBuf], data: &Path, quiet: bool) -> a
 }
 
 fn run_notify(config: &Config, data: &Path, dry_run: bool, backfill: bool, quiet: bool) -> anyhow::Result<ExitCode> {
+    if dry_run {
+        readable_dir("--data", data)?;
+    } else {
+        writable_dir("--data", data)?;
+    }
     let archive = cncert_feed::archive::Archive::new(data);
     let opts = cncert_feed::notify::NotifyOptions { dry_run, backfill };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -642,7 +776,9 @@ fn run_explain(
     base_url: &[String],
 ) -> anyhow::Result<ExitCode> {
     apply_base_urls(&mut config, base_url)?;
+    check_series(&config, series)?;
     if let Some((year, issue)) = parse_issue_ref(target) {
+        readable_dir("--data", data)?;
         let series = match series {
             Some(id) => config
                 .series

@@ -156,10 +156,13 @@ fn a_bad_start_url_is_a_clear_error_not_a_crash() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("evil.example") && stderr.contains("not a WeChat article URL"),
+        stderr.contains("--start https://evil.example/x")
+            && stderr.contains("is not an article URL of mp.weixin.qq.com"),
         "{stderr}"
     );
-    assert!(out.status.code().is_some());
+    // A usage error, found before any work: nothing created.
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!dir.join("d/cncert-weekly").exists());
 }
 
 #[test]

@@ -336,9 +336,9 @@ fn a_failed_write_leaves_the_archive_as_it_was() {
     let config = common::server_config(&server.origin, &[newest.to_string(), start_2017.to_string()]);
     let s = common::run_crawl(&config, &data, full_options());
     assert!(
-        s.failed.iter().any(|(_, why)| why.contains("cannot write")),
+        s.write_failures.iter().any(|why| why.contains("cannot write")),
         "{:?}",
-        s.failed
+        s.write_failures
     );
     // Everything that was there is there unchanged.
     let after = snapshot_of(&data, &snapshot);

@@ -307,3 +307,48 @@ fn wecom_messages_are_shortened_but_keep_the_link() {
     assert!(content.len() <= 4096, "{}", content.len());
     assert!(content.ends_with("[阅读原文](https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499441&idx=1&sn=650a8b278b5b970e0da3576fe4e820ed)"));
 }
+
+#[test]
+fn signatures_match_known_answer_vectors() {
+    // Written out from an independent implementation (Python's hmac + base64), not recomputed here.
+    assert_eq!(
+        cncert_feed::notify::feishu::sign(1_599_360_473, "demo"),
+        "l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8="
+    );
+    assert_eq!(
+        cncert_feed::notify::dingtalk::sign(1_577_262_236_757, "SEC1234567890abcdef"),
+        "f7qQ1A8KagEZ45y1gasTtKsEq5ERTeDXP9T%2BWkIqzDk%3D"
+    );
+}
+
+#[test]
+fn nothing_is_sent_when_what_is_sent_cannot_be_recorded() {
+    let data = archive_with_three();
+    let mocks = Mocks::new();
+    // state.json reads fine, but no file can be written next to it: where this process would
+    // write its temporary files (the probe, and the copy renamed over state.json) stand
+    // directories. (Tests run as root in CI, where permissions would not stop a write.)
+    let dir = data.join("cncert-weekly");
+    std::fs::write(dir.join("state.json"), b"{}").expect("state");
+    let pid = std::process::id();
+    for name in [format!(".state.json.probe-{pid}"), format!(".state.json.tmp-{pid}")] {
+        std::fs::create_dir_all(dir.join(name).join("blocker")).expect("dir");
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let env = mocks.env();
+    let lookup = |k: &str| env.get(k).cloned();
+    let result = rt.block_on(notify(
+        &common::repo_config(),
+        &Archive::new(&data),
+        &NotifyOptions::default(),
+        &lookup,
+    ));
+    let err = result.expect_err("an unrecordable send is refused");
+    assert!(err.to_string().contains("state.json"), "{err}");
+    for m in mocks.all() {
+        assert!(posts(m).is_empty(), "sent although it could not be recorded");
+    }
+}

@@ -155,7 +155,7 @@ impl WebsiteRun<'_> {
         self.progress.fetching(&key);
         summary.article_requests += 1;
         let fetched = self.fetcher.get(url, None).await;
-        summary.tally(&fetched);
+        summary.tally_article(&fetched);
         let (body, final_url) = match fetched {
             Fetched::Page {
                 body, url: final_url, ..

@@ -129,9 +129,114 @@ impl Builder {
     }
 }
 
-/// Reads a body fragment: the fast tokenizer when it can, html5ever otherwise.
+/// Reads a body fragment: the fast tokenizer when it can, html5ever otherwise; markup nested
+/// deeper than any real article (hostile input, where html5ever's scope checks would take time
+/// quadratic in the depth) is read flat.
 pub fn read_body(html: &str) -> Body {
-    read_body_fast(html).unwrap_or_else(|| read_body_with_dom(html))
+    read_body_fast(html).unwrap_or_else(|| {
+        if nesting_exceeds(html.as_bytes(), MAX_DOM_DEPTH) {
+            read_body_flat(html)
+        } else {
+            read_body_with_dom(html)
+        }
+    })
+}
+
+/// Deeper nesting than this is read flat. Real article bodies nest a few dozen elements deep.
+pub const MAX_DOM_DEPTH: usize = 512;
+
+/// Whether elements open (and are not closed) deeper than `limit` anywhere: one linear pass
+/// counting start tags (void and self-closing ones aside) and end tags, comments skipped.
+pub fn nesting_exceeds(b: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b'<', &b[i..]) {
+        let at = i + p;
+        let rest = &b[at + 1..];
+        if rest.starts_with(b"!--") {
+            match memchr::memmem::find(&rest[3..], b"-->") {
+                Some(e) => i = at + 1 + 3 + e + 3,
+                None => return false,
+            }
+            continue;
+        }
+        if rest.first() == Some(&b'/') {
+            depth = depth.saturating_sub(1);
+        } else if let Some((name, len)) = tag_name(rest) {
+            let end = memchr::memchr(b'>', &rest[len..]).map(|e| len + e);
+            let self_closing = end.is_some_and(|e| e > 0 && rest[e - 1] == b'/');
+            if !VOID.contains(&name.as_str()) && !self_closing {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+        }
+        i = at + 1;
+    }
+    false
+}
+
+/// Reads markup as a flat run of tags and text, in one linear pass with no tree: block tags
+/// break lines, links are kept (a link opened inside another closes it, as browsers do),
+/// scripts, styles and comments are skipped. For markup no tree builder can read in bounded time.
+pub fn read_body_flat(html: &str) -> Body {
+    let b = html.as_bytes();
+    let mut builder = Builder::default();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'<' {
+            let len = memchr::memchr(b'<', &b[i..]).unwrap_or(b.len() - i);
+            builder.text(&crate::wechat::page::decode_entities(&String::from_utf8_lossy(
+                &b[i..i + len],
+            )));
+            i += len;
+            continue;
+        }
+        let rest = &b[i + 1..];
+        if rest.starts_with(b"!--") {
+            i = match memchr::memmem::find(&rest[3..], b"-->") {
+                Some(e) => i + 1 + 3 + e + 3,
+                None => b.len(),
+            };
+            continue;
+        }
+        let closing = rest.first() == Some(&b'/');
+        let Some((name, len)) = tag_name(if closing { &rest[1..] } else { rest }) else {
+            // A lone '<' is text.
+            builder.text("<");
+            i += 1;
+            continue;
+        };
+        let start = i + 1 + usize::from(closing) + len;
+        let end = memchr::memchr(b'>', &b[start..])
+            .map(|e| start + e + 1)
+            .unwrap_or(b.len());
+        if closing {
+            if !SKIPPED.contains(&name.as_str()) {
+                builder.close(&name);
+            }
+            i = end;
+            continue;
+        }
+        if SKIPPED.contains(&name.as_str()) {
+            i = find_end_tag(&b[end..], name.as_bytes())
+                .and_then(|e| memchr::memchr(b'>', &b[end + e..]).map(|c| end + e + c + 1))
+                .unwrap_or(b.len());
+            continue;
+        }
+        let attrs = attributes(&b[start..]).map(|(a, _, _)| a).unwrap_or_default();
+        let attr = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+        if name == "a" && !builder.anchors.is_empty() {
+            builder.close("a");
+        }
+        builder.open(&name, &attr);
+        if VOID.contains(&name.as_str()) {
+            builder.close(&name);
+        }
+        i = end;
+    }
+    builder.finish()
 }
 
 /// Reads a body fragment with html5ever. Iterative, so deeply nested markup cannot overflow the stack.
@@ -316,6 +421,14 @@ fn attributes(b: &[u8]) -> Option<(Vec<(String, String)>, bool, usize)> {
     }
 }
 
+/// Where `</name` (any case) first starts in `hay`.
+fn find_end_tag(hay: &[u8], name: &[u8]) -> Option<usize> {
+    memchr::memmem::find_iter(hay, b"</").find(|&p| {
+        hay.get(p + 2..p + 2 + name.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    })
+}
+
 /// The tokenizer: Some(body) for well-formed markup, None whenever html5ever should decide.
 pub fn read_body_fast(html: &str) -> Option<Body> {
     let b = html.as_bytes();
@@ -369,10 +482,9 @@ pub fn read_body_fast(html: &str) -> Option<Body> {
         } else if self_closing {
             return None;
         } else if RAW.contains(&name.as_str()) {
-            // Skip to the matching end tag.
-            let lower: Vec<u8> = b[i..].iter().map(|c| c.to_ascii_lowercase()).collect();
-            let end = memchr::memmem::find(&lower, format!("</{name}").as_bytes())?;
-            let close = b[i + end..].iter().position(|c| *c == b'>')?;
+            // Skip to the matching end tag (found in place: no copy of the rest of the body).
+            let end = find_end_tag(&b[i..], name.as_bytes())?;
+            let close = memchr::memchr(b'>', &b[i + end..])?;
             builder.open(&name, &attr);
             builder.close(&name);
             i += end + close + 1;
@@ -389,7 +501,7 @@ pub fn read_body_fast(html: &str) -> Option<Body> {
                     }
                     _ => false,
                 };
-            if implies_close || stack.len() > 512 {
+            if implies_close || stack.len() > MAX_DOM_DEPTH {
                 return None;
             }
             builder.open(&name, &attr);
@@ -400,6 +512,35 @@ pub fn read_body_fast(html: &str) -> Option<Body> {
         return None;
     }
     Some(builder.finish())
+}
+
+#[cfg(test)]
+mod flat_tests {
+    use super::*;
+
+    #[test]
+    fn nesting_depth_is_measured_in_one_pass() {
+        assert!(!nesting_exceeds(b"<div><p>a<br><img src=x/></p></div>", 2));
+        assert!(nesting_exceeds(b"<div><div><div>", 2));
+        assert!(!nesting_exceeds(b"<div></div><div></div><div></div>", 1));
+        assert!(!nesting_exceeds(b"<!-- <div><div><div> --><p>", 1));
+    }
+
+    #[test]
+    fn the_flat_reader_keeps_lines_links_and_drops_scripts() {
+        let b = read_body_flat(
+            "<div><p>共处理&amp;网络安全事件<b>295</b>起</p><script>var x='<p>';</script><style>p{}</style>\
+             <a href=\"u1\">上<a href=\"u2\">下</a><p>末行<!-- never closed",
+        );
+        assert_eq!(b.lines, vec!["共处理&网络安全事件295起", "上下", "末行"]);
+        assert_eq!(
+            b.links,
+            vec![
+                ("u1".to_string(), "上".to_string()),
+                ("u2".to_string(), "下".to_string())
+            ]
+        );
+    }
 }
 
 #[cfg(test)]

@@ -196,7 +196,25 @@ impl RateLimit {
     }
 }
 
-/// Sends what each target has not had yet. `env` looks up environment variables.
+/// The most of a webhook's answer that is read (answers are a few hundred bytes).
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// Reads at most `max` bytes of an answer (lossy UTF-8): a hostile endpoint cannot make us buffer
+/// an endless body.
+async fn read_limited(mut resp: reqwest::Response, max: usize) -> String {
+    let mut body: Vec<u8> = Vec::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        let room = max.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= max {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+/// Sends what each target has not had yet. `env` looks up environment variables. Nothing is
+/// sent when what is sent cannot be recorded; each send is recorded before the next.
 pub async fn notify(
     config: &Config,
     archive: &Archive,
@@ -207,7 +225,7 @@ pub async fn notify(
         .timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10))
         .build()
-        .map_err(|e| crate::Error::Other(format!("cannot build the HTTP client: {e}")))?;
+        .map_err(|e| crate::Error::HttpClient { message: e.to_string() })?;
     let mut summary = NotifySummary::default();
     for series in &config.series {
         let entries = archive.load_series(&series.id)?;
@@ -215,6 +233,10 @@ pub async fn notify(
         site.feed_limit = usize::MAX;
         let model = FeedModel::build(series, &site, &entries);
         let mut state = archive.load_state(&series.id)?;
+        // What is sent must be recorded, or it is sent again next run: check first.
+        if !opts.dry_run {
+            archive.probe_state(&series.id)?;
+        }
         // Oldest first.
         let mut items: Vec<&Item> = model.items.iter().collect();
         items.reverse();
@@ -275,7 +297,7 @@ pub async fn notify(
                 let result = match request.send().await {
                     Ok(resp) => {
                         let status = resp.status().as_u16();
-                        let body = resp.text().await.unwrap_or_default();
+                        let body = read_limited(resp, MAX_ANSWER_BYTES).await;
                         platform.accepted(status, &body)
                     }
                     Err(e) => Err(format!(

@@ -118,6 +118,12 @@ pub fn render(model: &FeedModel) -> Result<String> {
                 indent_size: Some(2),
             },
         )
-        .map_err(|e| Error::Other(format!("cannot write Atom for {}: {e}", model.series.id)))?;
-    String::from_utf8(buf).map_err(|e| Error::Other(format!("Atom is not UTF-8: {e}")))
+        .map_err(|e| Error::Serialize {
+            what: format!("the Atom feed of {}", model.series.id),
+            message: e.to_string(),
+        })?;
+    String::from_utf8(buf).map_err(|e| Error::Serialize {
+        what: format!("the Atom feed of {}", model.series.id),
+        message: e.to_string(),
+    })
 }

@@ -86,8 +86,10 @@ pub fn json(model: &FeedModel) -> Result<String> {
         .into_iter()
         .map(|row| Value::Object(row.into_iter().collect::<Map<String, Value>>()))
         .collect();
-    let mut s =
-        serde_json::to_string_pretty(&arr).map_err(|e| Error::Other(format!("cannot write metrics.json: {e}")))?;
+    let mut s = serde_json::to_string_pretty(&arr).map_err(|e| Error::Serialize {
+        what: "metrics.json".into(),
+        message: e.to_string(),
+    })?;
     s.push('\n');
     Ok(s)
 }

@@ -44,7 +44,10 @@ pub fn render(model: &FeedModel) -> Result<String> {
     if let Some(a) = &model.series.author {
         feed["authors"] = json!([{ "name": a }]);
     }
-    let s = serde_json::to_string_pretty(&feed).map_err(|e| Error::Other(format!("cannot write JSON Feed: {e}")))?;
+    let s = serde_json::to_string_pretty(&feed).map_err(|e| Error::Serialize {
+        what: "the JSON Feed".into(),
+        message: e.to_string(),
+    })?;
     Ok(harden_json(&s))
 }
 

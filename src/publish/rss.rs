@@ -127,6 +127,12 @@ pub fn render(model: &FeedModel) -> Result<String> {
     };
     let buf = channel
         .pretty_write_to(Vec::new(), b' ', 2)
-        .map_err(|e| Error::Other(format!("cannot write RSS for {}: {e}", model.series.id)))?;
-    String::from_utf8(buf).map_err(|e| Error::Other(format!("RSS is not UTF-8: {e}")))
+        .map_err(|e| Error::Serialize {
+            what: format!("the RSS feed of {}", model.series.id),
+            message: e.to_string(),
+        })?;
+    String::from_utf8(buf).map_err(|e| Error::Serialize {
+        what: format!("the RSS feed of {}", model.series.id),
+        message: e.to_string(),
+    })
 }
