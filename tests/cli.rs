@@ -282,3 +282,52 @@ fn http_proxy_from_the_environment_is_honoured() {
         Some("mirror.cncert-feed.invalid")
     );
 }
+
+#[test]
+fn reextract_that_would_lose_figures_changes_nothing_unless_told() {
+    let dir = common::temp_dir("cli-losses");
+    let full = write_config(&dir, |t| t);
+    let data = dir.join("data");
+    let page = common::site_dir().join("pages/2024-48.html");
+    let d = data.to_str().expect("utf-8");
+    let out = cli(&full, &["import", "--data", d, page.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let entry_path = data.join("cncert-weekly/2024/48.json");
+    // The entry was deleted upstream meanwhile: reextract must keep that too.
+    let mut entry: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&entry_path).expect("archived")).expect("json");
+    entry["deleted_at"] = json!("2024-12-10T08:00:00+08:00");
+    std::fs::write(&entry_path, serde_json::to_vec_pretty(&entry).expect("json")).expect("write");
+    let before = std::fs::read(&entry_path).expect("archived");
+
+    // A config whose incident pattern matches nothing any more.
+    let broken = write_config(&dir, |t| {
+        t.replace("'共处理(?:了)?网络安全事件{N}起'", "'共处理网络安全事故{N}起'")
+    });
+    let out = cli(&broken, &["crawl", "--reextract", "--data", d]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("would lose: 2024年第48期: incidents_handled = 383"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--accept-losses") && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&entry_path).expect("kept"),
+        before,
+        "the archive was changed"
+    );
+
+    // Told to, it writes, and keeps what it does not recompute.
+    let out = cli(&broken, &["crawl", "--reextract", "--accept-losses", "--data", d]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let after: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&entry_path).expect("archived")).expect("json");
+    assert!(after["metrics"].get("incidents_handled").is_none());
+    assert_eq!(after["metrics"]["incidents_cross_border"], 164);
+    assert_eq!(after["deleted_at"], "2024-12-10T08:00:00+08:00");
+    assert_eq!(after["first_seen"], entry["first_seen"]);
+}
