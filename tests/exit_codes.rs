@@ -219,11 +219,11 @@ fn articles_timing_out_exit_3_even_when_discovery_answers() {
     // The discovery feed answers at once; every article page takes longer than the timeout.
     let mut routes: Vec<serde_json::Value> = common::site()["routes"].as_array().expect("routes").clone();
     for r in routes.iter_mut() {
-        if r["path"] == "/s" {
-            if let Some(resps) = r["responses"].as_array_mut() {
-                for resp in resps {
-                    resp["delay_ms"] = json!(2500);
-                }
+        if r["path"] == "/s"
+            && let Some(resps) = r["responses"].as_array_mut()
+        {
+            for resp in resps {
+                resp["delay_ms"] = json!(2500);
             }
         }
     }
