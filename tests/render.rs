@@ -474,3 +474,117 @@ fn figure_warnings_show_in_the_issue_row_of_the_page() {
         .expect("the issue's row");
     assert!(!clean.contains("数据提示"), "{clean}");
 }
+
+/// Archives one issue of 2024 with its week, assessment and figures.
+fn archive_week(data: &Path, issue: u32, start: (u32, u32), assessment: &str, metrics: &[(&str, MetricValue)]) {
+    let now = chrono::DateTime::parse_from_rfc3339("2024-12-01T10:00:00+08:00").expect("valid");
+    let mut report = Report::of_kind(
+        PageKind::Report,
+        Some(format!("https://mp.weixin.qq.com/s?__biz=MzI=&mid={issue}&idx=1&sn=ab")),
+    );
+    report.series = Some("cncert-weekly".into());
+    report.title = Some(format!("网络安全信息与动态周报2024年第{issue}期"));
+    report.year = Some(2024);
+    report.issue = Some(issue);
+    let s = chrono::NaiveDate::from_ymd_opt(2024, start.0, start.1).expect("date");
+    report.period_start = Some(s);
+    report.period_end = Some(s + chrono::Duration::days(6));
+    report.published = Some(now);
+    report.assessment = Some(assessment.into());
+    report.metrics = metrics.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let obs = Observation {
+        report,
+        via: ReadVia::Page,
+        fetched_at: now,
+        content_html: None,
+        pdf_text: None,
+        pdf_size: None,
+        pdf_failure: None,
+    };
+    Archive::new(data)
+        .save_entry(&Entry::new(SourceKind::Wechat, obs, now))
+        .expect("save");
+}
+
+fn changes_of(out: &Path, issue: u32) -> serde_json::Value {
+    let jf: serde_json::Value = serde_json::from_slice(&read(&out.join("cncert-weekly/feed.json"))).expect("json");
+    jf["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["_report"]["issue"] == issue)
+        .map(|i| i["_report"]["changes"].clone())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+#[test]
+fn changes_are_only_between_consecutive_weeks() {
+    let config = common::repo_config();
+    let data = common::temp_dir("consecutive");
+    let n = |v: i64| MetricValue::Count(v);
+    archive_week(&data, 41, (10, 7), "良", &[("incidents_handled", n(280))]);
+    // 第42期 (10月14日起) is missing: 第43期 has no change against 第41期.
+    archive_week(&data, 43, (10, 21), "良", &[("incidents_handled", n(295))]);
+    let out = common::temp_dir("consecutive-out");
+    render(&config, &Archive::new(&data), &out).expect("render");
+    let c43 = changes_of(&out, 43);
+    assert!(
+        c43.as_object().is_none_or(|m| m.is_empty()),
+        "a change across a missing week: {c43}"
+    );
+    // With 第42期 archived, the change is against it.
+    archive_week(&data, 42, (10, 14), "良", &[("incidents_handled", n(300))]);
+    render(&config, &Archive::new(&data), &out).expect("render");
+    assert_eq!(changes_of(&out, 43)["incidents_handled"], json_delta(-5));
+    assert_eq!(changes_of(&out, 42)["incidents_handled"], json_delta(20));
+}
+
+fn json_delta(d: i64) -> serde_json::Value {
+    serde_json::json!(d)
+}
+
+#[test]
+fn archive_values_are_inert_in_every_output() {
+    let config = common::repo_config();
+    let data = common::temp_dir("inert");
+    let level = |s: &str| MetricValue::Level(s.to_string());
+    archive_week(
+        &data,
+        42,
+        (10, 14),
+        "良",
+        &[("vulnerability_threat_level", level("中\u{1}\u{7}"))],
+    );
+    let evil = "良\" onmouseover=\"alert(1)\" x=\"";
+    archive_week(
+        &data,
+        43,
+        (10, 21),
+        evil,
+        &[("vulnerability_threat_level", level("高<script>alert(2)</script>"))],
+    );
+    let out = common::temp_dir("inert-out");
+    render(&config, &Archive::new(&data), &out).expect("render");
+    let html = String::from_utf8(read(&out.join("cncert-weekly/index.html"))).expect("utf-8");
+    assert!(!html.contains("onmouseover=\"alert"), "attribute broken out of");
+    assert!(!html.contains("<script>alert(2)"), "markup injected");
+    assert!(
+        html.contains("class=\"badge b-other\""),
+        "the badge class comes from a fixed list"
+    );
+    for f in ["rss.xml", "atom.xml", "feed.json"] {
+        let bytes = read(&out.join("cncert-weekly").join(f));
+        feed_rs::parser::parse(bytes.as_slice()).unwrap_or_else(|e| panic!("{f} invalid: {e}"));
+        let text = String::from_utf8(bytes).expect("utf-8");
+        assert!(!text.contains("=\"良\" onmouseover"), "{f}: attribute broken out of");
+        assert!(!text.contains("value=\"高<script"), "{f}: markup in an attribute");
+        assert!(
+            !text.contains('\u{1}') && !text.contains('\u{7}'),
+            "{f}: control characters of the previous rating"
+        );
+        assert!(!text.contains("<script>alert(2)"), "{f}: raw markup");
+    }
+    // The previous issue's rating in the change is stripped too.
+    let c = changes_of(&out, 43);
+    assert_eq!(c["vulnerability_threat_level"]["from"], "中", "{c}");
+}

@@ -17,15 +17,19 @@ pub fn sign(timestamp_ms: i64, secret: &str) -> String {
 
 impl Platform for DingTalk {
     fn payload(&self, msg: &Message, _secret: Option<&str>, _now_ms: i64) -> Value {
-        let mut text = format!("#### {}\n\n", msg.title);
-        if let Some(a) = &msg.assessment {
+        let mut text = format!("#### {}\n\n", msg.md_title());
+        if let Some(a) = msg.md_assessment() {
             text.push_str(&format!("**网络安全态势整体评价**：{a}\n\n"));
         }
         text.push_str(&msg.figure_lines().join("\n"));
         let text = shorten(&text, 15_000);
+        let link = msg
+            .safe_link()
+            .map(|l| format!("\n\n[阅读原文]({l})"))
+            .unwrap_or_default();
         json!({
             "msgtype": "markdown",
-            "markdown": {"title": shorten(&msg.title, 100), "text": format!("{text}\n\n[阅读原文]({})", msg.link)}
+            "markdown": {"title": shorten(&msg.md_title(), 100), "text": format!("{text}{link}")}
         })
     }
 

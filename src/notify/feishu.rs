@@ -16,7 +16,7 @@ pub fn sign(timestamp_s: i64, secret: &str) -> String {
 impl Platform for Feishu {
     fn payload(&self, msg: &Message, secret: Option<&str>, now_ms: i64) -> Value {
         let mut lines = Vec::new();
-        if let Some(a) = &msg.assessment {
+        if let Some(a) = msg.md_assessment() {
             lines.push(format!("**网络安全态势整体评价**：{a}"));
         }
         lines.extend(msg.figure_lines());
@@ -30,10 +30,10 @@ impl Platform for Feishu {
             "msg_type": "interactive",
             "card": {
                 "config": {"wide_screen_mode": true},
-                "header": {"title": {"tag": "plain_text", "content": shorten(&msg.title, 200)}, "template": template},
+                "header": {"title": {"tag": "plain_text", "content": shorten(&msg.md_title(), 200)}, "template": template},
                 "elements": [
                     {"tag": "div", "text": {"tag": "lark_md", "content": shorten(&lines.join("\n"), 20_000)}},
-                    {"tag": "action", "actions": [{"tag": "button", "text": {"tag": "plain_text", "content": "阅读原文"}, "url": msg.link, "type": "primary"}]}
+                    {"tag": "action", "actions": [{"tag": "button", "text": {"tag": "plain_text", "content": "阅读原文"}, "url": msg.safe_link().unwrap_or_default(), "type": "primary"}]}
                 ]
             }
         });

@@ -65,11 +65,13 @@ impl Message {
         }
     }
 
-    /// The figures as markdown list lines (`- 处理网络安全事件：295起（▲12）`).
+    /// The figures as markdown list lines (`- 处理网络安全事件：295起（▲12）`), every value
+    /// made inert ([`md_text`]).
     pub fn figure_lines(&self) -> Vec<String> {
         self.figures
             .iter()
             .map(|(l, v, c)| {
+                let (l, v, c) = (md_text(l), md_text(v), md_text(c));
                 if c.is_empty() {
                     format!("- {l}：{v}")
                 } else {
@@ -78,6 +80,72 @@ impl Message {
             })
             .collect()
     }
+
+    /// The title made inert for markdown.
+    pub fn md_title(&self) -> String {
+        md_text(&self.title)
+    }
+
+    /// The assessment made inert for markdown.
+    pub fn md_assessment(&self) -> Option<String> {
+        self.assessment.as_deref().map(md_text)
+    }
+
+    /// The link, when it is one that can stand in markdown and Slack links ([`safe_link`]).
+    pub fn safe_link(&self) -> Option<String> {
+        safe_link(&self.link)
+    }
+}
+
+/// Text from the archive made inert in chat markdown (DingTalk, WeCom, Feishu lark_md, Slack
+/// mrkdwn): control characters dropped, and the characters markdown or HTML give a meaning
+/// (`* _ [ ] ( ) < > # | ~ ` \`) replaced by their full-width forms, which read the same in Chinese text.
+pub fn md_text(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control())
+        .map(|c| match c {
+            '*' => '＊',
+            '_' => '＿',
+            '[' => '［',
+            ']' => '］',
+            '(' => '（',
+            ')' => '）',
+            '<' => '＜',
+            '>' => '＞',
+            '#' => '＃',
+            '|' => '｜',
+            '~' => '～',
+            '`' => '｀',
+            '\\' => '＼',
+            '&' => '＆',
+            other => other,
+        })
+        .collect()
+}
+
+/// A link that can stand inside markdown `[text](link)` and Slack `<link|text>`: http(s) only,
+/// with `( ) | < >`, quotes and spaces percent-encoded; `None` for anything else.
+pub fn safe_link(s: &str) -> Option<String> {
+    let u = url::Url::parse(s.trim()).ok()?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return None;
+    }
+    let mut out = String::with_capacity(u.as_str().len());
+    for c in u.as_str().chars() {
+        match c {
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '|' => out.push_str("%7C"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '"' => out.push_str("%22"),
+            '\'' => out.push_str("%27"),
+            ' ' => out.push_str("%20"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 /// A chat platform: how a message is shaped, where it goes, what counts as success.
@@ -368,6 +436,36 @@ pub fn hmac_base64(key: &[u8], message: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hostile() -> Message {
+        Message {
+            title: "周报[点我](javascript:alert(1))<b>*粗*</b>\u{7}".into(),
+            link: "https://mp.weixin.qq.com/s?a=1&b=(x)|y".into(),
+            assessment: Some("良](http://evil)".into()),
+            figures: vec![("处理网络安全事件".into(), "295起<img>".into(), "▲5".into())],
+            item: Value::Null,
+            series_title: "网络安全信息与动态周报".into(),
+        }
+    }
+
+    #[test]
+    fn archive_text_is_inert_in_every_chat_format() {
+        let msg = hostile();
+        for kind in [
+            TargetKind::Slack,
+            TargetKind::Feishu,
+            TargetKind::Dingtalk,
+            TargetKind::Wecom,
+        ] {
+            let body = platform(kind).payload(&msg, None, 0).to_string();
+            for bad in ["](javascript", "](http://evil", "<b>", "<img>", "*粗*", "\\u0007"] {
+                assert!(!body.contains(bad), "{kind:?}: {bad} in {body}");
+            }
+            assert!(body.contains("%28x%29%7Cy"), "{kind:?}: link not made safe: {body}");
+        }
+        assert_eq!(safe_link("javascript:alert(1)"), None);
+        assert_eq!(md_text("a*b_[c](d)"), "a＊b＿［c］（d）");
+    }
 
     #[tokio::test(start_paused = true)]
     async fn twenty_a_minute_then_the_next_waits_for_the_window() {

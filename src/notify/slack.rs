@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Message, Platform, shorten};
+use super::{Message, Platform, md_text, shorten};
 
 /// Slack.
 pub struct Slack;
@@ -15,17 +15,20 @@ fn esc(s: &str) -> String {
 impl Platform for Slack {
     fn payload(&self, msg: &Message, _secret: Option<&str>, _now_ms: i64) -> Value {
         let mut lines = Vec::new();
-        if let Some(a) = &msg.assessment {
-            lines.push(format!("*网络安全态势整体评价*：{}", esc(a)));
+        if let Some(a) = msg.md_assessment() {
+            lines.push(format!("*网络安全态势整体评价*：{}", esc(&a)));
         }
         lines.extend(msg.figure_lines().iter().map(|l| esc(&l.replacen("- ", "• ", 1))));
         let body = shorten(&lines.join("\n"), 2900);
         json!({
-            "text": shorten(&msg.title, 300),
+            "text": shorten(&msg.md_title(), 300),
             "blocks": [
-                {"type": "header", "text": {"type": "plain_text", "text": shorten(&msg.title, 150), "emoji": false}},
+                {"type": "header", "text": {"type": "plain_text", "text": shorten(&msg.md_title(), 150), "emoji": false}},
                 {"type": "section", "text": {"type": "mrkdwn", "text": body}},
-                {"type": "context", "elements": [{"type": "mrkdwn", "text": format!("<{}|阅读原文> · {}", msg.link, esc(&msg.series_title))}]}
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": match msg.safe_link() {
+                    Some(l) => format!("<{}|阅读原文> · {}", esc(&l), esc(&md_text(&msg.series_title))),
+                    None => esc(&md_text(&msg.series_title)),
+                }}]}
             ]
         })
     }

@@ -12,9 +12,12 @@ pub const MAX_BYTES: usize = 4096;
 
 impl Platform for WeCom {
     fn payload(&self, msg: &Message, _secret: Option<&str>, _now_ms: i64) -> Value {
-        let link = format!("\n[阅读原文]({})", msg.link);
-        let mut text = format!("**{}**\n", msg.title);
-        if let Some(a) = &msg.assessment {
+        let link = msg
+            .safe_link()
+            .map(|l| format!("\n[阅读原文]({l})"))
+            .unwrap_or_default();
+        let mut text = format!("**{}**\n", msg.md_title());
+        if let Some(a) = msg.md_assessment() {
             text.push_str(&format!("> 网络安全态势整体评价：<font color=\"warning\">{a}</font>\n"));
         }
         text.push_str(&msg.figure_lines().join("\n"));

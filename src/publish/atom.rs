@@ -9,11 +9,29 @@ use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, 
 use super::{FeedModel, NS_PREFIX, NS_URI, xml_safe};
 use crate::error::{Error, Result};
 
+/// Escapes an attribute value. atom_syndication 0.12 writes extension attributes as raw bytes
+/// (quick-xml's byte-tuple attributes are not escaped), so a value with a quote would end the
+/// attribute: escape here. (The rss crate escapes its own.)
+fn attr_escape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn convert(e: rss::extension::Extension) -> Extension {
     Extension {
         name: e.name,
         value: e.value,
-        attrs: e.attrs,
+        attrs: e.attrs.into_iter().map(|(k, v)| (k, attr_escape(&v))).collect(),
         children: e
             .children
             .into_iter()

@@ -458,9 +458,18 @@ pub fn series_page(model: &FeedModel) -> String {
         }
         body.push_str("</h2>\n");
         if let Some(a) = &d.assessment {
+            // The class comes from a fixed list, never from the archive's text.
+            let class = match a.as_str() {
+                "优" => "b-优",
+                "良" => "b-良",
+                "中" => "b-中",
+                "差" => "b-差",
+                "危" => "b-危",
+                _ => "b-other",
+            };
             let _ = write!(
                 body,
-                "<p>态势整体评价 <span class=\"badge b-{a}\">{}</span></p>",
+                "<p>态势整体评价 <span class=\"badge {class}\">{}</span></p>",
                 esc(a)
             );
         }

@@ -12,7 +12,7 @@ pub mod jsonfeed;
 pub mod opml;
 pub mod rss;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -186,7 +186,7 @@ fn changes(series: &Series, cur: &Entry, prev: Option<&Entry>) -> BTreeMap<Strin
                 out.insert(m.key.clone(), Change::Delta(a - b));
             }
             (Some(MetricValue::Level(_)), Some(MetricValue::Level(b))) if m.kind == MetricKind::Level => {
-                out.insert(m.key.clone(), Change::Level { from: b.clone() });
+                out.insert(m.key.clone(), Change::Level { from: xml_safe(b) });
             }
             _ => {}
         }
@@ -194,13 +194,29 @@ fn changes(series: &Series, cur: &Entry, prev: Option<&Entry>) -> BTreeMap<Strin
     out
 }
 
-/// Whether `prev` is the issue right before `cur` (consecutive weeks, or consecutive numbers).
-fn is_previous(cur: &Entry, prev: &Entry) -> bool {
-    match (cur.report.period_start, prev.report.period_end) {
-        (Some(s), Some(e)) => (1..=8).contains(&(s - e).num_days()),
-        _ => {
-            cur.report.year == prev.report.year
-                && cur.report.issue.zip(prev.report.issue).is_some_and(|(a, b)| a == b + 1)
+/// The issue of the week right before `cur` among `all`: the one whose week ends the day
+/// before `cur`'s starts (up to two days apart, or sharing a day, for holiday weeks); where a
+/// week is unknown, the previous issue number of the same year. A missing week gives `None`:
+/// a change is only ever between consecutive weeks.
+fn previous_of(
+    cur: &Entry,
+    all: &[&Entry],
+    by_end: &HashMap<NaiveDate, usize>,
+    by_number: &HashMap<(i32, u32), usize>,
+) -> Option<usize> {
+    let same = |i: &usize| !std::ptr::eq(all[*i], cur);
+    match cur.report.period_start {
+        Some(s) => [1, 2, 0]
+            .into_iter()
+            .map(|d| s - chrono::Duration::days(d))
+            .find_map(|end| by_end.get(&end).copied().filter(same)),
+        None => {
+            let (y, n) = (cur.report.year?, cur.report.issue?);
+            by_number
+                .get(&(y, n.checked_sub(1)?))
+                .copied()
+                .filter(same)
+                .filter(|i| all[*i].report.period_start.is_none())
         }
     }
 }
@@ -239,11 +255,20 @@ impl<'a> FeedModel<'a> {
     pub fn build(series: &'a Series, site: &'a Site, entries: &'a [Entry]) -> FeedModel<'a> {
         let mut all: Vec<&Entry> = entries.iter().filter(|e| e.id().is_some()).collect();
         all.sort_by_key(|e| (e.report.period_start, e.report.year, e.report.issue));
+        let mut by_end: HashMap<NaiveDate, usize> = HashMap::new();
+        let mut by_number: HashMap<(i32, u32), usize> = HashMap::new();
+        for (i, e) in all.iter().enumerate() {
+            if let Some(end) = e.report.period_end {
+                by_end.insert(end, i);
+            }
+            if let (Some(y), Some(n)) = (e.report.year, e.report.issue) {
+                by_number.insert((y, n), i);
+            }
+        }
         let data: Vec<ReportData> = all
             .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let prev = i.checked_sub(1).map(|p| all[p]).filter(|p| is_previous(e, p));
+            .map(|e| {
+                let prev = previous_of(e, &all, &by_end, &by_number).map(|p| all[p]);
                 ReportData {
                     series: series.id.clone(),
                     year: e.report.year.unwrap_or_default(),
