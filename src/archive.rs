@@ -205,6 +205,14 @@ pub struct Archive {
     root: PathBuf,
 }
 
+/// Whether a series id is one path segment of the archive (lowercase letters, digits, `-`, `_`).
+fn safe_segment(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
 /// Serializes to pretty JSON with sorted keys and a final newline.
 pub fn to_sorted_json<T: Serialize>(value: &T) -> Result<String> {
     let v = serde_json::to_value(value).map_err(|e| Error::Serialize {
@@ -303,6 +311,22 @@ impl Archive {
                     path: path.clone(),
                     cause,
                 })?;
+                // A file's place is its identity: a record that says otherwise is not trusted
+                // to name where it would be written.
+                let placed = IssueId {
+                    series: series.to_string(),
+                    year: year.file_name().to_string_lossy().parse().unwrap_or(0),
+                    issue: path
+                        .file_stem()
+                        .and_then(|s| s.to_string_lossy().parse().ok())
+                        .unwrap_or(0),
+                };
+                if entry.id().as_ref() != Some(&placed) {
+                    return Err(Error::Misplaced {
+                        path: path.clone(),
+                        says: entry.id().map(|i| i.to_string()).unwrap_or_else(|| "no issue".into()),
+                    });
+                }
                 entry.upgrade();
                 entries.push(entry);
             }
@@ -346,8 +370,14 @@ impl Archive {
         Ok(())
     }
 
-    /// Writes one entry atomically; false when the file already held it.
+    /// Writes one entry atomically under the path its issue id gives; false when the file
+    /// already held it. An id that could name another place (`..`, `/` in the series) is refused.
     pub fn save_entry(&self, entry: &Entry) -> Result<bool> {
+        if let Some(id) = entry.id()
+            && !(safe_segment(&id.series) && (1990..=2200).contains(&id.year) && (1..=60).contains(&id.issue))
+        {
+            return Err(Error::NotAnIssue { what: id.to_string() });
+        }
         let id = entry.id().ok_or_else(|| Error::NotAnIssue {
             what: entry
                 .report

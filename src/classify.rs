@@ -20,8 +20,41 @@ pub enum DocumentKind {
     WebsitePage,
     /// A listing page of www.cert.org.cn.
     WebsiteListing,
-    /// Anything else: read as a WeChat page.
+    /// Another web page: read as a WeChat page.
     WechatPage,
+    /// Not a web page nor a PDF (a binary, a YAML or text file): nothing to read.
+    NotADocument,
+}
+
+/// Whether bytes look like a web page: no NUL bytes near the start, and an HTML tag
+/// (`<html`, `<!doctype`, `<head`, `<body`, `<meta`, `<div`, `<p`, `<script` …) in the first 64 KiB.
+pub fn is_web_page(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    if memchr::memchr(0, &head[..head.len().min(8 * 1024)]).is_some() {
+        return false;
+    }
+    const TAGS: &[&[u8]] = &[
+        b"<!doctype",
+        b"<html",
+        b"<head",
+        b"<body",
+        b"<meta",
+        b"<div",
+        b"<p>",
+        b"<p ",
+        b"<script",
+        b"<section",
+        b"<span",
+        b"<title",
+        b"<h1",
+        b"<h2",
+        b"<table",
+        b"<a ",
+        b"<img",
+        b"<br",
+    ];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    TAGS.iter().any(|t| memchr::memmem::find(&lower, t).is_some())
 }
 
 /// Whether bytes are a PDF: `%PDF-` within the first KB (some servers prepend junk).
@@ -37,8 +70,10 @@ pub fn document_kind(bytes: &[u8]) -> DocumentKind {
         DocumentKind::WebsitePage
     } else if website::is_listing_page(bytes) {
         DocumentKind::WebsiteListing
-    } else {
+    } else if is_web_page(bytes) {
         DocumentKind::WechatPage
+    } else {
+        DocumentKind::NotADocument
     }
 }
 
@@ -59,6 +94,16 @@ pub fn read_document(bytes: &[u8], url: Option<&Url>, input: &str, config: &Conf
             })
         }
         DocumentKind::WechatPage => Ok(crate::extract::extract_page(bytes, url.map(Url::as_str), config)),
+        DocumentKind::NotADocument => Err(Error::NotADocument {
+            input: input.to_string(),
+            looks_like: if bytes.is_empty() {
+                "an empty file".into()
+            } else if memchr::memchr(0, &bytes[..bytes.len().min(8 * 1024)]).is_some() {
+                "binary data".into()
+            } else {
+                "text without HTML".into()
+            },
+        }),
     }
 }
 

@@ -571,6 +571,10 @@ impl ConfigFile {
                 }
             }
             for u in start.iter().chain(&feeds).chain(&albums).chain(&listings) {
+                // `${NAME}` is filled from the environment when the crawl runs.
+                if u.contains("${") && !start.contains(u) {
+                    continue;
+                }
                 let parsed = url::Url::parse(u)
                     .map_err(|e| err(u, format!("'{u}' is not an absolute URL ({e}); write it as https://…")))?;
                 if !matches!(parsed.scheme(), "http" | "https") {
@@ -713,6 +717,29 @@ fn parse_base(u: &str) -> std::result::Result<url::Url, String> {
         url.set_path(&p);
     }
     Ok(url)
+}
+
+/// Expands `${NAME}` in a discovery URL from the environment (so a URL with a secret, such as an
+/// RSSHub `?key=`, can live in a repository secret instead of config.yaml). Err names a variable
+/// that is not set.
+pub fn expand_env(s: &str) -> std::result::Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let Some(end) = rest[i + 2..].find('}') else {
+            out.push_str(&rest[i..]);
+            return Ok(out);
+        };
+        let name = &rest[i + 2..i + 2 + end];
+        match std::env::var(name) {
+            Ok(v) if !v.trim().is_empty() => out.push_str(v.trim()),
+            _ => return Err(name.to_string()),
+        }
+        rest = &rest[i + 2 + end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Compiles one metric pattern: `{N}` becomes the number group; a pattern must capture `value`.

@@ -14,7 +14,7 @@ use crate::config::{Config, Series};
 use crate::consistency::is_figure_warning;
 use crate::error::Result;
 use crate::extract::{ArticleMeta, extract_body, extract_page, normalize_title, parse_title};
-use crate::fetch::{Fetched, Fetcher};
+use crate::fetch::{Fetched, Fetcher, redact};
 use crate::report::{IssueId, PageKind, Report};
 use crate::wechat::album;
 use crate::wechat::page::beijing;
@@ -273,10 +273,22 @@ async fn crawl_wechat(
             push_link(&mut seeds, u, None);
         }
         for feed in &series.feeds {
-            discover_feed(feed, series, &fetcher, state, &mut seeds, summary, progress).await;
+            match crate::config::expand_env(feed) {
+                Ok(feed) => discover_feed(&feed, series, &fetcher, state, &mut seeds, summary, progress).await,
+                Err(missing) => summary.unreachable.push((
+                    feed.clone(),
+                    format!("the environment variable {missing} is not set; skipped"),
+                )),
+            }
         }
         for album in &series.albums {
-            discover_album(album, series, &fetcher, &mut seeds, summary, progress).await;
+            match crate::config::expand_env(album) {
+                Ok(album) => discover_album(&album, series, &fetcher, &mut seeds, summary, progress).await,
+                Err(missing) => summary.unreachable.push((
+                    album.clone(),
+                    format!("the environment variable {missing} is not set; skipped"),
+                )),
+            }
         }
     } else {
         for u in &opts.start {
@@ -667,12 +679,15 @@ async fn discover_feed(
     summary: &mut Summary,
     progress: &dyn Progress,
 ) {
-    let Ok(url) = Url::parse(feed) else {
+    // The feed's URL may hold a secret (an RSSHub `?key=`): it is never written or printed.
+    let raw = feed;
+    let feed = &redact(raw, raw);
+    let Ok(url) = Url::parse(raw) else {
         summary.unreachable.push((feed.to_string(), "not a URL".into()));
         return;
     };
     progress.fetching(feed);
-    let validators = state.discovery.get(feed).cloned();
+    let validators = state.discovery.get(feed.as_str()).cloned();
     let host = url.host_str().map(str::to_string);
     let fetched = fetcher.get_allowing(&url, validators.as_ref(), host.as_deref()).await;
     summary.tally(&fetched);
@@ -681,7 +696,7 @@ async fn discover_feed(
             if validators.etag.is_some() || validators.last_modified.is_some() {
                 state.discovery.insert(feed.to_string(), validators);
             } else {
-                state.discovery.remove(feed);
+                state.discovery.remove(feed.as_str());
             }
             match feed_rs::parser::parse(body.as_slice()) {
                 Ok(parsed) => {
@@ -717,7 +732,7 @@ async fn discover_feed(
         }
         Fetched::NotModified => progress.note(&format!("{feed}: not modified")),
         Fetched::Blocked(r) | Fetched::Refused(r) | Fetched::Failed(r) => {
-            summary.unreachable.push((feed.to_string(), r))
+            summary.unreachable.push((feed.to_string(), redact(&r, raw)))
         }
         Fetched::Status(c) => summary.unreachable.push((feed.to_string(), format!("HTTP {c}"))),
         Fetched::TooLarge(m) => summary
@@ -934,6 +949,13 @@ pub fn import(config: &Config, archive: &Archive, files: &[std::path::PathBuf]) 
                 continue;
             }
         };
+        if !crate::classify::is_web_page(&bytes) {
+            summary.failed.push((
+                path.display().to_string(),
+                "not a web page (a binary or text file); import saved article pages".into(),
+            ));
+            continue;
+        }
         let extracted = extract_page(&bytes, None, config);
         let report = extracted.report;
         if report.page_kind() != PageKind::Report {

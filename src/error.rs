@@ -67,6 +67,16 @@ pub enum Error {
         /// The parser's message, with line and column.
         cause: serde_json::Error,
     },
+    /// An archive file whose record names another issue than its place in the archive.
+    #[error(
+        "{path} holds the record of {says}, not of the issue its place names; move or fix that file by hand, nothing was overwritten"
+    )]
+    Misplaced {
+        /// The file.
+        path: PathBuf,
+        /// The issue the record says it is.
+        says: String,
+    },
     /// A value could not be serialized for writing (a feed, a data file, an archive entry).
     #[error("cannot serialize {what}: {message}")]
     Serialize {
@@ -86,6 +96,16 @@ pub enum Error {
     HttpClient {
         /// What reqwest said.
         message: String,
+    },
+    /// An input that is neither a web page nor a PDF.
+    #[error(
+        "{input}: not a web page or PDF ({looks_like}); give a saved article page, a detail page of the website, a PDF or a URL"
+    )]
+    NotADocument {
+        /// The file or URL.
+        input: String,
+        /// What it looks like instead.
+        looks_like: String,
     },
     /// A PDF that cannot be read (corrupt, truncated, encrypted with a user password).
     #[error("{input}: cannot read the PDF: {message}; the file may be truncated or corrupt (download it again)")]

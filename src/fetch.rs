@@ -111,6 +111,62 @@ pub fn from_origin(url: &Url, cfg: &Fetch) -> Url {
     url.clone()
 }
 
+/// Query parameters whose values are secrets (RSSHub's `key`, tokens, signatures).
+const SECRET_PARAMS: &[&str] = &[
+    "key",
+    "token",
+    "access_token",
+    "secret",
+    "sign",
+    "signature",
+    "password",
+    "passwd",
+    "pwd",
+    "auth",
+    "apikey",
+    "api_key",
+    "code",
+];
+
+/// The secret parts of a URL: the password of its user info and the values of query
+/// parameters that hold secrets (`?key=…`, `token`, `sign` …).
+pub fn secrets_of(u: &str) -> Vec<String> {
+    let Ok(url) = Url::parse(u) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = url
+        .query_pairs()
+        .filter(|(k, v)| SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str()) && !v.is_empty())
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    // Also as written (percent-encoded), which is how the URL appears in messages.
+    if let Some(q) = url.query() {
+        for pair in q.split('&') {
+            if let Some((k, v)) = pair.split_once('=')
+                && SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str())
+                && !v.is_empty()
+            {
+                out.push(v.to_string());
+            }
+        }
+    }
+    if let Some(p) = url.password() {
+        out.push(p.to_string());
+    }
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out.dedup();
+    out
+}
+
+/// `text` with every secret of `url` replaced by `***`: for logs, summaries and state files.
+pub fn redact(text: &str, url: &str) -> String {
+    let mut out = text.to_string();
+    for s in secrets_of(url) {
+        out = out.replace(&s, "***");
+    }
+    out
+}
+
 /// The longest wait a `Retry-After` header is obeyed for; a server asking more gets this.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 

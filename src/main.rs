@@ -719,8 +719,19 @@ fn extract_file(path: &Path, config: &Config, buf: &mut Vec<u8>) -> Result<Strin
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_end(buf))
         .map_err(|e| format!("cannot read the file: {e}"))?;
-    let extracted = read_document(buf, None, &path.display().to_string(), config).map_err(|e| e.to_string())?;
-    serde_json::to_string(&extracted.report).map_err(|e| e.to_string())
+    let input = path.display().to_string();
+    let extracted = read_document(buf, None, &input, config).map_err(|e| e.to_string())?;
+    record_line(&extracted.report, &input)
+}
+
+/// One output line of `extract`: the record, with the input it came from as `input` (last).
+fn record_line(report: &cncert_feed::Report, input: &str) -> Result<String, String> {
+    let record = serde_json::to_string(report).map_err(|e| e.to_string())?;
+    let input = serde_json::to_string(input).map_err(|e| e.to_string())?;
+    Ok(match record.strip_suffix('}') {
+        Some(open) if open.len() > 1 => format!("{open},\"input\":{input}}}"),
+        _ => format!("{{\"input\":{input}}}"),
+    })
 }
 
 /// What fetching an input gave.
@@ -756,7 +767,7 @@ async fn extract_url(input: &str, fetcher: &Fetcher, config: &Config) -> Result<
         Got::Blocked(reason) => {
             let r = cncert_feed::Report::of_kind(cncert_feed::PageKind::Captcha, Some(input.to_string()));
             eprintln!("warning: {input}: {reason}");
-            return serde_json::to_string(&r).map_err(|e| e.to_string());
+            return record_line(&r, input);
         }
     };
     let extracted = read_document(&page, Some(&final_url), input, config).map_err(|e| e.to_string())?;
@@ -764,7 +775,7 @@ async fn extract_url(input: &str, fetcher: &Fetcher, config: &Config) -> Result<
     if report.url.is_none() {
         report.url = Some(input.to_string());
     }
-    serde_json::to_string(&report).map_err(|e| e.to_string())
+    record_line(&report, input)
 }
 
 /// `explain`: an archived issue (`YEAR/ISSUE`), or a saved file or URL read now.

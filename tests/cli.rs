@@ -331,3 +331,91 @@ fn reextract_that_would_lose_figures_changes_nothing_unless_told() {
     assert_eq!(after["deleted_at"], "2024-12-10T08:00:00+08:00");
     assert_eq!(after["first_seen"], entry["first_seen"]);
 }
+
+#[test]
+fn a_discovery_url_from_the_environment_keeps_its_secret_out_of_state_and_logs() {
+    const SECRET: &str = "rsshub-k3y-0123456789";
+    let newest = "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&amp;mid=2247499621&amp;idx=1&amp;sn=c2f01a610aa4c94e22f5246ea639f219";
+    let mut routes: Vec<serde_json::Value> = common::site()["routes"].as_array().expect("routes").clone();
+    routes.push(json!({"path": "/feed.xml", "responses": [
+        {"status": 200, "headers": {"Content-Type": "application/rss+xml", "ETag": "\"v1\""},
+         "body": format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><item><title>网络安全信息与动态周报2025年第3期</title><link>{newest}</link></item></channel></rss>")},
+        {"status": 500, "body": "down"}
+    ]}));
+    let server = FixtureServer::start_with(&common::site_dir(), routes, 0);
+    let dir = common::temp_dir("cli-secret");
+    let config = write_config(&dir, |t| {
+        t.replace("retry_wait_ms: 2000", "retry_wait_ms: 1")
+            .replace("max_retries: 3", "max_retries: 0")
+            .replace("delay_ms: 1000", "delay_ms: 0")
+            .replace(
+                "https://wechat2rss.xlab.app/feed/c6662e88d278561b8293a607dcdcbe26aea98e04.xml",
+                "${CNCERT_TEST_FEED}",
+            )
+    });
+    let data = dir.join("data");
+    let crawl = || {
+        Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+            .arg("--config")
+            .arg(&config)
+            .args([
+                "crawl",
+                "--sources",
+                "wechat",
+                "--max-issues",
+                "1",
+                "--base-url",
+                &server.origin,
+                "--data",
+            ])
+            .arg(&data)
+            .env(
+                "CNCERT_TEST_FEED",
+                format!("{}/feed.xml?key={SECRET}&format=rss", server.origin),
+            )
+            .output()
+            .expect("binary runs")
+    };
+    let first = crawl();
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(first.status.success(), "{stderr}");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.path == "/feed.xml" && r.query.contains(SECRET)),
+        "the feed is read with its key"
+    );
+    // The second run finds the feed down: the message names it masked.
+    let second = crawl();
+    let stderr2 = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr2.contains("feed.xml?key=***"), "{stderr2}");
+    for (what, text) in [("first run", stderr.to_string()), ("second run", stderr2.to_string())] {
+        assert!(!text.contains(SECRET), "{what} printed the secret: {text}");
+    }
+    let state = std::fs::read_to_string(data.join("cncert-weekly/state.json")).expect("state");
+    assert!(!state.contains(SECRET), "{state}");
+    assert!(
+        state.contains("key=***"),
+        "validators kept under the masked URL: {state}"
+    );
+    // Unset, the feed is skipped with one line, not an error.
+    let out = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "crawl",
+            "--sources",
+            "wechat",
+            "--max-issues",
+            "1",
+            "--base-url",
+            &server.origin,
+            "--data",
+        ])
+        .arg(&data)
+        .env_remove("CNCERT_TEST_FEED")
+        .output()
+        .expect("binary runs");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CNCERT_TEST_FEED is not set"));
+}

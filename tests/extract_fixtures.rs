@@ -171,3 +171,37 @@ fn picture_pages_give_their_text_figures_and_nothing_wrong() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn extract_names_each_input_and_refuses_what_is_no_web_page() {
+    let dir = common::temp_dir("not-a-page");
+    let yaml = dir.join("notes.yaml");
+    // A comment with the captcha's words must not make a YAML file a captcha page.
+    std::fs::write(&yaml, "# 当前环境异常，完成验证后即可继续访问\nkey: value\n").expect("write");
+    let binary = dir.join("image.bin");
+    std::fs::write(&binary, [0x89u8, b'P', b'N', b'G', 0, 0, 0, 13, 0, 1, 2]).expect("write");
+    let page = common::site_dir().join("pages/2024-43.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("extract")
+        .arg(&yaml)
+        .arg(&page)
+        .arg(&binary)
+        .output()
+        .expect("binary runs");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert_eq!(lines[0]["issue"], 43);
+    assert_eq!(lines[0]["input"], page.display().to_string());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("notes.yaml: not a web page or PDF (text without HTML)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("image.bin: not a web page or PDF (binary data)"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -164,3 +164,48 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_archive_file_never_chooses_where_it_is_written() {
+    use cncert_feed::archive::Archive;
+    let data = common::temp_dir("misplaced");
+    let archive = Archive::new(&data);
+    let outside = data
+        .parent()
+        .expect("parent")
+        .join(format!("escaped-{}", std::process::id()));
+    // A record (edited by hand, or crafted) claiming another series and issue than its place.
+    let dir = data.join("cncert-weekly/2024");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let record = serde_json::json!({
+        "kind": "report", "series": format!("../../{}", outside.file_name().and_then(|n| n.to_str()).expect("name")),
+        "year": 2024, "issue": 43, "metrics": {}, "schema_version": 2,
+        "first_seen": "2024-11-01T00:00:00+08:00", "fetched_at": "2024-11-01T00:00:00+08:00", "updated": "2024-11-01T00:00:00+08:00"
+    });
+    std::fs::write(dir.join("43.json"), serde_json::to_vec_pretty(&record).expect("json")).expect("write");
+    let err = archive
+        .load_series("cncert-weekly")
+        .expect_err("a misplaced record is refused");
+    assert!(
+        err.to_string().contains("43.json") && err.to_string().contains("move or fix"),
+        "{err}"
+    );
+    // And an entry whose id could name another place is never written.
+    let mut r = cncert_feed::Report::of_kind(PageKind::Report, Some("https://mp.weixin.qq.com/s?x".into()));
+    r.series = Some("../escape".into());
+    r.year = Some(2024);
+    r.issue = Some(43);
+    let now = chrono::DateTime::parse_from_rfc3339("2024-11-01T00:00:00+08:00").expect("valid");
+    let obs = cncert_feed::assemble::Observation {
+        report: r,
+        via: cncert_feed::assemble::ReadVia::Page,
+        fetched_at: now,
+        content_html: None,
+        pdf_text: None,
+        pdf_size: None,
+        pdf_failure: None,
+    };
+    let entry = cncert_feed::archive::Entry::new(cncert_feed::assemble::SourceKind::Wechat, obs, now);
+    assert!(archive.save_entry(&entry).is_err());
+    assert!(!data.join("escape").exists() && !outside.exists());
+}
