@@ -9,6 +9,10 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::pattern::Pattern;
 
+mod lines;
+
+pub use lines::Lines;
+
 /// Default minimum delay between two requests to one host, in milliseconds.
 pub const DEFAULT_DELAY_MS: u64 = 1000;
 /// Default number of requests in flight per host.
@@ -448,30 +452,25 @@ impl Config {
     }
 }
 
-/// Finds the 1-based line of the first occurrence of `needle` in `text` (0 when absent).
-fn line_of(text: &str, needle: &str) -> usize {
-    text.find(needle)
-        .map(|pos| text[..pos].matches('\n').count() + 1)
-        .unwrap_or(0)
-}
-
 impl ConfigFile {
     /// Applies defaults, validates and compiles; `text` is the source for line numbers.
     pub fn build(self, text: &str, origin: &str) -> Result<Config> {
-        let err = |needle: &str, message: String| Error::Config {
+        // Errors point at the value's own line, from the YAML parser's positions.
+        let lines = Lines::of(text);
+        let err = |path: &str, message: String| Error::Config {
             path: origin.to_string(),
-            line: line_of(text, needle),
+            line: lines.line(path),
             message,
         };
         let base_url = match &self.site.base_url {
-            Some(u) => Some(parse_base(u).map_err(|m| err(u, format!("site.base_url: {m}")))?),
+            Some(u) => Some(parse_base(u).map_err(|m| err("site.base_url", format!("site.base_url: {m}")))?),
             None => None,
         };
         if let Some(p) = &self.site.image_proxy
             && !p.contains("{url}")
         {
             return Err(err(
-                p,
+                "site.image_proxy",
                 "site.image_proxy must contain {url}, e.g. https://images.weserv.nl/?url={url}".into(),
             ));
         }
@@ -489,7 +488,7 @@ impl ConfigFile {
         let f = &self.fetch;
         let fetch = Fetch {
             base_url: match &f.base_url {
-                Some(u) => Some(parse_base(u).map_err(|m| err(u, format!("fetch.base_url: {m}")))?),
+                Some(u) => Some(parse_base(u).map_err(|m| err("fetch.base_url", format!("fetch.base_url: {m}")))?),
                 None => None,
             },
             user_agent: f.user_agent.clone().unwrap_or(d.user_agent),
@@ -507,7 +506,8 @@ impl ConfigFile {
                 .map(|(h, u)| {
                     Ok((
                         h.to_ascii_lowercase(),
-                        parse_base(u).map_err(|m| err(u, format!("fetch.base_urls.{h}: {m}")))?,
+                        parse_base(u)
+                            .map_err(|m| err(&format!("fetch.base_urls.{h}"), format!("fetch.base_urls.{h}: {m}")))?,
                     ))
                 })
                 .collect::<Result<_>>()?,
@@ -517,7 +517,8 @@ impl ConfigFile {
             return Err(err("series", "series: list at least one series".into()));
         }
         let mut series = Vec::new();
-        for s in &self.series {
+        for (si, s) in self.series.iter().enumerate() {
+            let at = |rest: &str| format!("series.{si}.{rest}");
             if s.id.is_empty()
                 || !s
                     .id
@@ -525,7 +526,7 @@ impl ConfigFile {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             {
                 return Err(err(
-                    &format!("id: {}", s.id),
+                    &at("id"),
                     format!(
                         "series id '{}' may hold only a-z, 0-9 and '-' (it names directories and feed ids), e.g. cncert-weekly",
                         s.id
@@ -534,20 +535,20 @@ impl ConfigFile {
             }
             if series.iter().any(|o: &Series| o.id == s.id) {
                 return Err(err(
-                    &s.id,
+                    &at("id"),
                     format!("series id '{}' is used twice; give each series its own id", s.id),
                 ));
             }
             let title_re = Regex::new(&s.title_pattern).map_err(|e| {
                 err(
-                    &s.title_pattern,
+                    &at("title_pattern"),
                     format!("title_pattern of series '{}' is not a valid regex: {e}", s.id),
                 )
             })?;
             let names: Vec<&str> = title_re.capture_names().flatten().collect();
             if !names.contains(&"year") || !names.contains(&"issue") {
                 return Err(err(
-                    &s.title_pattern,
+                    &at("title_pattern"),
                     format!(
                         "title_pattern of series '{}' needs the named groups (?P<year>…) and (?P<issue>…)",
                         s.id
@@ -556,7 +557,18 @@ impl ConfigFile {
             }
             let (mut start, mut feeds, mut albums, mut listings) =
                 (s.start.clone(), s.feeds.clone(), s.albums.clone(), Vec::new());
-            for src in &s.sources {
+            // Every URL with the path of its value, for the checks below.
+            let mut urls: Vec<(String, String, bool)> = Vec::new();
+            let listed = |name: &str, list: &[String], prefix: &str, urls: &mut Vec<(String, String, bool)>| {
+                for (k, u) in list.iter().enumerate() {
+                    urls.push((u.clone(), format!("{prefix}{name}.{k}"), name != "start"));
+                }
+            };
+            listed("start", &s.start, &at(""), &mut urls);
+            listed("feeds", &s.feeds, &at(""), &mut urls);
+            listed("albums", &s.albums, &at(""), &mut urls);
+            for (j, src) in s.sources.iter().enumerate() {
+                let prefix = at(&format!("sources.{j}."));
                 match src {
                     SourceConfig::Wechat {
                         start: st,
@@ -566,28 +578,43 @@ impl ConfigFile {
                         start.extend(st.iter().cloned());
                         feeds.extend(fe.iter().cloned());
                         albums.extend(al.iter().cloned());
+                        listed("start", st, &prefix, &mut urls);
+                        listed("feeds", fe, &prefix, &mut urls);
+                        listed("albums", al, &prefix, &mut urls);
                     }
-                    SourceConfig::Website { listing } => listings.push(listing.clone()),
+                    SourceConfig::Website { listing } => {
+                        listings.push(listing.clone());
+                        urls.push((listing.clone(), format!("{prefix}listing"), true));
+                    }
                 }
             }
-            for u in start.iter().chain(&feeds).chain(&albums).chain(&listings) {
+            for (u, path, may_use_env) in &urls {
                 // `${NAME}` is filled from the environment when the crawl runs.
-                if u.contains("${") && !start.contains(u) {
+                if *may_use_env && u.contains("${") {
                     continue;
                 }
-                let parsed = url::Url::parse(u)
-                    .map_err(|e| err(u, format!("'{u}' is not an absolute URL ({e}); write it as https://…")))?;
+                let parsed = url::Url::parse(u).map_err(|e| {
+                    err(
+                        path,
+                        format!("'{u}' is not an absolute URL ({e}); write it as https://…"),
+                    )
+                })?;
                 if !matches!(parsed.scheme(), "http" | "https") {
-                    return Err(err(u, format!("'{u}' must be an http or https URL")));
+                    return Err(err(path, format!("'{u}' must be an http or https URL")));
                 }
             }
             let assessment = s
                 .assessment
                 .iter()
-                .map(|p| compile_pattern(p, MetricKind::Level).map_err(|m| err(p, format!("assessment pattern: {m}"))))
+                .enumerate()
+                .map(|(k, p)| {
+                    compile_pattern(p, MetricKind::Level)
+                        .map_err(|m| err(&at(&format!("assessment.{k}")), format!("assessment pattern: {m}")))
+                })
                 .collect::<Result<Vec<_>>>()?;
             let mut metrics: Vec<Metric> = Vec::new();
-            for m in &s.metrics {
+            for (mi, m) in s.metrics.iter().enumerate() {
+                let key_path = at(&format!("metrics.{mi}.key"));
                 if m.key.is_empty()
                     || !m
                         .key
@@ -595,7 +622,7 @@ impl ConfigFile {
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
                 {
                     return Err(err(
-                        &format!("key: {}", m.key),
+                        &key_path,
                         format!(
                             "metric key '{}' may hold only a-z, 0-9 and '_', e.g. incidents_handled",
                             m.key
@@ -604,7 +631,7 @@ impl ConfigFile {
                 }
                 if metrics.iter().any(|o| o.key == m.key) {
                     return Err(err(
-                        &format!("key: {}", m.key),
+                        &key_path,
                         format!(
                             "metric key '{}' is listed twice in series '{}'; add patterns to one entry instead",
                             m.key, s.id
@@ -613,7 +640,7 @@ impl ConfigFile {
                 }
                 if m.patterns.is_empty() {
                     return Err(err(
-                        &format!("key: {}", m.key),
+                        &key_path,
                         format!(
                             "metric '{}' has no patterns; add at least one, e.g. '共处理网络安全事件{{N}}起'",
                             m.key
@@ -623,7 +650,15 @@ impl ConfigFile {
                 let patterns = m
                     .patterns
                     .iter()
-                    .map(|p| compile_pattern(p, m.kind).map_err(|e| err(p, format!("metric '{}': {e}", m.key))))
+                    .enumerate()
+                    .map(|(k, p)| {
+                        compile_pattern(p, m.kind).map_err(|e| {
+                            err(
+                                &at(&format!("metrics.{mi}.patterns.{k}")),
+                                format!("metric '{}': {e}", m.key),
+                            )
+                        })
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 metrics.push(Metric {
                     key: m.key.clone(),
@@ -637,7 +672,7 @@ impl ConfigFile {
                 for name in placeholders(t) {
                     if name != "assessment" && !metrics.iter().any(|m| m.key == name) {
                         return Err(err(
-                            t,
+                            &at("summary"),
                             format!(
                                 "summary of series '{}' names {{{name}}}, which is neither assessment nor a metric key of the series",
                                 s.id
@@ -662,21 +697,35 @@ impl ConfigFile {
                 metrics,
             });
         }
-        for t in &self.notify {
+        for (ti, t) in self.notify.iter().enumerate() {
             if t.url_env.is_empty() {
                 return Err(err(
-                    "url_env",
+                    &format!("notify.{ti}.url_env"),
                     "notify: url_env must name an environment variable".into(),
                 ));
             }
             if matches!(t.kind, TargetKind::Slack | TargetKind::Wecom | TargetKind::Webhook) && t.secret_env.is_some() {
                 return Err(err(
-                    &t.url_env,
+                    &format!("notify.{ti}.secret_env"),
                     format!(
                         "notify target {}: secret_env is only used by feishu and dingtalk; remove it",
                         t.url_env
                     ),
                 ));
+            }
+        }
+        for (ti, t) in self.notify.iter().enumerate() {
+            for (k, name) in t.series.iter().enumerate() {
+                if !series.iter().any(|s| &s.id == name) {
+                    return Err(err(
+                        &format!("notify.{ti}.series.{k}"),
+                        format!(
+                            "notify target {} names series '{name}', which is not configured (known: {})",
+                            t.url_env,
+                            series.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
             }
         }
         Ok(Config {
@@ -774,6 +823,50 @@ series:
         label: 事件
         patterns: ['共处理网络安全事件{N}起']
 "#;
+
+    #[test]
+    fn errors_point_at_the_line_of_the_value_itself() {
+        // A duplicate key points at the duplicate, not at the first entry (or a comment).
+        let text = format!(
+            "# the key incidents_handled is defined below\n{}      - key: incidents_handled\n        label: 又一个\n        patterns: ['x{{N}}']\n",
+            MINIMAL
+        );
+        let dup_line = text.lines().position(|l| l.contains("label: 又一个")).expect("line");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("t.yaml:{dup_line}:")) && e.contains("listed twice"),
+            "{e}"
+        );
+        // A bad pattern that also appears, fine, earlier in a comment.
+        let text = MINIMAL
+            .replace(
+                "    metrics:\n",
+                "    # '共处理(?:了网络安全事件{N}起' was the old pattern\n    metrics:\n",
+            )
+            .replace(
+                "patterns: ['共处理网络安全事件{N}起']",
+                "patterns: ['ok{N}', '共处理(?:了网络安全事件{N}起']",
+            );
+        let line = text.lines().position(|l| l.contains("patterns: ['ok")).expect("line") + 1;
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.starts_with(&format!("t.yaml:{line}:")), "{e}");
+    }
+
+    #[test]
+    fn a_notify_target_naming_an_unknown_series_is_refused() {
+        let text =
+            format!("{MINIMAL}notify:\n  - kind: slack\n    url_env: SLACK_WEBHOOK_URL\n    series: [demo, nope]\n");
+        let line = text
+            .lines()
+            .position(|l| l.contains("series: [demo, nope]"))
+            .expect("line")
+            + 1;
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("t.yaml:{line}:")) && e.contains("'nope'") && e.contains("known: demo"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn minimal_config_gets_defaults() {
