@@ -180,6 +180,9 @@ pub struct Failure {
     pub at: DateTime<FixedOffset>,
     /// Whether it failed for good (not retried by later runs).
     pub permanent: bool,
+    /// For `before_since`: the `since` it was older than (a changed `since` reads it again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<chrono::NaiveDate>,
 }
 
 /// `state.json`: what the crawler and notifier remember besides the issues.

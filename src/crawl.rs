@@ -207,6 +207,10 @@ async fn crawl_series(
 ) -> Result<()> {
     let mut known = Known::load(archive, &series.id)?;
     let mut state = archive.load_state(&series.id)?;
+    // Issues passed over for an older `since` are read again once `since` changes.
+    state
+        .failed
+        .retain(|_, f| f.kind != "before_since" || (f.since.is_some() && f.since == series.since));
     let limit = if opts.backfill {
         usize::MAX
     } else {
@@ -429,6 +433,7 @@ fn fail(state: &mut State, url: &str, kind: &str, reason: String, permanent: boo
             reason,
             at: now(),
             permanent,
+            since: None,
         },
     );
 }
@@ -459,6 +464,21 @@ fn handle(
                         return None;
                     }
                     if !follows(&report, series) {
+                        // Recorded once, so later runs do not fetch it again (until `since` changes).
+                        state.failed.insert(
+                            key.to_string(),
+                            Failure {
+                                kind: "before_since".into(),
+                                reason: format!(
+                                    "{}: the week ends before since ({})",
+                                    label(&report),
+                                    series.since.map(|d| d.to_string()).unwrap_or_default()
+                                ),
+                                at: now(),
+                                permanent: true,
+                                since: series.since,
+                            },
+                        );
                         return None;
                     }
                     if let (Some(v), Some(canonical)) = (via, &report.url) {

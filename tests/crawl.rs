@@ -469,6 +469,35 @@ fn since_stops_the_crawl_at_older_weeks() {
     assert_eq!(issues.first(), Some(&(2024, 48)));
     assert_eq!(issues.last(), Some(&(2025, 3)));
     assert_eq!(issues.len(), 8);
+    // The older issues 第48期 links were fetched once to learn their weeks, and are recorded:
+    // a second run does not fetch them again.
+    let state = Archive::new(&data).load_state("cncert-weekly").expect("state");
+    let mids: Vec<String> = state
+        .failed
+        .iter()
+        .filter(|(_, f)| f.kind == "before_since")
+        .filter_map(|(u, _)| {
+            u.split("mid=")
+                .nth(1)
+                .and_then(|m| m.split('&').next())
+                .map(str::to_string)
+        })
+        .collect();
+    assert!(!mids.is_empty() && mids.len() <= 5, "{:?}", state.failed);
+    let fetches = |server: &FixtureServer| {
+        server
+            .article_requests()
+            .iter()
+            .filter(|r| mids.iter().any(|m| r.query.contains(m.as_str())))
+            .count()
+    };
+    assert_eq!(fetches(&server), mids.len());
+    common::run_crawl(&config, &data, full_options());
+    assert_eq!(fetches(&server), mids.len(), "an issue before since was fetched again");
+    // With an earlier since it is read again.
+    config.series[0].since = chrono::NaiveDate::from_ymd_opt(2024, 11, 1);
+    common::run_crawl(&config, &data, full_options());
+    assert!(issues_in(&data).contains(&(2024, 47)));
 }
 
 #[test]
