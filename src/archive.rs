@@ -138,6 +138,7 @@ impl Entry {
                     pdf_text: None,
                     pdf_size: None,
                     pdf_failure: None,
+                    pictures: Vec::new(),
                 },
             );
         }

@@ -68,6 +68,10 @@ pub struct Observation {
     /// Why the PDF gave no figures (a scan, corrupt, 404, too large), when it did not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pdf_failure: Option<String>,
+    /// The pictures read by OCR (source `ocr`): URL, hash of the bytes, text; kept so that no
+    /// picture is fetched or read twice and `crawl --reextract` re-reads them offline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pictures: Vec<crate::ocr::PictureText>,
 }
 
 /// Where an issue was read, as the record lists it (`sources`).
@@ -272,6 +276,7 @@ mod tests {
             pdf_text: None,
             pdf_size: None,
             pdf_failure: None,
+            pictures: Vec::new(),
         }
     }
 

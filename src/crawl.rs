@@ -629,6 +629,46 @@ fn observation(report: Report, via: ReadVia, content_html: Option<String>) -> Ob
         pdf_text: None,
         pdf_size: None,
         pdf_failure: None,
+        pictures: Vec::new(),
+    }
+}
+
+/// Whether a report's text lacks the monitoring figures (since 2021 they are only in pictures).
+pub fn lacks_monitoring_figures(r: &Report) -> bool {
+    ![
+        "infected_hosts",
+        "defaced_sites",
+        "backdoor_sites",
+        "new_vulnerabilities",
+    ]
+    .iter()
+    .any(|k| r.metrics.contains_key(*k))
+}
+
+/// The OCR source's observation of an issue: the identity of `base` (the WeChat record), the
+/// figures the pictures confirm, and the pictures' texts (kept, so none is read twice).
+pub fn ocr_observation(base: &Report, pictures: Vec<crate::ocr::PictureText>, series: &Series) -> Observation {
+    let figures = crate::ocr::figures_from_pictures(&pictures, series);
+    let mut report = base.clone();
+    report.metrics = figures.metrics;
+    report.assessment = None;
+    report.previous = Vec::new();
+    report.summary = None;
+    report.warnings = figures.warnings;
+    for p in &pictures {
+        if let Some(n) = &p.note {
+            report.warnings.push(format!("picture {}: {n}", p.url));
+        }
+    }
+    Observation {
+        report,
+        via: ReadVia::Page,
+        fetched_at: now(),
+        content_html: None,
+        pdf_text: None,
+        pdf_size: None,
+        pdf_failure: None,
+        pictures,
     }
 }
 

@@ -360,6 +360,13 @@ pub fn parse_period(s: &str, year: i32, issue: u32) -> Option<(NaiveDate, NaiveD
 /// are joined (whitespace next to Chinese characters disappears in normalization) until a line
 /// ends a sentence (。！？) or a blank line follows one; captions are dropped.
 pub fn paragraphs_of(text: &str) -> Vec<String> {
+    paragraphs_with(text, true)
+}
+
+/// [`paragraphs_of`], with or without joining digits split across runs (`join_numbers`): PDF
+/// text splits numbers into runs, OCR text puts table columns side by side (`15 25.4%`), where
+/// joining would make one number of two.
+pub fn paragraphs_with(text: &str, join_numbers: bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let flush = |current: &mut String, out: &mut Vec<String>| {
@@ -370,7 +377,11 @@ pub fn paragraphs_of(text: &str) -> Vec<String> {
         current.clear();
     };
     let ends_sentence = |s: &str| s.trim_end().ends_with(['。', '！', '？', '!', '?']);
-    let text = join_split_numbers(text);
+    let text = if join_numbers {
+        join_split_numbers(text)
+    } else {
+        text.to_string()
+    };
     for line in text.lines() {
         if line.trim().is_empty() {
             if ends_sentence(&current) {

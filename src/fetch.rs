@@ -73,6 +73,9 @@ pub struct Fetcher {
 /// The hosts a crawl may fetch from, besides a discovery source's own host for its one request.
 pub const ALLOWED_HOSTS: &[&str] = &[WECHAT_HOST, WEBSITE_HOST];
 
+/// WeChat's image host: pictures of articles are fetched from it, and from nowhere else.
+pub const IMAGE_HOST: &str = "mmbiz.qpic.cn";
+
 /// Rewrites a URL on a mapped host to the same path and query under that host's origin
 /// (`--base-url HOST=URL`, `fetch.base_urls`). Other URLs are returned unchanged.
 pub fn to_origin(url: &Url, cfg: &Fetch) -> Url {
@@ -254,6 +257,17 @@ impl Fetcher {
     /// Fetches `url`, allowing `extra_host` (a discovery source's own host) for this request only.
     pub async fn get_allowing(&self, url: &Url, validators: Option<&Validators>, extra_host: Option<&str>) -> Fetched {
         self.fetch(url, validators, extra_host, self.cfg.max_body_bytes).await
+    }
+
+    /// Fetches a picture of an article from WeChat's image host (mmbiz.qpic.cn) only, up to
+    /// `max_bytes` (larger ones come back as [`Fetched::TooLarge`]).
+    pub async fn get_image(&self, url: &Url, max_bytes: u64) -> Fetched {
+        if !matches!(url.scheme(), "http" | "https") || url.host_str() != Some(IMAGE_HOST) || url.port().is_some() {
+            return Fetched::Refused(format!(
+                "{url} is not on {IMAGE_HOST}; pictures are fetched only from there"
+            ));
+        }
+        self.fetch(url, None, Some(IMAGE_HOST), max_bytes).await
     }
 
     /// Fetches a document that may be larger than a page (a PDF), up to `max_bytes`.

@@ -16,6 +16,7 @@ pub mod explain;
 pub mod extract;
 pub mod fetch;
 pub mod notify;
+pub mod ocr;
 pub mod pattern;
 pub mod pdf;
 pub mod publish;

@@ -43,6 +43,10 @@ enum Command {
         /// Threads for files (default: all cores).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Also read the figures in the report's pictures (Tesseract); each record then carries
+        /// `figure_sources`.
+        #[arg(long)]
+        ocr: bool,
     },
     /// Discover new issues and follow back-issue links into the archive.
     Crawl(CrawlArgs),
@@ -179,7 +183,15 @@ fn main() -> ExitCode {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Extract { inputs, base_url, jobs } => run_extract(config, &inputs, &base_url, jobs),
+        Command::Extract {
+            inputs,
+            base_url,
+            ocr: true,
+            ..
+        } => run_extract_ocr(config, &inputs, &base_url),
+        Command::Extract {
+            inputs, base_url, jobs, ..
+        } => run_extract(config, &inputs, &base_url, jobs),
         Command::Crawl(args) => run_crawl(config, &args, cli.quiet, cli.verbose),
         Command::Build(args) => run_build(config, &args, cli.quiet, cli.verbose),
         Command::Render { data, out, site_url } => set_site_url(&mut config, site_url.as_deref())
@@ -731,6 +743,109 @@ fn record_line(report: &cncert_feed::Report, input: &str) -> Result<String, Stri
     Ok(match record.strip_suffix('}') {
         Some(open) if open.len() > 1 => format!("{open},\"input\":{input}}}"),
         _ => format!("{{\"input\":{input}}}"),
+    })
+}
+
+/// `extract --ocr`: inputs one after another; a WeChat issue whose text lacks the monitoring
+/// figures has the pictures of its 本周网络安全基本态势 section read, and the record is assembled
+/// from the text and the pictures (text wins), with `figure_sources`.
+fn run_extract_ocr(mut config: Config, inputs: &[String], base_url: &[String]) -> anyhow::Result<ExitCode> {
+    use cncert_feed::assemble::{Observation, ReadVia, assemble};
+    apply_base_urls(&mut config, base_url)?;
+    let engine = match cncert_feed::ocr::Engine::detect() {
+        Ok(e) => Some(e),
+        Err(why) => {
+            eprintln!("note: {why}; figures in pictures are not read");
+            None
+        }
+    };
+    let fetcher = Fetcher::new(&config.fetch)?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut failed = 0usize;
+    for input in inputs {
+        let got = if is_url(input) {
+            match rt.block_on(fetch_document(input, &fetcher, &config)) {
+                Ok(Got::Document(body, url)) => Ok((body, Some(url))),
+                Ok(Got::Blocked(reason)) => Err(format!("the source answered with its captcha ({reason})")),
+                Err(e) => Err(e),
+            }
+        } else {
+            std::fs::read(input)
+                .map(|b| (b, None))
+                .map_err(|e| format!("cannot read the file: {e}"))
+        };
+        let (bytes, url) = match got {
+            Ok(x) => x,
+            Err(why) => {
+                failed += 1;
+                eprintln!("error: {input}: {why}");
+                continue;
+            }
+        };
+        let extracted = match read_document(&bytes, url.as_ref(), input, &config) {
+            Ok(x) => x,
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {e}");
+                continue;
+            }
+        };
+        let report = extracted.report;
+        let series = report.series.as_deref().and_then(|id| config.series(id));
+        let pictures = match (&engine, series, &extracted.content_html) {
+            (Some(engine), Some(_), Some(html)) if cncert_feed::crawl::lacks_monitoring_figures(&report) => {
+                let urls = cncert_feed::ocr::section_pictures(html);
+                rt.block_on(cncert_feed::ocr::read_pictures(&urls, &fetcher, engine, &[]))
+            }
+            _ => Vec::new(),
+        };
+        let (Some(series), false) = (series, pictures.is_empty()) else {
+            out.write_all(record_line(&report, input).map_err(anyhow::Error::msg)?.as_bytes())?;
+            out.write_all(b"\n")?;
+            continue;
+        };
+        for p in pictures.iter().filter(|p| p.note.is_some()) {
+            eprintln!(
+                "note: {input}: picture {}: {}",
+                p.url,
+                p.note.as_deref().unwrap_or_default()
+            );
+        }
+        let mut observations = std::collections::BTreeMap::new();
+        observations.insert(
+            SourceKind::Ocr,
+            cncert_feed::crawl::ocr_observation(&report, pictures, series),
+        );
+        observations.insert(
+            SourceKind::Wechat,
+            Observation {
+                report,
+                via: ReadVia::Page,
+                fetched_at: cncert_feed::crawl::now(),
+                content_html: None,
+                pdf_text: None,
+                pdf_size: None,
+                pdf_failure: None,
+                pictures: Vec::new(),
+            },
+        );
+        let assembled = assemble(&observations);
+        let line = record_line(&assembled.report, input).map_err(anyhow::Error::msg)?;
+        let sources = serde_json::to_string(&assembled.figure_sources)?;
+        let line = match line.strip_suffix('}') {
+            Some(open) => format!("{open},\"figure_sources\":{sources}}}"),
+            None => line,
+        };
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+    }
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

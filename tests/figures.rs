@@ -37,6 +37,7 @@ fn archive_issue(archive: &Archive, issue: u32, handled: i64) {
         pdf_text: None,
         pdf_size: None,
         pdf_failure: None,
+        pictures: Vec::new(),
     };
     archive
         .save_entry(&Entry::new(SourceKind::Wechat, obs, now))

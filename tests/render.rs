@@ -213,6 +213,7 @@ fn hostile_content_stays_valid_and_inert() {
         pdf_text: None,
         pdf_size: None,
         pdf_failure: None,
+        pictures: Vec::new(),
         content_html: Some(
             "<p onclick=\"steal()\">正文]]><script>alert('x')</script><style>body{}</style></p>\
              <a href=\"javascript:alert(1)\">点我</a><iframe src=\"https://evil.example\"></iframe>\
@@ -500,6 +501,7 @@ fn archive_week(data: &Path, issue: u32, start: (u32, u32), assessment: &str, me
         pdf_text: None,
         pdf_size: None,
         pdf_failure: None,
+        pictures: Vec::new(),
     };
     Archive::new(data)
         .save_entry(&Entry::new(SourceKind::Wechat, obs, now))

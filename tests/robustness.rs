@@ -204,6 +204,7 @@ fn an_archive_file_never_chooses_where_it_is_written() {
         pdf_text: None,
         pdf_size: None,
         pdf_failure: None,
+        pictures: Vec::new(),
     };
     let entry = cncert_feed::archive::Entry::new(cncert_feed::assemble::SourceKind::Wechat, obs, now);
     assert!(archive.save_entry(&entry).is_err());

@@ -166,7 +166,14 @@ fn matches_of(text: &str, key: &str, kind: MetricKind, patterns: &[Pattern]) -> 
                 MetricKind::Count => {
                     // A number followed by more digits (after a space) may be cut short: leave it out.
                     let rest = text[v.end()..].trim_start_matches([' ', '\t']);
-                    if rest.starts_with(|c: char| c.is_ascii_digit()) {
+                    // The next column of a table (a change, `33 35.5%`) is not the number's tail.
+                    let next_is_percentage = rest
+                        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '%'))
+                        .next()
+                        .is_some_and(|t| t.ends_with('%'));
+                    if rest.starts_with(|c: char| c.is_ascii_digit())
+                        && !(rest.len() < text[v.end()..].len() && next_is_percentage)
+                    {
                         rejected = Some("more digits follow the number after a space: it may be cut short".to_string());
                         None
                     } else {
