@@ -1,0 +1,238 @@
+//! Figures from pictures: `extract --ocr` over the image-site fixture, its pictures served from a
+//! loopback server in place of mmbiz.qpic.cn. Every figure read must be right; at least 80% of the
+//! figures each page states must be read. Where Tesseract is missing the tests say so in one line
+//! and pass (CI installs it and sets CNCERT_REQUIRE_OCR, so there they never skip).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use cncert_feed::MetricValue;
+use cncert_feed::ocr::{Engine, PictureText, figures_from_pictures};
+use common::server::FixtureServer;
+
+fn image_site() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/image-site")
+}
+
+/// The engine, or None (after one line saying why) when Tesseract is not installed here.
+fn engine_or_skip() -> Option<Engine> {
+    match Engine::detect() {
+        Ok(e) => Some(e),
+        Err(why) if std::env::var_os("CNCERT_REQUIRE_OCR").is_none() => {
+            eprintln!("skipped: {why}");
+            None
+        }
+        Err(why) => panic!("CNCERT_REQUIRE_OCR is set but {why}"),
+    }
+}
+
+#[test]
+fn extract_ocr_reads_most_figures_of_every_picture_page_and_none_wrong() {
+    if engine_or_skip().is_none() {
+        return;
+    }
+    let server = FixtureServer::start(&image_site());
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(image_site().join("expected.json")).expect("expected")).expect("json");
+    let pages = expected["pages"].as_object().expect("pages");
+    let files: Vec<PathBuf> = pages.keys().map(|f| image_site().join(f)).collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "extract",
+            "--ocr",
+            "--base-url",
+            &format!("mmbiz.qpic.cn={}/", server.origin),
+        ])
+        .args(&files)
+        .output()
+        .expect("binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), pages.len());
+    let mut problems = Vec::new();
+    for (got, (file, want)) in lines.iter().zip(pages) {
+        let want = want["metrics"].as_object().expect("metrics");
+        let got_m = got["metrics"].as_object().cloned().unwrap_or_default();
+        for (k, v) in &got_m {
+            if want.get(k) != Some(v) {
+                problems.push(format!("{file}: {k} = {v} is wrong (expected {:?})", want.get(k)));
+            }
+        }
+        let share = got_m.len() as f64 / want.len() as f64;
+        if share < 0.8 {
+            problems.push(format!("{file}: only {} of {} figures read", got_m.len(), want.len()));
+        }
+        // Picture figures are marked as such; the text's figures stay the text's.
+        let sources = &got["figure_sources"];
+        if got_m.contains_key("infected_hosts") && sources["infected_hosts"] != "ocr" {
+            problems.push(format!("{file}: infected_hosts not marked ocr: {sources}"));
+        }
+        if sources["incidents_handled"] != "wechat" {
+            problems.push(format!(
+                "{file}: incidents_handled should come from the text: {sources}"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // 2025年第12期: the missing picture and the oversized one are skipped with a note.
+    assert!(
+        stderr.contains("85ee81faad7e31eb1a177097a743c7834ea5bed5") && stderr.contains("HTTP 404; skipped"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("ac61649389fc782a3db03eebe52f19b99472611b") && stderr.contains("larger than 5 MiB; skipped"),
+        "{stderr}"
+    );
+    // Only the image host was asked for pictures, each at most once.
+    let reqs = server.requests();
+    let mut paths: Vec<&str> = reqs.iter().map(|r| r.path.as_str()).collect();
+    let n = paths.len();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), n, "a picture was fetched twice");
+}
+
+fn picture(url: &str, text: &str) -> PictureText {
+    PictureText {
+        url: url.into(),
+        sha256: String::new(),
+        text: text.into(),
+        note: None,
+    }
+}
+
+/// The acceptance rules, over OCR texts as Tesseract gives them (line breaks anywhere, look-alike
+/// characters, stray quotes). Pure: no Tesseract needed.
+#[test]
+fn a_picture_figure_is_taken_only_when_confirmed() {
+    let config = common::repo_config();
+    let series = &config.series[0];
+    let dashboard = picture(
+        "https://mmbiz.qpic.cn/a/640",
+        "本周网络安全态势: 良\n指标 本周数量 较上周\n境内感染网络病毒的主机数 ”23.2万 个35.0%\n境内被自改网站总数 2219 上25.5%\n其中政府网站数 33 上35.5%\n境内被植入后门网站总数 1383 个27.2%\n其中政府网站数 15 25.4%\n针对境内网站的仿冒页面数 60 个12.8%\n新增信息安全漏洞数 325 了23.3%\n",
+    );
+    let hosts = picture(
+        "https://mmbiz.qpic.cn/b/640",
+        "本周境内感染网络病毒的主机数量约为23.2万个，其中\n包括境内被木马或被僵尸程序控制的主机约16.2万以及\n境内感染飞客 〈conficker) 蠕虫的主机约7万。\n",
+    );
+    let sites = picture(
+        "https://mmbiz.qpic.cn/c/640",
+        "本周CNCERT监测发现境内被算改网站数量为2219\n个; 境内被植入后门的网站数量为1383个; 针对境内网\n站的仿冒页面数量为60个。\n",
+    );
+    // OCR dropped a digit here: 33 read as 3.
+    let gov = picture(
+        "https://mmbiz.qpic.cn/d/640",
+        "本周境内被自改政府网站 (GOV类) 数量为3个“(约占\n境内1.5%) ; 境内被植入后门的政府网站 (GOV类)\n数量为15个 (约占境内1.3%)\n",
+    );
+    let vulns = picture(
+        "https://mmbiz.qpic.cn/e/640",
+        "本周，国家信息安全漏洞共享平台 (CNVD) 新收录网络\n安全漏洞325个，信息安全漏洞威胁整体评价级别为中。\n",
+    );
+    let all = [
+        dashboard.clone(),
+        hosts.clone(),
+        sites.clone(),
+        gov.clone(),
+        vulns.clone(),
+    ];
+    let f = figures_from_pictures(&all, series);
+    let n = |k: &str| f.metrics.get(k).and_then(MetricValue::as_count);
+    // Read twice alike: taken.
+    assert_eq!(n("infected_hosts"), Some(232_000));
+    assert_eq!(n("defaced_sites"), Some(2219));
+    assert_eq!(n("backdoor_sites"), Some(1383));
+    assert_eq!(n("backdoor_gov_sites"), Some(15));
+    assert_eq!(n("phishing_pages"), Some(60));
+    assert_eq!(n("new_vulnerabilities"), Some(325));
+    // Read once, but they add up to the confirmed total: taken.
+    assert_eq!(n("trojan_botnet_hosts"), Some(162_000));
+    assert_eq!(n("conficker_hosts"), Some(70_000));
+    assert_eq!(
+        f.metrics.get("vulnerability_threat_level"),
+        Some(&MetricValue::Level("中".into()))
+    );
+    // Read as 33 and as 3: left out, the pictures named.
+    assert!(!f.metrics.contains_key("defaced_gov_sites"));
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("defaced_gov_sites") && w.contains("https://mmbiz.qpic.cn/d/640")),
+        "{:?}",
+        f.warnings
+    );
+
+    // Without the dashboard, figures stated once are left out, and hosts that do not add up too.
+    let f = figures_from_pictures(&[sites.clone(), vulns.clone()], series);
+    assert!(!f.metrics.contains_key("defaced_sites") && !f.metrics.contains_key("new_vulnerabilities"));
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("read once") && w.contains("https://mmbiz.qpic.cn/c/640"))
+    );
+    let wrong_hosts = picture("https://mmbiz.qpic.cn/f/640", &hosts.text.replace("约7万", "约9万"));
+    let f = figures_from_pictures(&[dashboard.clone(), wrong_hosts], series);
+    assert!(!f.metrics.contains_key("conficker_hosts") && !f.metrics.contains_key("trojan_botnet_hosts"));
+    assert_eq!(
+        f.metrics.get("infected_hosts").and_then(MetricValue::as_count),
+        Some(232_000)
+    );
+}
+
+#[test]
+fn text_beats_a_picture_and_a_picture_breaking_a_rule_is_left_out() {
+    use cncert_feed::assemble::{Observation, ReadVia, SourceKind, assemble};
+    let config = common::repo_config();
+    let series = &config.series[0];
+    let now = chrono::DateTime::parse_from_rfc3339("2025-03-14T10:00:00+08:00").expect("valid");
+    let mut text = cncert_feed::Report::of_kind(
+        cncert_feed::PageKind::Report,
+        Some("https://mp.weixin.qq.com/s?x".into()),
+    );
+    text.series = Some(series.id.clone());
+    text.year = Some(2025);
+    text.issue = Some(10);
+    text.metrics.insert("incidents_handled".into(), MetricValue::Count(342));
+    text.metrics.insert("defaced_sites".into(), MetricValue::Count(2219));
+    let mut pictures = text.clone();
+    pictures.metrics.clear();
+    pictures
+        .metrics
+        .insert("defaced_sites".into(), MetricValue::Count(2218));
+    pictures
+        .metrics
+        .insert("defaced_gov_sites".into(), MetricValue::Count(22190));
+    pictures.metrics.insert("phishing_pages".into(), MetricValue::Count(60));
+    let obs = |report: cncert_feed::Report| Observation {
+        report,
+        via: ReadVia::Page,
+        fetched_at: now,
+        content_html: None,
+        pdf_text: None,
+        pdf_size: None,
+        pdf_failure: None,
+        pictures: Vec::new(),
+    };
+    let mut o = std::collections::BTreeMap::new();
+    o.insert(SourceKind::Wechat, obs(text));
+    o.insert(SourceKind::Ocr, obs(pictures));
+    let a = assemble(&o);
+    assert_eq!(
+        a.report.metrics["defaced_sites"],
+        MetricValue::Count(2219),
+        "the text wins"
+    );
+    assert_eq!(a.figure_sources["defaced_sites"], SourceKind::Wechat);
+    assert_eq!(a.conflicts["defaced_sites"][&SourceKind::Ocr], MetricValue::Count(2218));
+    assert!(
+        !a.report.metrics.contains_key("defaced_gov_sites"),
+        "a GOV count over its total"
+    );
+    assert_eq!(a.figure_sources["phishing_pages"], SourceKind::Ocr);
+}
