@@ -35,6 +35,8 @@ pub struct CrawlOptions {
     pub series: Option<String>,
     /// Only these sources (`--sources wechat,website`); all configured ones when `None`.
     pub sources: Option<Vec<SourceKind>>,
+    /// Do not read pictures this run (`--no-ocr`), whatever the config says.
+    pub no_ocr: bool,
 }
 
 impl CrawlOptions {
@@ -77,6 +79,10 @@ pub struct Summary {
     pub articles_answered: usize,
     /// Article pages that got no answer at all after their retries.
     pub articles_unanswered: usize,
+    /// Pictures fetched and read by OCR.
+    pub pictures_read: usize,
+    /// Why pictures were not read this run (Tesseract missing), if so.
+    pub ocr_unavailable: Option<String>,
 }
 
 impl Summary {
@@ -249,6 +255,9 @@ async fn crawl_series(
             backfill: opts.backfill,
         };
         run.run(&mut known, &mut state, summary).await;
+    }
+    if config.ocr && !opts.no_ocr {
+        ocr_pass(series, archive, &fetcher, progress, summary, &mut known, limit).await;
     }
     if let Err(err) = archive.save_state(&series.id, &state) {
         summary.write_failures.push(err.to_string());
@@ -633,6 +642,52 @@ fn observation(report: Report, via: ReadVia, content_html: Option<String>) -> Ob
     }
 }
 
+/// Reads the pictures of archived issues whose text lacks the monitoring figures and that have
+/// not had their pictures read (at most `limit` issues a run, newest first). Pictures already read
+/// are never fetched again: their text is in the archive.
+async fn ocr_pass(
+    series: &Series,
+    archive: &Archive,
+    fetcher: &Fetcher,
+    progress: &dyn Progress,
+    summary: &mut Summary,
+    known: &mut Known,
+    limit: usize,
+) {
+    let mut todo: Vec<(IssueId, Vec<String>)> = known
+        .entries
+        .iter()
+        .filter(|(_, e)| lacks_monitoring_figures(&e.report) && !e.observations.contains_key(&SourceKind::Ocr))
+        .filter_map(|(id, e)| {
+            let html = e.observations.get(&SourceKind::Wechat)?.content_html.as_deref()?;
+            let urls = crate::ocr::section_pictures(html);
+            (!urls.is_empty()).then(|| (id.clone(), urls))
+        })
+        .collect();
+    if todo.is_empty() {
+        return;
+    }
+    let engine = match crate::ocr::Engine::detect() {
+        Ok(e) => e,
+        Err(why) => {
+            progress.note(&format!("note: {why}; the figures in pictures are not read this run"));
+            summary.ocr_unavailable = Some(why);
+            return;
+        }
+    };
+    todo.sort_by(|a, b| (b.0.year, b.0.issue).cmp(&(a.0.year, a.0.issue)));
+    todo.truncate(limit);
+    for (id, urls) in todo {
+        let Some(entry) = known.entries.get(&id) else { continue };
+        let base = entry.report.clone();
+        progress.fetching(&format!("pictures of {}", label(&base)));
+        let pictures = crate::ocr::read_pictures(&urls, fetcher, &engine, &[]).await;
+        summary.pictures_read += pictures.iter().filter(|p| !p.sha256.is_empty()).count();
+        let obs = ocr_observation(&base, pictures, series);
+        store(SourceKind::Ocr, obs, None, archive, known, summary, progress);
+    }
+}
+
 /// Whether a report's text lacks the monitoring figures (since 2021 they are only in pictures).
 pub fn lacks_monitoring_figures(r: &Report) -> bool {
     ![
@@ -903,7 +958,13 @@ fn reread(source: SourceKind, o: &Observation, config: &Config) -> Option<Report
             r.title = o.report.title.clone();
             r
         }
-        SourceKind::Ocr => return None,
+        SourceKind::Ocr => {
+            if o.pictures.is_empty() {
+                return None;
+            }
+            let series = config.series(o.report.series.as_deref()?)?;
+            ocr_observation(&o.report, o.pictures.clone(), series).report
+        }
     };
     if report.previous.is_empty() {
         report.previous = o.report.previous.clone();

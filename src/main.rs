@@ -142,6 +142,9 @@ struct CrawlArgs {
     /// Re-apply the configured patterns to archived issues (offline; no crawl).
     #[arg(long)]
     reextract: bool,
+    /// Do not read the figures in pictures this run (config: `ocr: false`).
+    #[arg(long)]
+    no_ocr: bool,
     /// With --reextract: write the result even where figures would be lost.
     #[arg(long, requires = "reextract")]
     accept_losses: bool,
@@ -484,6 +487,12 @@ fn print_summary(s: &cncert_feed::crawl::Summary, quiet: bool) -> Outcome {
         for (issue, w) in &s.figure_warnings {
             eprintln!("  figure warning: {issue}: {w}");
         }
+        if s.pictures_read > 0 {
+            eprintln!("  pictures read by OCR: {}", s.pictures_read);
+        }
+        if let Some(why) = &s.ocr_unavailable {
+            eprintln!("  note: {why}; the figures in pictures were not read");
+        }
     }
     for b in &s.blocked {
         eprintln!(
@@ -525,6 +534,7 @@ fn crawl_only(config: &Config, args: &CrawlArgs, quiet: bool, verbose: bool) -> 
         backfill: args.backfill,
         series: args.series.clone(),
         sources: parse_sources(&args.sources)?,
+        no_ocr: args.no_ocr,
     };
     let reporter = Reporter::new(quiet, verbose);
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -236,3 +236,86 @@ fn text_beats_a_picture_and_a_picture_breaking_a_rule_is_left_out() {
     );
     assert_eq!(a.figure_sources["phishing_pages"], SourceKind::Ocr);
 }
+
+/// Routes serving the image-site pages as WeChat articles and its pictures, from one server.
+fn wechat_and_image_routes() -> (Vec<serde_json::Value>, Vec<String>) {
+    let site: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(image_site().join("site.json")).expect("site.json")).expect("json");
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(image_site().join("expected.json")).expect("expected")).expect("json");
+    let mut routes: Vec<serde_json::Value> = site["routes"].as_array().expect("routes").clone();
+    let mut urls = Vec::new();
+    for (file, want) in expected["pages"].as_object().expect("pages") {
+        let url = want["url"].as_str().expect("url").to_string();
+        let parsed = url::Url::parse(&url).expect("url");
+        let query: serde_json::Map<String, serde_json::Value> = parsed
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+            .collect();
+        routes.push(serde_json::json!({"path": "/s", "query": query, "responses": [
+            {"status": 200, "file": file, "headers": {"Content-Type": "text/html; charset=utf-8"}}]}));
+        urls.push(url);
+    }
+    (routes, urls)
+}
+
+#[test]
+fn crawl_reads_pictures_once_keeps_their_text_and_reextract_needs_no_network() {
+    if engine_or_skip().is_none() {
+        return;
+    }
+    let (routes, urls) = wechat_and_image_routes();
+    let server = FixtureServer::start_with(&image_site(), routes, 0);
+    let mut config = common::server_config(&server.origin, &urls);
+    config.fetch.base_urls.insert(
+        "mmbiz.qpic.cn".into(),
+        url::Url::parse(&format!("{}/", server.origin)).expect("url"),
+    );
+    let data = common::temp_dir("ocr-crawl");
+    let s = common::run_crawl(&config, &data, cncert_feed::crawl::CrawlOptions::default());
+    assert_eq!(s.new.len(), 3, "{s:?}");
+    assert!(s.pictures_read >= 10, "{s:?}");
+    let picture_requests = |server: &FixtureServer| {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/sz_mmbiz"))
+            .count()
+    };
+    let first = picture_requests(&server);
+    let archive = cncert_feed::archive::Archive::new(&data);
+    let entries = archive.load_series("cncert-weekly").expect("archive");
+    let e10 = entries.iter().find(|e| e.report.issue == Some(10)).expect("第10期");
+    assert_eq!(
+        e10.report.metrics.get("infected_hosts"),
+        Some(&MetricValue::Count(232_000))
+    );
+    assert_eq!(
+        e10.figure_sources.get("infected_hosts"),
+        Some(&cncert_feed::assemble::SourceKind::Ocr)
+    );
+    let ocr = &e10.observations[&cncert_feed::assemble::SourceKind::Ocr];
+    assert!(
+        ocr.pictures
+            .iter()
+            .any(|p| p.sha256.len() == 64 && p.text.contains("主机")),
+        "{:?}",
+        ocr.pictures
+    );
+
+    // A second run reads no picture again.
+    let s = common::run_crawl(&config, &data, cncert_feed::crawl::CrawlOptions::default());
+    assert_eq!(s.pictures_read, 0);
+    assert_eq!(picture_requests(&server), first, "a picture was fetched twice");
+
+    // Re-extraction re-applies the patterns to the stored picture texts, offline.
+    drop(server);
+    let s = cncert_feed::crawl::reextract(&config, &archive, None, false).expect("reextract");
+    assert!(s.losses.is_empty(), "{:?}", s.losses);
+    let entries = archive.load_series("cncert-weekly").expect("archive");
+    let e10 = entries.iter().find(|e| e.report.issue == Some(10)).expect("第10期");
+    assert_eq!(
+        e10.report.metrics.get("infected_hosts"),
+        Some(&MetricValue::Count(232_000))
+    );
+}

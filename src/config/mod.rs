@@ -58,6 +58,9 @@ pub struct ConfigFile {
     /// Chat targets that get new issues pushed.
     #[serde(default)]
     pub notify: Vec<TargetConfig>,
+    /// Read the figures in the pictures of issues whose text lacks them (Tesseract); default true.
+    #[serde(default)]
+    pub ocr: Option<bool>,
 }
 
 /// Publication settings.
@@ -273,6 +276,8 @@ pub struct Config {
     pub series: Vec<Series>,
     /// Chat targets.
     pub notify: Vec<TargetConfig>,
+    /// Whether crawls read figures from pictures.
+    pub ocr: bool,
 }
 
 /// Publication settings with defaults applied.
@@ -733,6 +738,7 @@ impl ConfigFile {
             fetch,
             series,
             notify: self.notify,
+            ocr: self.ocr.unwrap_or(true),
         })
     }
 }
