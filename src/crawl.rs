@@ -675,7 +675,7 @@ async fn ocr_pass(
             return;
         }
     };
-    todo.sort_by(|a, b| (b.0.year, b.0.issue).cmp(&(a.0.year, a.0.issue)));
+    todo.sort_by_key(|t| std::cmp::Reverse((t.0.year, t.0.issue)));
     todo.truncate(limit);
     for (id, urls) in todo {
         let Some(entry) = known.entries.get(&id) else { continue };
