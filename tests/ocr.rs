@@ -319,3 +319,62 @@ fn crawl_reads_pictures_once_keeps_their_text_and_reextract_needs_no_network() {
         Some(&MetricValue::Count(232_000))
     );
 }
+
+#[test]
+fn the_page_marks_picture_figures_with_their_picture() {
+    use cncert_feed::archive::{Archive, observe};
+    use cncert_feed::assemble::{Observation, ReadVia, SourceKind};
+    let config = common::repo_config();
+    let now = chrono::DateTime::parse_from_rfc3339("2025-03-14T10:00:00+08:00").expect("valid");
+    let mut text = cncert_feed::Report::of_kind(
+        cncert_feed::PageKind::Report,
+        Some("https://mp.weixin.qq.com/s?__biz=MzI=&mid=1&idx=1&sn=a".into()),
+    );
+    text.series = Some("cncert-weekly".into());
+    text.title = Some("网络安全信息与动态周报2025年第10期".into());
+    text.year = Some(2025);
+    text.issue = Some(10);
+    text.metrics.insert("incidents_handled".into(), MetricValue::Count(342));
+    let obs = |report: cncert_feed::Report, pictures: Vec<PictureText>| Observation {
+        report,
+        via: ReadVia::Page,
+        fetched_at: now,
+        content_html: None,
+        pdf_text: None,
+        pdf_size: None,
+        pdf_failure: None,
+        pictures,
+    };
+    let mut from_pictures = text.clone();
+    from_pictures.metrics.clear();
+    from_pictures
+        .metrics
+        .insert("infected_hosts".into(), MetricValue::Count(232_000));
+    let pictures = vec![
+        picture("https://mmbiz.qpic.cn/chart/640", ""),
+        picture(
+            "https://mmbiz.qpic.cn/hosts/640",
+            "本周境内感染网络病毒的主机数量约为23.2万个",
+        ),
+    ];
+    let entry = observe(None, SourceKind::Wechat, obs(text, Vec::new()), now, None).expect("entry");
+    let entry = observe(Some(&entry), SourceKind::Ocr, obs(from_pictures, pictures), now, None).expect("entry");
+    let data = common::temp_dir("ocr-render");
+    Archive::new(&data).save_entry(&entry).expect("save");
+    let out = common::temp_dir("ocr-render-out");
+    cncert_feed::publish::render(&config, &Archive::new(&data), &out).expect("render");
+    let html = std::fs::read_to_string(out.join("cncert-weekly/index.html")).expect("page");
+    let row = html
+        .lines()
+        .find(|l| l.contains("境内感染网络病毒的主机"))
+        .expect("the figure's row");
+    assert!(
+        row.contains("识别自图片") && row.contains("href=\"https://mmbiz.qpic.cn/hosts/640\""),
+        "{row}"
+    );
+    let text_row = html
+        .lines()
+        .find(|l| l.contains("<td>处理网络安全事件</td>"))
+        .expect("row");
+    assert!(!text_row.contains("识别自图片"), "{text_row}");
+}

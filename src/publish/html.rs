@@ -267,6 +267,38 @@ pub fn item_content(series: &Series, site: &Site, e: &Entry, d: &ReportData) -> 
     super::xml_safe(&out)
 }
 
+/// For a figure read from a picture: `Some(the picture that states it)` (`Some(None)` when no
+/// picture's text shows the number as such); `None` for a figure from text.
+fn picture_of(e: &Entry, key: &str, value: &MetricValue) -> Option<Option<String>> {
+    if e.figure_sources.get(key) != Some(&crate::assemble::SourceKind::Ocr) {
+        return None;
+    }
+    let pictures = &e.observations.get(&crate::assemble::SourceKind::Ocr)?.pictures;
+    let forms: Vec<String> = match value {
+        MetricValue::Count(n) => {
+            let mut f = vec![n.to_string()];
+            if *n >= 10_000 && n % 1000 == 0 {
+                let wan = *n as f64 / 10_000.0;
+                f.push(format!(
+                    "{}万",
+                    if n % 10_000 == 0 {
+                        format!("{}", n / 10_000)
+                    } else {
+                        format!("{wan:.1}")
+                    }
+                ));
+            }
+            f
+        }
+        MetricValue::Level(l) => vec![l.clone()],
+    };
+    let found = pictures.iter().find(|p| {
+        let text: String = p.text.chars().filter(|c| !c.is_whitespace()).collect();
+        forms.iter().any(|f| text.contains(f.as_str()))
+    });
+    Some(found.map(|p| p.url.clone()))
+}
+
 /// What the front page and OPML need of a series.
 #[derive(Debug, Clone)]
 pub struct SeriesCard {
@@ -302,7 +334,7 @@ table{border-collapse:collapse;width:100%}th,td:first-child,td:nth-child(2){whit
 .up{color:#cf222e}.down{color:#1a7f37}.badge{display:inline-block;border-radius:6px;padding:2px 10px;color:#fff;font-weight:bold}\
 .b-优{background:#1a7f37}.b-良{background:#2da44e}.b-中{background:#bf8700}.b-差{background:#cf222e}.b-危{background:#82071e}\
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:12px}.chart{border:1px solid #d0d7de;border-radius:6px;padding:8px}\
-.chart h3{font-size:.95em;margin:0 0 4px}.chart svg{width:100%;height:auto}.muted{color:#656d76;font-size:.9em}.scroll{overflow-x:auto}.warn summary{color:#9a6700;cursor:pointer}.warn ul{margin:4px 0;padding-left:1.2em}\
+.chart h3{font-size:.95em;margin:0 0 4px}.chart svg{width:100%;height:auto}.muted{color:#656d76;font-size:.9em}.scroll{overflow-x:auto}.ocr{font-size:.8em;color:#656d76;margin-left:.4em}.warn summary{color:#9a6700;cursor:pointer}.warn ul{margin:4px 0;padding-left:1.2em}\
 @media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}a{color:#4493f8}th,td{border-color:#30363d}.chart{border-color:#30363d}}";
 
 /// A whole page; `feeds` are `(title, relative href)` of the feeds readers should discover.
@@ -484,9 +516,18 @@ pub fn series_page(model: &FeedModel) -> String {
             } else {
                 ""
             };
+            // A figure read from a picture says so, with the picture, so a reader can check it by eye.
+            let ocr = match picture_of(e, &m.key, v) {
+                Some(Some(u)) => format!(
+                    " <a class=\"ocr\" href=\"{}\" referrerpolicy=\"no-referrer\" title=\"此数字由程序从原文图片识别，可点开图片核对\">识别自图片</a>",
+                    esc(&u)
+                ),
+                Some(None) => " <span class=\"ocr\">识别自图片</span>".to_string(),
+                None => String::new(),
+            };
             let _ = writeln!(
                 body,
-                "<tr><td>{}</td><td class=\"n\">{}{}</td><td class=\"n {class}\">{}</td></tr>",
+                "<tr><td>{}</td><td class=\"n\">{}{}{ocr}</td><td class=\"n {class}\">{}</td></tr>",
                 esc(&m.label),
                 esc(&v.to_string()),
                 esc(&m.unit),
