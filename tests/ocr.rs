@@ -378,3 +378,68 @@ fn the_page_marks_picture_figures_with_their_picture() {
         .expect("row");
     assert!(!text_row.contains("识别自图片"), "{text_row}");
 }
+
+/// The pictures of one fixture page, as bytes, in the page's order.
+fn page_pictures(file: &str) -> Vec<(String, Vec<u8>)> {
+    let site: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(image_site().join("site.json")).expect("site.json")).expect("json");
+    let html = std::fs::read_to_string(image_site().join(file)).expect("page");
+    let body = &html[html.find("js_content").expect("body")..];
+    cncert_feed::ocr::section_pictures(body)
+        .into_iter()
+        .filter_map(|u| {
+            let path = url::Url::parse(&u).ok()?.path().to_string();
+            let route = site["routes"].as_array()?.iter().find(|r| r["path"] == path.as_str())?;
+            let f = route["responses"][0]["file"].as_str()?;
+            Some((u, std::fs::read(image_site().join(f)).ok()?))
+        })
+        .collect()
+}
+
+/// Worse pictures than the fixture's (smaller, heavily compressed, blurred): fewer figures may be
+/// read, never a wrong one.
+#[test]
+fn degraded_pictures_give_fewer_figures_never_wrong_ones() {
+    let Some(engine) = engine_or_skip() else { return };
+    let config = common::repo_config();
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(image_site().join("expected.json")).expect("expected")).expect("json");
+    let want = expected["pages"]["pages/2025-10.html"]["metrics"]
+        .as_object()
+        .expect("metrics")
+        .clone();
+    let pictures = page_pictures("pages/2025-10.html");
+    assert!(pictures.len() >= 5);
+    type Degrade = fn(image::DynamicImage) -> image::DynamicImage;
+    let degradations: [(&str, Degrade); 3] = [
+        ("half size", |i| {
+            i.resize(i.width() / 2, i.height() / 2, image::imageops::FilterType::Triangle)
+        }),
+        ("blurred", |i| i.blur(1.2)),
+        ("JPEG quality 25", |i| {
+            let mut buf = std::io::Cursor::new(Vec::new());
+            let rgb = image::DynamicImage::ImageRgb8(i.to_rgb8());
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 25)
+                .encode_image(&rgb)
+                .expect("jpeg");
+            image::load_from_memory(&buf.into_inner()).expect("decodes")
+        }),
+    ];
+    for (name, degrade) in degradations {
+        let texts: Vec<PictureText> = pictures
+            .iter()
+            .filter_map(|(u, bytes)| {
+                let img = image::load_from_memory(bytes).ok()?;
+                let mut out = std::io::Cursor::new(Vec::new());
+                degrade(img).write_to(&mut out, image::ImageFormat::Png).ok()?;
+                Some(picture(u, &engine.read(&out.into_inner()).unwrap_or_default()))
+            })
+            .collect();
+        let f = figures_from_pictures(&texts, &config.series[0]);
+        for (k, v) in &f.metrics {
+            let v = serde_json::to_value(v).expect("json");
+            assert_eq!(want.get(k), Some(&v), "{name}: {k} read wrong");
+        }
+        eprintln!("{name}: {} figures read, none wrong", f.metrics.len());
+    }
+}
