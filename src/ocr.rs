@@ -214,6 +214,10 @@ pub fn normalize(text: &str) -> Vec<String> {
     for wrong in ["被纂改", "被算改", "被自改", "被募改", "被幕改", "被慕改"] {
         t = t.replace(wrong, "被篡改");
     }
+    // A Latin word broken across lines (`confick` / `er`) is one word again.
+    static SPLIT_WORD: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let split = SPLIT_WORD.get_or_init(|| regex::Regex::new(r"([A-Za-z])[ \t]*\n\s*([A-Za-z])").expect("valid regex"));
+    let t = split.replace_all(&t, "$1$2").into_owned();
     let t: String = t
         .chars()
         .filter(|c| !matches!(c, '"' | '“' | '”' | '„' | '‟' | '〝' | '〞' | '\''))

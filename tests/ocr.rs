@@ -443,3 +443,61 @@ fn degraded_pictures_give_fewer_figures_never_wrong_ones() {
         eprintln!("{name}: {} figures read, none wrong", f.metrics.len());
     }
 }
+
+/// Pictures rendered for this test (tests/tools/render_pictures.py): four fonts, several sizes,
+/// JPEG quality 40, blur; two sets inconsistent on purpose. A consistent set gives most of its
+/// figures, never a wrong one; an inconsistent figure is left out.
+#[test]
+fn rendered_pictures_in_other_fonts_sizes_and_qualities() {
+    let Some(engine) = engine_or_skip() else { return };
+    let config = common::repo_config();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ocr-rendered");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest")).expect("json");
+    let mut problems = Vec::new();
+    for set in manifest.as_array().expect("sets") {
+        let name = set["set"].as_str().expect("name");
+        let texts: Vec<PictureText> = set["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .map(|f| {
+                let f = f.as_str().expect("file");
+                let bytes = std::fs::read(dir.join(f)).expect("picture");
+                picture(
+                    &format!("https://mmbiz.qpic.cn/{f}"),
+                    &engine.read(&bytes).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let f = figures_from_pictures(&texts, &config.series[0]);
+        let want = set["figures"].as_object().expect("figures");
+        let left_out: Vec<&str> = set["left_out"]
+            .as_array()
+            .expect("left_out")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        for (k, v) in &f.metrics {
+            let v = serde_json::to_value(v).expect("json");
+            if left_out.contains(&k.as_str()) {
+                problems.push(format!("{name}: {k} = {v} should have been left out"));
+            } else if want.get(k) != Some(&v) {
+                problems.push(format!("{name}: {k} = {v} is wrong (expected {:?})", want.get(k)));
+            }
+        }
+        let expected_read = want.len() - left_out.len();
+        eprintln!(
+            "{name}: {} of {expected_read} figures read; {:?}",
+            f.metrics.len(),
+            f.warnings
+        );
+        if (f.metrics.len() as f64) < 0.5 * expected_read as f64 {
+            problems.push(format!(
+                "{name}: only {} of {expected_read} figures read",
+                f.metrics.len()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -171,7 +171,10 @@ fn matches_of(text: &str, key: &str, kind: MetricKind, patterns: &[Pattern]) -> 
                         .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '%'))
                         .next()
                         .is_some_and(|t| t.ends_with('%'));
-                    if rest.starts_with(|c: char| c.is_ascii_digit())
+                    // A number ending in 万 or 亿 is complete, whatever follows.
+                    let has_unit = raw.ends_with(['万', '亿']);
+                    if !has_unit
+                        && rest.starts_with(|c: char| c.is_ascii_digit())
                         && !(rest.len() < text[v.end()..].len() && next_is_percentage)
                     {
                         rejected = Some("more digits follow the number after a space: it may be cut short".to_string());
