@@ -41,6 +41,17 @@ pub fn readings_of_entry(entry: &Entry, series: &Series) -> Vec<Reading> {
         .observations
         .iter()
         .filter_map(|(source, o)| {
+            if !o.pictures.is_empty() {
+                // The pictures' texts, as OCR read them (what `ocr` figures come from); a figure
+                // from pictures is taken only when confirmed, see the warnings.
+                let text: Vec<String> = o.pictures.iter().flat_map(|p| crate::ocr::normalize(&p.text)).collect();
+                let read = o.pictures.iter().filter(|p| !p.text.is_empty()).count();
+                return Some(Reading {
+                    source: *source,
+                    place: format!("{read} of {} pictures", o.pictures.len()),
+                    figures: find_figures(&text.join("\n"), series),
+                });
+            }
             let text = text_of(o.content_html.as_deref(), o.pdf_text.as_deref())?;
             Some(Reading {
                 source: *source,
@@ -215,6 +226,11 @@ pub fn explain_entry(entry: &Entry, series: &Series) -> String {
     let mut fresh = entry.clone();
     for r in &readings {
         if let Some(o) = fresh.observations.get_mut(&r.source) {
+            if r.source == SourceKind::Ocr {
+                // Pictures' figures count only when confirmed, as the crawl takes them.
+                o.report.metrics = crate::ocr::figures_from_pictures(&o.pictures, series).metrics;
+                continue;
+            }
             o.report.metrics = r.figures.metrics.clone();
             o.report.assessment = r.figures.assessment.clone();
         }

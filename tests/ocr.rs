@@ -303,6 +303,22 @@ fn crawl_reads_pictures_once_keeps_their_text_and_reextract_needs_no_network() {
         ocr.pictures
     );
 
+    // explain shows where a picture figure came from, and finds the archive current.
+    let out = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["explain", "2025/10", "--data"])
+        .arg(&data)
+        .output()
+        .expect("binary runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        text.contains("infected_hosts (境内感染网络病毒的主机) = 232000 个  from ocr"),
+        "{text}"
+    );
+    assert!(text.contains("read from ocr:") && text.contains("pictures"), "{text}");
+    assert!(!text.contains("--reextract"), "{text}");
+
     // A second run reads no picture again.
     let s = common::run_crawl(&config, &data, cncert_feed::crawl::CrawlOptions::default());
     assert_eq!(s.pictures_read, 0);
