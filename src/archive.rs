@@ -201,6 +201,20 @@ pub struct State {
     /// Per chat target, the issue keys (`year-issue`) announced.
     #[serde(default)]
     pub announced: BTreeMap<String, Vec<String>>,
+    /// Per published feed URL, what a WebSub hub was last told about it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pinged: BTreeMap<String, Pinged>,
+}
+
+/// A feed a WebSub hub was told about: which hub, and the SHA-256 of the file it then was.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pinged {
+    /// The hub's URL.
+    pub hub: String,
+    /// SHA-256 of the published file, hex.
+    pub sha256: String,
+    /// When (RFC 3339).
+    pub at: String,
 }
 
 /// The archive rooted at a data directory.

@@ -63,6 +63,25 @@ enum Command {
         /// Where the output is served (overrides site.base_url), e.g. the GitHub Pages URL.
         #[arg(long)]
         site_url: Option<String>,
+        /// The WebSub hub the feeds name (overrides site.websub_hub).
+        #[arg(long)]
+        websub_hub: Option<String>,
+    },
+    /// Tell the WebSub hub which published feeds changed since it was last told (run after the
+    /// feeds are online).
+    Ping {
+        /// The archive directory (where what was pinged is remembered).
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// The rendered output.
+        #[arg(long, default_value = DEFAULT_OUT)]
+        out: PathBuf,
+        /// Where the output is served (overrides site.base_url).
+        #[arg(long)]
+        site_url: Option<String>,
+        /// The WebSub hub (overrides site.websub_hub).
+        #[arg(long)]
+        websub_hub: Option<String>,
     },
     /// Add saved pages (e.g. saved from a browser when the crawler is blocked) to the archive.
     Import {
@@ -151,6 +170,9 @@ struct CrawlArgs {
     /// Where the output is served (overrides site.base_url), e.g. the GitHub Pages URL (build).
     #[arg(long)]
     site_url: Option<String>,
+    /// The WebSub hub the feeds name (overrides site.websub_hub) (build).
+    #[arg(long)]
+    websub_hub: Option<String>,
 }
 
 /// Exit code when the source could not be reached or blocked the crawl.
@@ -197,7 +219,13 @@ fn main() -> ExitCode {
         } => run_extract(config, &inputs, &base_url, jobs),
         Command::Crawl(args) => run_crawl(config, &args, cli.quiet, cli.verbose),
         Command::Build(args) => run_build(config, &args, cli.quiet, cli.verbose),
-        Command::Render { data, out, site_url } => set_site_url(&mut config, site_url.as_deref())
+        Command::Render {
+            data,
+            out,
+            site_url,
+            websub_hub,
+        } => set_site_url(&mut config, site_url.as_deref())
+            .and_then(|_| set_websub_hub(&mut config, websub_hub.as_deref()))
             .and_then(|_| readable_dir("--data", &data))
             .and_then(|_| writable_dir("--out", &out))
             .and_then(|_| render_to(&config, &data, &out, cli.quiet))
@@ -207,6 +235,14 @@ fn main() -> ExitCode {
             dry_run,
             backfill,
         } => run_notify(&config, &data, dry_run, backfill, cli.quiet),
+        Command::Ping {
+            data,
+            out,
+            site_url,
+            websub_hub,
+        } => set_site_url(&mut config, site_url.as_deref())
+            .and_then(|_| set_websub_hub(&mut config, websub_hub.as_deref()))
+            .and_then(|_| run_ping(&config, &data, &out, cli.quiet)),
         Command::Import { files, data } => run_import(&config, &files, &data, cli.quiet),
         Command::Explain {
             target,
@@ -292,10 +328,56 @@ fn set_site_url(config: &mut Config, site_url: Option<&str>) -> anyhow::Result<(
     Ok(())
 }
 
+/// `--websub-hub URL` over `site.websub_hub`.
+fn set_websub_hub(config: &mut Config, hub: Option<&str>) -> anyhow::Result<()> {
+    let Some(h) = hub.filter(|s| !s.trim().is_empty()) else {
+        return Ok(());
+    };
+    let u = cncert_feed::config::parse_hub(h).map_err(|m| usage(format!("--websub-hub {h}"), m))?;
+    config.site.websub_hub = Some(u);
+    Ok(())
+}
+
+/// Pings the WebSub hub for each feed that changed; exit 1 when the hub refused one (it is
+/// retried next run).
+fn run_ping(config: &Config, data: &Path, out: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
+    let Some(hub) = config.site.websub_hub.clone() else {
+        if !quiet {
+            eprintln!("no WebSub hub is configured (site.websub_hub or --websub-hub): nothing to ping");
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    readable_dir("--out", out)?;
+    writable_dir("--data", data)?;
+    let archive = cncert_feed::archive::Archive::new(data);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let s = rt.block_on(cncert_feed::notify::websub::ping(config, &archive, out, &hub))?;
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
+    }
+    if !quiet {
+        for u in &s.pinged {
+            eprintln!("pinged {hub}: {u}");
+        }
+        if !s.unchanged.is_empty() {
+            eprintln!("{} feed(s) unchanged since the last ping", s.unchanged.len());
+        }
+    }
+    for (u, why) in &s.failed {
+        eprintln!("error: {u}: {why} (will be retried next run)");
+    }
+    Ok(if s.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 /// Applies the command-line overrides to the config (one place, as DESIGN.md asks) and checks
 /// every argument before any work starts (`renders`: the command writes `--out` too).
 fn merge_args(config: &mut Config, args: &CrawlArgs, renders: bool) -> anyhow::Result<()> {
     set_site_url(config, args.site_url.as_deref())?;
+    set_websub_hub(config, args.websub_hub.as_deref())?;
     apply_base_urls(config, &args.base_url)?;
     if let Some(d) = args.delay_ms {
         config.fetch.delay_ms = d;
@@ -628,7 +710,11 @@ fn run_notify(config: &Config, data: &Path, dry_run: bool, backfill: bool, quiet
         }
     }
     for (target, title, why) in &s.failed {
-        eprintln!("error: {target}: {title}: {why} (will be retried next run)");
+        if title.is_empty() {
+            eprintln!("error: {target}: {why} (will be retried next run)");
+        } else {
+            eprintln!("error: {target}: {title}: {why} (will be retried next run)");
+        }
     }
     Ok(if s.failed.is_empty() {
         ExitCode::SUCCESS

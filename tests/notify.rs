@@ -16,6 +16,9 @@ use serde_json::{Value, json};
 
 const FEISHU_SECRET: &str = "feishu-s3cret-value";
 const DINGTALK_SECRET: &str = "SECd1ngtalk-s3cret";
+const TELEGRAM_TOKEN: &str = "7012345678:AAF-tel3gram-t0ken";
+const SMTP_USER: &str = "feed@example.org";
+const SMTP_PASSWORD: &str = "sm+p p@ss:w0rd";
 
 /// An archive with 2024年第41–43期, imported from the fixture pages.
 fn archive_with_three() -> PathBuf {
@@ -30,10 +33,47 @@ fn archive_with_three() -> PathBuf {
 }
 
 fn hook(answer: Value) -> FixtureServer {
-    let routes = vec![
-        json!({"path": "/hook", "responses": [{"status": 200, "body": answer.to_string(), "headers": {"Content-Type": "application/json"}}]}),
-    ];
-    FixtureServer::start_with(&common::site_dir(), routes, 0)
+    answers(
+        "/hook",
+        vec![json!({"status": 200, "body": answer.to_string(), "headers": {"Content-Type": "application/json"}})],
+    )
+}
+
+/// A server answering `path` with `responses` in turn (the last one repeats).
+fn answers(path: &str, responses: Vec<Value>) -> FixtureServer {
+    FixtureServer::start_with(
+        &common::site_dir(),
+        vec![json!({"path": path, "responses": responses})],
+        0,
+    )
+}
+
+/// Percent-encodes everything but letters and digits (for the login in SMTP_URL).
+fn pct(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn telegram_path() -> String {
+    format!("/bot{TELEGRAM_TOKEN}/sendMessage")
+}
+
+fn telegram(answer: Value, status: u16) -> FixtureServer {
+    answers(
+        &telegram_path(),
+        vec![json!({"status": status, "body": answer.to_string(), "headers": {"Content-Type": "application/json"}})],
+    )
+}
+
+fn status_only(path: &str, status: u16) -> FixtureServer {
+    answers(path, vec![json!({"status": status, "body": ""})])
 }
 
 struct Mocks {
@@ -42,6 +82,11 @@ struct Mocks {
     dingtalk: FixtureServer,
     wecom: FixtureServer,
     webhook: FixtureServer,
+    telegram: FixtureServer,
+    discord: FixtureServer,
+    teams: FixtureServer,
+    smtp: common::smtp::SmtpServer,
+    smtp_query: String,
 }
 
 impl Mocks {
@@ -52,12 +97,26 @@ impl Mocks {
             dingtalk: hook(json!({"errcode": 0, "errmsg": "ok"})),
             wecom: hook(json!({"errcode": 0, "errmsg": "ok"})),
             webhook: hook(json!({"received": true})),
+            telegram: telegram(json!({"ok": true, "result": {"message_id": 7}}), 200),
+            discord: status_only("/api/webhooks/123/discord-t0ken", 204),
+            teams: status_only("/workflows/abc/triggers/manual/paths/invoke", 202),
+            smtp: common::smtp::SmtpServer::start(Some((SMTP_USER, SMTP_PASSWORD))),
+            smtp_query: String::new(),
         }
     }
 
-    /// Every platform's mock, in config order.
-    fn all(&self) -> [&FixtureServer; 5] {
-        [&self.slack, &self.feishu, &self.dingtalk, &self.wecom, &self.webhook]
+    /// Every HTTP platform's mock, in config order.
+    fn all(&self) -> [&FixtureServer; 8] {
+        [
+            &self.slack,
+            &self.feishu,
+            &self.dingtalk,
+            &self.wecom,
+            &self.webhook,
+            &self.telegram,
+            &self.discord,
+            &self.teams,
+        ]
     }
 
     fn env(&self) -> HashMap<String, String> {
@@ -81,6 +140,33 @@ impl Mocks {
                 format!("{}/hook?key=wecom-key-123", self.wecom.origin),
             ),
             ("NOTIFY_WEBHOOK_URL".into(), format!("{}/hook", self.webhook.origin)),
+            ("TELEGRAM_BOT_TOKEN".into(), TELEGRAM_TOKEN.into()),
+            ("TELEGRAM_CHAT_ID".into(), "@cncert_weekly".into()),
+            ("TELEGRAM_API_URL".into(), self.telegram.origin.clone()),
+            (
+                "DISCORD_WEBHOOK_URL".into(),
+                format!("{}/api/webhooks/123/discord-t0ken", self.discord.origin),
+            ),
+            (
+                "TEAMS_WEBHOOK_URL".into(),
+                format!(
+                    "{}/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=teams-s1g",
+                    self.teams.origin
+                ),
+            ),
+            (
+                "SMTP_URL".into(),
+                format!(
+                    "smtp://{}:{}@{}:{}{}",
+                    pct(SMTP_USER),
+                    pct(SMTP_PASSWORD),
+                    self.smtp.host,
+                    self.smtp.port,
+                    self.smtp_query
+                ),
+            ),
+            ("EMAIL_FROM".into(), "CNCERT 周报 <feed@example.org>".into()),
+            ("EMAIL_TO".into(), "a@example.org, Bob <b@example.net>".into()),
         ])
     }
 }
@@ -127,12 +213,13 @@ fn first_use_sends_the_newest_in_each_native_form_then_nothing() {
     let config = common::repo_config();
     let s = run(&config, &data, &mocks.env(), NotifyOptions::default());
     assert!(s.failed.is_empty(), "{:?}", s.failed);
-    assert_eq!(s.sent.len(), 5, "{:?}", s.sent);
+    assert_eq!(s.sent.len(), 9, "{:?}", s.sent);
     for server in mocks.all() {
         let p = posts(server);
         assert_eq!(p.len(), 1, "first use sends only the newest");
         assert!(String::from_utf8_lossy(&p[0].body).contains("2024年第43期"));
     }
+    assert_eq!(mocks.smtp.accepted().len(), 1, "first use mails only the newest");
 
     // Slack: blocks with mrkdwn, the link kept.
     let slack = body(&posts(&mocks.slack)[0]);
@@ -197,10 +284,107 @@ fn first_use_sends_the_newest_in_each_native_form_then_nothing() {
     assert_eq!(item["_report"]["metrics"]["incidents_handled"], 295);
     assert_eq!(item["id"], "tag:cncert-feed,2024:cncert-weekly/2024/43");
 
+    // Telegram: sendMessage with HTML, the chat as given, within 4,096 characters.
+    let t = &posts(&mocks.telegram)[0];
+    assert_eq!(t.path, telegram_path());
+    let tg = body(t);
+    assert_eq!(tg["chat_id"], "@cncert_weekly");
+    assert_eq!(tg["parse_mode"], "HTML");
+    let text = tg["text"].as_str().expect("text");
+    assert!(text.starts_with("<b>网络安全信息与动态周报2024年第43期"), "{text}");
+    assert!(text.contains("• 处理网络安全事件：295起"), "{text}");
+    assert!(
+        text.contains("<a href=\"https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&amp;mid=2247499441"),
+        "{text}"
+    );
+    assert!(text.chars().count() <= 4096);
+
+    // Discord: one embed, a field per figure, colour of 良, no mentions.
+    let dc = body(&posts(&mocks.discord)[0]);
+    let embed = &dc["embeds"][0];
+    assert!(embed["title"].as_str().expect("title").contains("2024年第43期"));
+    assert!(embed["url"].as_str().expect("url").contains("mid=2247499441"));
+    assert_eq!(embed["color"], 0x1565C0);
+    let fields = embed["fields"].as_array().expect("fields");
+    assert!(
+        fields
+            .iter()
+            .any(|f| f["name"] == "处理网络安全事件" && f["value"].as_str().is_some_and(|v| v.starts_with("295起"))),
+        "{fields:?}"
+    );
+    assert_eq!(dc["allowed_mentions"]["parse"], json!([]));
+
+    // Teams: a message with an Adaptive Card 1.4: title, FactSet, OpenUrl; the query kept.
+    let tm = &posts(&mocks.teams)[0];
+    assert_eq!(query_param(&tm.query, "sig").as_deref(), Some("teams-s1g"));
+    let teams = body(tm);
+    assert_eq!(teams["type"], "message");
+    let att = &teams["attachments"][0];
+    assert_eq!(att["contentType"], "application/vnd.microsoft.card.adaptive");
+    let card = &att["content"];
+    assert_eq!(card["type"], "AdaptiveCard");
+    assert_eq!(card["version"], "1.4");
+    assert!(
+        card["body"][0]["text"]
+            .as_str()
+            .expect("title")
+            .contains("2024年第43期")
+    );
+    let facts = card["body"]
+        .as_array()
+        .expect("body")
+        .iter()
+        .find(|b| b["type"] == "FactSet")
+        .and_then(|f| f["facts"].as_array())
+        .expect("FactSet");
+    assert!(
+        facts
+            .iter()
+            .any(|f| f["title"] == "处理网络安全事件" && f["value"].as_str().is_some_and(|v| v.starts_with("295起")))
+    );
+    assert_eq!(card["actions"][0]["type"], "Action.OpenUrl");
+    assert!(
+        card["actions"][0]["url"]
+            .as_str()
+            .expect("url")
+            .contains("mid=2247499441")
+    );
+
+    // E-mail: logged in, one message to both recipients, multipart/alternative, text and HTML.
+    let mail = &mocks.smtp.accepted()[0];
+    assert_eq!(mail.login, Some((SMTP_USER.to_string(), SMTP_PASSWORD.to_string())));
+    assert_eq!(mail.from, "<feed@example.org>");
+    assert_eq!(mail.to, vec!["<a@example.org>", "<b@example.net>"]);
+    let (subject, parts) = common::smtp::parts(&mail.data);
+    assert!(subject.starts_with("网络安全信息与动态周报2024年第43期"), "{subject}");
+    assert_eq!(parts.len(), 2, "{}", mail.data);
+    assert_eq!(parts[0].0, "text/plain");
+    assert!(parts[0].1.contains("- 处理网络安全事件：295起"), "{}", parts[0].1);
+    assert!(
+        parts[0].1.contains("阅读原文：https://mp.weixin.qq.com/s?__biz="),
+        "{}",
+        parts[0].1
+    );
+    assert_eq!(parts[1].0, "text/html");
+    assert!(
+        parts[1]
+            .1
+            .contains("<td style=\"border:1px solid #ddd;padding:4px 8px\">处理网络安全事件</td>"),
+        "{}",
+        parts[1].1
+    );
+    assert!(
+        parts[1].1.contains("<a href=\"https://mp.weixin.qq.com/s?__biz="),
+        "{}",
+        parts[1].1
+    );
+
     // A second run sends nothing.
     let again = run(&config, &data, &mocks.env(), NotifyOptions::default());
     assert!(again.sent.is_empty(), "{:?}", again.sent);
     assert_eq!(posts(&mocks.slack).len(), 1);
+    assert_eq!(posts(&mocks.telegram).len(), 1);
+    assert_eq!(mocks.smtp.received().len(), 1);
 }
 
 #[test]
@@ -216,7 +400,7 @@ fn backfill_sends_everything_oldest_first() {
             ..NotifyOptions::default()
         },
     );
-    assert_eq!(s.sent.len(), 15);
+    assert_eq!(s.sent.len(), 27);
     let titles: Vec<String> = posts(&mocks.webhook)
         .iter()
         .map(|r| body(r)["_report"]["issue"].to_string())
@@ -247,8 +431,20 @@ fn an_errcode_answer_is_a_failure_and_is_retried_next_run() {
 fn unset_targets_are_skipped_with_one_line_each() {
     let data = archive_with_three();
     let s = run(&common::repo_config(), &data, &HashMap::new(), NotifyOptions::default());
-    assert_eq!(s.skipped.len(), 5, "{:?}", s.skipped);
+    assert_eq!(s.skipped.len(), 9, "{:?}", s.skipped);
     assert!(s.skipped[0].contains("SLACK_WEBHOOK_URL is not set"));
+    assert!(
+        s.skipped
+            .iter()
+            .any(|l| l.contains("TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID are not set")),
+        "{:?}",
+        s.skipped
+    );
+    assert!(
+        s.skipped
+            .iter()
+            .any(|l| l.contains("SMTP_URL, EMAIL_FROM, EMAIL_TO are not set"))
+    );
     assert!(s.sent.is_empty() && s.failed.is_empty());
 }
 
@@ -279,15 +475,32 @@ fn dry_run_prints_payloads_without_secrets_and_sends_nothing() {
         "feishu-token-123",
         "ding-token-123",
         "wecom-key-123",
+        TELEGRAM_TOKEN,
+        "AAF-tel3gram",
+        "discord-t0ken",
+        "teams-s1g",
+        SMTP_PASSWORD,
+        &pct(SMTP_PASSWORD),
     ] {
         assert!(!all.contains(secret), "output leaks {secret}");
     }
+    for (target, shown) in [
+        ("telegram", "/bot***/sendMessage"),
+        ("discord", "/api/***"),
+        ("email", "smtp://***@127.0.0.1:"),
+    ] {
+        assert!(all.contains(shown), "{target}: {shown} not in {all}");
+    }
+    assert!(all.contains("\"parse_mode\": \"HTML\""), "{all}");
+    assert!(all.contains("\"type\": \"AdaptiveCard\""), "{all}");
+    assert!(all.contains("multipart") || all.contains("\"html\": "), "{all}");
     for server in mocks.all() {
         assert!(posts(server).is_empty());
     }
+    assert!(mocks.smtp.received().is_empty() && mocks.smtp.logins().is_empty());
     // Nothing was recorded: a real run afterwards still sends.
     let s = run(&common::repo_config(), &data, &mocks.env(), NotifyOptions::default());
-    assert_eq!(s.sent.len(), 5);
+    assert_eq!(s.sent.len(), 9);
 }
 
 #[test]
@@ -351,4 +564,141 @@ fn nothing_is_sent_when_what_is_sent_cannot_be_recorded() {
     for m in mocks.all() {
         assert!(posts(m).is_empty(), "sent although it could not be recorded");
     }
+}
+
+/// Only the targets of `kinds` from the repository's config.
+fn config_with(kinds: &[&str]) -> cncert_feed::Config {
+    let mut config = common::repo_config();
+    config.notify.retain(|t| kinds.contains(&t.kind.name()));
+    assert_eq!(config.notify.len(), kinds.len());
+    config
+}
+
+#[test]
+fn platform_errors_are_failures_and_are_retried_next_run() {
+    let data = archive_with_three();
+    let mut mocks = Mocks::new();
+    mocks.telegram = telegram(
+        json!({"ok": false, "error_code": 400, "description": "Bad Request: chat not found"}),
+        400,
+    );
+    // Discord rate-limits twice in a row: one wait of retry_after, then a failure.
+    mocks.discord = answers(
+        "/api/webhooks/123/discord-t0ken",
+        vec![
+            json!({"status": 429, "body": json!({"message": "You are being rate limited.", "retry_after": 0.2, "global": false}).to_string(), "headers": {"Content-Type": "application/json"}}),
+        ],
+    );
+    mocks.smtp.answer_next_data("554 5.7.1 Message rejected as spam");
+    let config = config_with(&["telegram", "discord", "email"]);
+    let started = std::time::Instant::now();
+    let s = run(&config, &data, &mocks.env(), NotifyOptions::default());
+    assert!(s.sent.is_empty(), "{:?}", s.sent);
+    assert_eq!(s.failed.len(), 3, "{:?}", s.failed);
+    let why = |kind: &str| {
+        s.failed
+            .iter()
+            .find(|(t, _, _)| t.starts_with(kind))
+            .map(|(_, _, w)| w.clone())
+            .unwrap_or_default()
+    };
+    assert!(why("telegram").contains("chat not found"), "{}", why("telegram"));
+    assert!(why("discord").contains("429"), "{}", why("discord"));
+    assert!(
+        why("email").contains("554") && why("email").contains("rejected as spam"),
+        "{}",
+        why("email")
+    );
+    assert!(!why("email").contains(SMTP_PASSWORD));
+    assert_eq!(posts(&mocks.discord).len(), 2, "one retry after retry_after");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(200),
+        "retry_after was waited"
+    );
+
+    // The platforms accept again: the same (newest) issue is sent, once.
+    mocks.telegram = telegram(json!({"ok": true, "result": {}}), 200);
+    mocks.discord = status_only("/api/webhooks/123/discord-t0ken", 204);
+    let again = run(&config, &data, &mocks.env(), NotifyOptions::default());
+    assert!(again.failed.is_empty(), "{:?}", again.failed);
+    assert_eq!(again.sent.len(), 3, "{:?}", again.sent);
+    assert!(again.sent.iter().all(|(_, t)| t.contains("2024年第43期")));
+    assert_eq!(mocks.smtp.accepted().len(), 1);
+    let third = run(&config, &data, &mocks.env(), NotifyOptions::default());
+    assert!(third.sent.is_empty() && third.failed.is_empty(), "{third:?}");
+}
+
+#[test]
+fn a_rate_limit_within_retry_after_is_waited_out_and_sent() {
+    let data = archive_with_three();
+    let mut mocks = Mocks::new();
+    mocks.telegram = answers(
+        &telegram_path(),
+        vec![
+            json!({"status": 429, "body": json!({"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1", "parameters": {"retry_after": 1}}).to_string()}),
+            json!({"status": 200, "body": json!({"ok": true, "result": {}}).to_string()}),
+        ],
+    );
+    let config = config_with(&["telegram"]);
+    let started = std::time::Instant::now();
+    let s = run(&config, &data, &mocks.env(), NotifyOptions::default());
+    assert!(s.failed.is_empty(), "{:?}", s.failed);
+    assert_eq!(s.sent.len(), 1);
+    assert_eq!(posts(&mocks.telegram).len(), 2);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "waited retry_after"
+    );
+}
+
+#[test]
+fn e_mail_never_logs_in_without_tls_when_tls_is_required() {
+    let data = archive_with_three();
+    let mut mocks = Mocks::new();
+    // The mock server offers no STARTTLS.
+    mocks.smtp_query = "?tls=required".into();
+    let config = config_with(&["email"]);
+    let s = run(&config, &data, &mocks.env(), NotifyOptions::default());
+    assert_eq!(s.failed.len(), 1, "{s:?}");
+    let why = &s.failed[0].2;
+    assert!(
+        !why.contains(SMTP_PASSWORD) && !why.contains(&pct(SMTP_PASSWORD)),
+        "{why}"
+    );
+    assert!(why.starts_with("SMTP smtp://***@127.0.0.1:"), "{why}");
+    assert!(mocks.smtp.logins().is_empty(), "credentials went out in the clear");
+    assert!(mocks.smtp.received().is_empty());
+}
+
+#[test]
+fn e_mail_settings_that_cannot_work_are_named() {
+    let data = archive_with_three();
+    let mocks = Mocks::new();
+    let config = config_with(&["email"]);
+    for (var, value, expect) in [
+        (
+            "SMTP_URL",
+            "https://user:hunter22@mail.example.org",
+            "scheme https:// is not SMTP",
+        ),
+        (
+            "SMTP_URL",
+            "smtp://user:hunter22@mail.example.org?tls=sometimes",
+            "tls=sometimes",
+        ),
+        ("EMAIL_FROM", "not an address", "EMAIL_FROM"),
+        ("EMAIL_TO", "a@example.org, nobody", "EMAIL_TO: 'nobody'"),
+    ] {
+        let mut env = mocks.env();
+        env.insert(var.into(), value.into());
+        let s = run(&config, &data, &env, NotifyOptions::default());
+        assert!(s.sent.is_empty());
+        assert_eq!(s.failed.len(), 1, "{var}={value}: {s:?}");
+        assert!(s.failed[0].2.contains(expect), "{var}={value}: {}", s.failed[0].2);
+        assert!(!s.failed[0].2.contains("hunter22"));
+    }
+    assert!(mocks.smtp.received().is_empty());
+    // Nothing was recorded as first use: fixed settings send the newest only.
+    let s = run(&config, &data, &mocks.env(), NotifyOptions::default());
+    assert_eq!(s.sent.len(), 1, "{s:?}");
 }

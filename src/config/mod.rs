@@ -79,6 +79,10 @@ pub struct SiteConfig {
     /// Number of entries in each feed.
     #[serde(default)]
     pub feed_limit: Option<usize>,
+    /// A WebSub hub the feeds name and `ping` tells about changes, e.g.
+    /// `https://pubsubhubbub.appspot.com/`.
+    #[serde(default)]
+    pub websub_hub: Option<String>,
 }
 
 /// Fetch settings.
@@ -247,22 +251,120 @@ pub enum TargetKind {
     Wecom,
     /// Any endpoint that takes the JSON Feed item.
     Webhook,
+    /// Telegram Bot API `sendMessage` to a channel or chat.
+    Telegram,
+    /// Discord webhook.
+    Discord,
+    /// Microsoft Teams Workflows webhook (Adaptive Card).
+    Teams,
+    /// E-mail over SMTP.
+    Email,
 }
 
-/// One chat target.
+impl TargetKind {
+    /// The name used in config.yaml.
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetKind::Slack => "slack",
+            TargetKind::Feishu => "feishu",
+            TargetKind::Dingtalk => "dingtalk",
+            TargetKind::Wecom => "wecom",
+            TargetKind::Webhook => "webhook",
+            TargetKind::Telegram => "telegram",
+            TargetKind::Discord => "discord",
+            TargetKind::Teams => "teams",
+            TargetKind::Email => "email",
+        }
+    }
+
+    /// The fields naming environment variables this kind needs (`true`) or may have (`false`).
+    fn env_fields(self) -> &'static [(&'static str, bool)] {
+        match self {
+            TargetKind::Feishu | TargetKind::Dingtalk => &[("url_env", true), ("secret_env", false)],
+            TargetKind::Telegram => &[("token_env", true), ("chat_env", true), ("api_env", false)],
+            TargetKind::Email => &[("url_env", true), ("from_env", true), ("to_env", true)],
+            _ => &[("url_env", true)],
+        }
+    }
+}
+
+/// One chat target. Every `*_env` field names an environment variable (never holds the secret).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetConfig {
     /// The platform.
     pub kind: TargetKind,
-    /// Name of the environment variable holding the webhook URL.
-    pub url_env: String,
-    /// Name of the environment variable holding the signing secret (Feishu, DingTalk).
+    /// The variable holding the webhook URL (e-mail: the SMTP URL).
+    #[serde(default)]
+    pub url_env: Option<String>,
+    /// The variable holding the signing secret (Feishu, DingTalk).
     #[serde(default)]
     pub secret_env: Option<String>,
+    /// Telegram: the variable holding the bot token.
+    #[serde(default)]
+    pub token_env: Option<String>,
+    /// Telegram: the variable holding the chat (`@channel` or a numeric id).
+    #[serde(default)]
+    pub chat_env: Option<String>,
+    /// Telegram: the variable that may hold another Bot API server (default `TELEGRAM_API_URL`).
+    #[serde(default)]
+    pub api_env: Option<String>,
+    /// E-mail: the variable holding the sender (`Name <addr@host>`).
+    #[serde(default)]
+    pub from_env: Option<String>,
+    /// E-mail: the variable holding the recipients, comma-separated.
+    #[serde(default)]
+    pub to_env: Option<String>,
     /// Only these series (all when empty).
     #[serde(default)]
     pub series: Vec<String>,
+}
+
+impl TargetConfig {
+    /// The value of an `*_env` field by its name.
+    pub fn env_field(&self, field: &str) -> Option<&str> {
+        match field {
+            "url_env" => self.url_env.as_deref(),
+            "secret_env" => self.secret_env.as_deref(),
+            "token_env" => self.token_env.as_deref(),
+            "chat_env" => self.chat_env.as_deref(),
+            "api_env" => self.api_env.as_deref(),
+            "from_env" => self.from_env.as_deref(),
+            "to_env" => self.to_env.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The variables this target reads, in its kind's order (`api_env` defaulted for Telegram).
+    pub fn variables(&self) -> Vec<(&'static str, String)> {
+        self.kind
+            .env_fields()
+            .iter()
+            .filter_map(|(f, _)| {
+                let name = self.env_field(f).map(str::to_string).or_else(|| {
+                    (*f == "api_env" && self.kind == TargetKind::Telegram).then(|| "TELEGRAM_API_URL".to_string())
+                })?;
+                Some((*f, name))
+            })
+            .collect()
+    }
+
+    /// The key under which what was announced is recorded: kind and variable names, never
+    /// values (`slack:slack_webhook_url`, `telegram:telegram_bot_token+telegram_chat_id`).
+    pub fn key(&self) -> String {
+        let names: Vec<String> = self
+            .variables()
+            .into_iter()
+            .filter(|(f, _)| matches!(*f, "url_env" | "token_env" | "chat_env" | "to_env"))
+            .map(|(_, n)| n)
+            .collect();
+        format!("{}:{}", self.kind.name(), names.join("+")).to_lowercase()
+    }
+
+    /// How the target is named in messages: its key.
+    pub fn name(&self) -> String {
+        self.key()
+    }
 }
 
 /// The configuration ready to use: defaults applied, patterns compiled.
@@ -291,6 +393,8 @@ pub struct Site {
     pub image_proxy: Option<String>,
     /// Entries per feed.
     pub feed_limit: usize,
+    /// The WebSub hub, if any.
+    pub websub_hub: Option<url::Url>,
 }
 
 /// Fetch settings with defaults applied.
@@ -487,6 +591,10 @@ impl ConfigFile {
                 .clone()
                 .unwrap_or_else(|| "CNCERT 网络安全信息与动态周报 feeds".to_string()),
             image_proxy: self.site.image_proxy.clone(),
+            websub_hub: match &self.site.websub_hub {
+                Some(h) => Some(parse_hub(h).map_err(|m| err("site.websub_hub", format!("site.websub_hub: {m}")))?),
+                None => None,
+            },
             feed_limit: self.site.feed_limit.unwrap_or(DEFAULT_FEED_LIMIT).max(1),
         };
         let d = Fetch::default();
@@ -702,21 +810,54 @@ impl ConfigFile {
                 metrics,
             });
         }
+        const ALL_ENV_FIELDS: [&str; 7] = [
+            "url_env",
+            "secret_env",
+            "token_env",
+            "chat_env",
+            "api_env",
+            "from_env",
+            "to_env",
+        ];
         for (ti, t) in self.notify.iter().enumerate() {
-            if t.url_env.is_empty() {
-                return Err(err(
-                    &format!("notify.{ti}.url_env"),
-                    "notify: url_env must name an environment variable".into(),
-                ));
-            }
-            if matches!(t.kind, TargetKind::Slack | TargetKind::Wecom | TargetKind::Webhook) && t.secret_env.is_some() {
-                return Err(err(
-                    &format!("notify.{ti}.secret_env"),
-                    format!(
-                        "notify target {}: secret_env is only used by feishu and dingtalk; remove it",
-                        t.url_env
-                    ),
-                ));
+            let fields = t.kind.env_fields();
+            for f in ALL_ENV_FIELDS {
+                let wanted = fields.iter().find(|(name, _)| *name == f);
+                match (t.env_field(f), wanted) {
+                    (Some(v), Some(_)) if !is_env_name(v) => {
+                        return Err(err(
+                            &format!("notify.{ti}.{f}"),
+                            format!(
+                                "notify target {}: {f} must name an environment variable (letters, digits, _), not hold a value: write e.g. {f}: {}",
+                                t.kind.name(),
+                                suggested_env(t.kind, f)
+                            ),
+                        ));
+                    }
+                    (Some(_), None) => {
+                        let allowed: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+                        return Err(err(
+                            &format!("notify.{ti}.{f}"),
+                            format!(
+                                "notify target {}: {f} is not used by {} (it takes {}); remove it",
+                                t.kind.name(),
+                                t.kind.name(),
+                                allowed.join(", ")
+                            ),
+                        ));
+                    }
+                    (None, Some((_, true))) => {
+                        return Err(err(
+                            &format!("notify.{ti}"),
+                            format!(
+                                "notify target {} needs {f}: add `{f}: {}`",
+                                t.kind.name(),
+                                suggested_env(t.kind, f)
+                            ),
+                        ));
+                    }
+                    _ => {}
+                }
             }
         }
         for (ti, t) in self.notify.iter().enumerate() {
@@ -726,7 +867,7 @@ impl ConfigFile {
                         &format!("notify.{ti}.series.{k}"),
                         format!(
                             "notify target {} names series '{name}', which is not configured (known: {})",
-                            t.url_env,
+                            t.key(),
                             series.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
                         ),
                     ));
@@ -774,6 +915,16 @@ fn parse_base(u: &str) -> std::result::Result<url::Url, String> {
     Ok(url)
 }
 
+/// A WebSub hub URL: absolute http(s), taken as written (a hub's URL is its identity).
+pub fn parse_hub(u: &str) -> std::result::Result<url::Url, String> {
+    let url = url::Url::parse(u.trim())
+        .map_err(|e| format!("'{u}' is not an absolute URL ({e}); write e.g. https://pubsubhubbub.appspot.com/"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("'{u}' must be an http:// or https:// URL with a host"));
+    }
+    Ok(url)
+}
+
 /// Expands `${NAME}` in a discovery URL from the environment (so a URL with a secret, such as an
 /// RSSHub `?key=`, can live in a repository secret instead of config.yaml). Err names a variable
 /// that is not set.
@@ -812,6 +963,28 @@ pub fn compile_pattern(p: &str, kind: MetricKind) -> std::result::Result<Pattern
         return Err(format!("'{p}' captures no value: {hint}"));
     }
     Ok(re)
+}
+
+/// Whether `s` looks like an environment variable's name (`SLACK_WEBHOOK_URL`), not a value.
+fn is_env_name(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The variable name config.yaml uses for a target kind's field, for error messages.
+fn suggested_env(kind: TargetKind, field: &str) -> String {
+    match (kind, field) {
+        (TargetKind::Telegram, "token_env") => "TELEGRAM_BOT_TOKEN".into(),
+        (TargetKind::Telegram, "chat_env") => "TELEGRAM_CHAT_ID".into(),
+        (TargetKind::Telegram, "api_env") => "TELEGRAM_API_URL".into(),
+        (TargetKind::Email, "url_env") => "SMTP_URL".into(),
+        (TargetKind::Email, "from_env") => "EMAIL_FROM".into(),
+        (TargetKind::Email, "to_env") => "EMAIL_TO".into(),
+        (TargetKind::Webhook, "url_env") => "NOTIFY_WEBHOOK_URL".into(),
+        (k, "secret_env") => format!("{}_SECRET", k.name().to_uppercase()),
+        (k, _) => format!("{}_WEBHOOK_URL", k.name().to_uppercase()),
+    }
 }
 
 #[cfg(test)]

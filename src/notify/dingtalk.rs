@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Message, Platform, hmac_base64, json_code_ok, shorten};
+use super::{Destination, Message, Platform, hmac_base64, json_code_ok, shorten};
 
 /// DingTalk.
 pub struct DingTalk;
@@ -16,7 +16,7 @@ pub fn sign(timestamp_ms: i64, secret: &str) -> String {
 }
 
 impl Platform for DingTalk {
-    fn payload(&self, msg: &Message, _secret: Option<&str>, _now_ms: i64) -> Value {
+    fn payload(&self, msg: &Message, _dest: &Destination, _now_ms: i64) -> Value {
         let mut text = format!("#### {}\n\n", msg.md_title());
         if let Some(a) = msg.md_assessment() {
             text.push_str(&format!("**网络安全态势整体评价**：{a}\n\n"));
@@ -33,8 +33,9 @@ impl Platform for DingTalk {
         })
     }
 
-    fn url(&self, webhook: &str, secret: Option<&str>, now_ms: i64) -> String {
-        match secret {
+    fn url(&self, dest: &Destination, now_ms: i64) -> String {
+        let webhook = dest.url.as_str();
+        match dest.secret.as_deref() {
             Some(s) => {
                 let sep = if webhook.contains('?') { '&' } else { '?' };
                 format!("{webhook}{sep}timestamp={now_ms}&sign={}", sign(now_ms, s))

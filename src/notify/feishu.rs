@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Message, Platform, hmac_base64, json_code_ok, shorten};
+use super::{Destination, Message, Platform, hmac_base64, json_code_ok, shorten};
 
 /// Feishu / Lark.
 pub struct Feishu;
@@ -14,7 +14,8 @@ pub fn sign(timestamp_s: i64, secret: &str) -> String {
 }
 
 impl Platform for Feishu {
-    fn payload(&self, msg: &Message, secret: Option<&str>, now_ms: i64) -> Value {
+    fn payload(&self, msg: &Message, dest: &Destination, now_ms: i64) -> Value {
+        let secret = dest.secret.as_deref();
         let mut lines = Vec::new();
         if let Some(a) = msg.md_assessment() {
             lines.push(format!("**网络安全态势整体评价**：{a}"));

@@ -1,11 +1,18 @@
-//! Pushing new issues to chat: Slack, Feishu/Lark, DingTalk, WeCom and a generic webhook, one
-//! file per platform behind [`Platform`]. What was announced to which target is kept in the
-//! archive's state file; a failed send is never recorded, so the next run tries again.
+//! Pushing new issues to readers: Slack, Feishu/Lark, DingTalk, WeCom, Telegram, Discord,
+//! Microsoft Teams, a generic webhook (one file per platform behind [`Platform`]) and e-mail over
+//! SMTP ([`email`]). What was announced to which target is kept in the archive's state file; a
+//! failed send is never recorded, so the next run tries again. [`websub`] tells a WebSub hub that
+//! the published feeds changed.
 
 pub mod dingtalk;
+pub mod discord;
+pub mod email;
 pub mod feishu;
 pub mod slack;
+pub mod teams;
+pub mod telegram;
 pub mod webhook;
+pub mod websub;
 pub mod wecom;
 
 use std::collections::VecDeque;
@@ -148,13 +155,35 @@ pub fn safe_link(s: &str) -> Option<String> {
     Some(out)
 }
 
+/// Where one target's messages go, read from its environment variables. Holds secrets: never
+/// printed (see [`Platform::masked`]).
+#[derive(Debug, Clone, Default)]
+pub struct Destination {
+    /// The webhook URL; Telegram: the Bot API origin; e-mail: the SMTP URL.
+    pub url: String,
+    /// Signing secret (Feishu, DingTalk).
+    pub secret: Option<String>,
+    /// Telegram: the bot token.
+    pub token: Option<String>,
+    /// Telegram: the chat (`@channel` or a numeric id).
+    pub chat: Option<String>,
+    /// E-mail: the sender.
+    pub from: Option<String>,
+    /// E-mail: the recipients, comma-separated.
+    pub to: Option<String>,
+}
+
 /// A chat platform: how a message is shaped, where it goes, what counts as success.
 pub trait Platform {
-    /// The JSON body for `msg`; `secret` and `now_ms` sign it where the platform signs the body.
-    fn payload(&self, msg: &Message, secret: Option<&str>, now_ms: i64) -> Value;
-    /// The URL to post to; `secret` and `now_ms` sign it where the platform signs the URL.
-    fn url(&self, webhook: &str, _secret: Option<&str>, _now_ms: i64) -> String {
-        webhook.to_string()
+    /// The JSON body for `msg`; `dest` and `now_ms` sign it where the platform signs the body.
+    fn payload(&self, msg: &Message, dest: &Destination, now_ms: i64) -> Value;
+    /// The URL to post to; `dest` and `now_ms` sign it where the platform signs the URL.
+    fn url(&self, dest: &Destination, _now_ms: i64) -> String {
+        dest.url.clone()
+    }
+    /// Where the message goes, without any secret, for output.
+    fn masked(&self, dest: &Destination) -> String {
+        mask_url(&dest.url)
     }
     /// Whether the platform accepted the message (some say no with HTTP 200).
     fn accepted(&self, status: u16, body: &str) -> std::result::Result<(), String> {
@@ -178,6 +207,43 @@ pub fn platform(kind: TargetKind) -> Box<dyn Platform + Send + Sync> {
         TargetKind::Dingtalk => Box::new(dingtalk::DingTalk),
         TargetKind::Wecom => Box::new(wecom::WeCom),
         TargetKind::Webhook => Box::new(webhook::Webhook),
+        TargetKind::Telegram => Box::new(telegram::Telegram),
+        TargetKind::Discord => Box::new(discord::Discord),
+        TargetKind::Teams => Box::new(teams::Teams),
+        TargetKind::Email => Box::new(email::Email),
+    }
+}
+
+/// Reads a target's variables. `Err` is the line saying which one is unset (the target is then
+/// skipped); an unset optional variable is simply absent.
+pub fn destination(
+    target: &TargetConfig,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> std::result::Result<Destination, String> {
+    let mut dest = Destination::default();
+    let mut missing = Vec::new();
+    for (field, name) in target.variables() {
+        let value = env(&name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let required = !matches!(field, "secret_env" | "api_env");
+        match (value, field) {
+            (None, _) if required => missing.push(name),
+            (None, _) => {}
+            (Some(v), "url_env" | "api_env") => dest.url = v,
+            (Some(v), "secret_env") => dest.secret = Some(v),
+            (Some(v), "token_env") => dest.token = Some(v),
+            (Some(v), "chat_env") => dest.chat = Some(v),
+            (Some(v), "from_env") => dest.from = Some(v),
+            (Some(v), "to_env") => dest.to = Some(v),
+            (Some(_), _) => {}
+        }
+    }
+    if target.kind == TargetKind::Telegram && dest.url.is_empty() {
+        dest.url = telegram::DEFAULT_API.to_string();
+    }
+    match missing.len() {
+        0 => Ok(dest),
+        1 => Err(format!("{}: {} is not set; skipped", target.key(), missing[0])),
+        _ => Err(format!("{}: {} are not set; skipped", target.key(), missing.join(", "))),
     }
 }
 
@@ -224,11 +290,6 @@ pub struct NotifySummary {
     pub skipped: Vec<String>,
     /// Dry-run output: `(target, masked url, payload)`.
     pub dry: Vec<(String, String, Value)>,
-}
-
-/// The key under which a target's announcements are recorded (names only, never secrets).
-fn target_key(t: &TargetConfig) -> String {
-    format!("{:?}:{}", t.kind, t.url_env).to_lowercase()
 }
 
 fn issue_key(it: &Item) -> String {
@@ -281,6 +342,77 @@ async fn read_limited(mut resp: reqwest::Response, max: usize) -> String {
     String::from_utf8_lossy(&body).into_owned()
 }
 
+/// The longest wait for a platform's `retry_after` before the one retry; a longer one is a
+/// failure, retried on the next run.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
+
+/// How long a rate-limited answer (HTTP 429) asks to wait: Discord's `retry_after` (seconds,
+/// fractional), Telegram's `parameters.retry_after`, or a `Retry-After` header in seconds.
+pub fn retry_after(header: Option<&str>, body: &str) -> Option<Duration> {
+    let from_body = serde_json::from_str::<Value>(body).ok().and_then(|v| {
+        v.get("retry_after")
+            .or_else(|| v.get("parameters").and_then(|p| p.get("retry_after")))
+            .and_then(Value::as_f64)
+    });
+    let secs = from_body.or_else(|| header.and_then(|h| h.trim().parse::<f64>().ok()))?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
+}
+
+/// Posts one JSON payload and says whether the platform took it. A 429 whose `retry_after` is
+/// at most [`MAX_RETRY_WAIT`] is waited out and tried once more.
+async fn post(
+    client: &reqwest::Client,
+    platform: &(dyn Platform + Send + Sync),
+    dest: &Destination,
+    payload: &Value,
+    now_ms: i64,
+) -> std::result::Result<(), String> {
+    let body = serde_json::to_vec(payload).map_err(|e| format!("cannot encode the message: {e}"))?;
+    let mut retried = false;
+    loop {
+        let request = client
+            .post(platform.url(dest, now_ms))
+            .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(body.clone());
+        let resp = request.send().await.map_err(|e| {
+            format!(
+                "cannot reach {}: {}",
+                platform.masked(dest),
+                if e.is_timeout() {
+                    "timed out"
+                } else {
+                    "connection failed"
+                }
+            )
+        })?;
+        let status = resp.status().as_u16();
+        let header = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_string);
+        let answer = read_limited(resp, MAX_ANSWER_BYTES).await;
+        if status != 429 {
+            return platform.accepted(status, &answer);
+        }
+        let wait = retry_after(header.as_deref(), &answer);
+        match wait {
+            Some(w) if !retried && w <= MAX_RETRY_WAIT => {
+                tokio::time::sleep(w).await;
+                retried = true;
+            }
+            _ => {
+                return Err(format!(
+                    "rate limited (HTTP 429{}){}",
+                    wait.map(|w| format!(", retry after {:.1} s", w.as_secs_f64()))
+                        .unwrap_or_default(),
+                    if retried { " again after waiting" } else { "" }
+                ));
+            }
+        }
+    }
+}
+
 /// Sends what each target has not had yet. `env` looks up environment variables. Nothing is
 /// sent when what is sent cannot be recorded; each send is recorded before the next.
 pub async fn notify(
@@ -312,20 +444,33 @@ pub async fn notify(
             if !target.series.is_empty() && !target.series.contains(&series.id) {
                 continue;
             }
-            let key = target_key(target);
-            let Some(url) = env(&target.url_env).filter(|u| !u.trim().is_empty()) else {
+            let key = target.key();
+            let dest = match destination(target, env) {
+                Ok(d) => d,
+                Err(line) => {
+                    summary.skipped.push(line);
+                    continue;
+                }
+            };
+            if let Some(name) = target.secret_env.as_deref()
+                && dest.secret.is_none()
+            {
                 summary
                     .skipped
-                    .push(format!("{key}: {} is not set; skipped", target.url_env));
-                continue;
-            };
-            let secret = target.secret_env.as_deref().and_then(env).filter(|s| !s.is_empty());
-            if target.secret_env.is_some() && secret.is_none() {
-                summary.skipped.push(format!(
-                    "{key}: {} is not set; sending unsigned",
-                    target.secret_env.as_deref().unwrap_or_default()
-                ));
+                    .push(format!("{key}: {name} is not set; sending unsigned"));
             }
+            let platform = platform(target.kind);
+            let mailer = if target.kind == TargetKind::Email && !opts.dry_run {
+                match email::Mailer::new(&dest) {
+                    Ok(m) => Some(m),
+                    Err(why) => {
+                        summary.failed.push((key.clone(), String::new(), why));
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
             let first_use = !state.announced.contains_key(&key);
             let announced = state.announced.get(&key).cloned().unwrap_or_default();
             let mut todo: Vec<&Item> = items
@@ -342,7 +487,6 @@ pub async fn notify(
                 }
                 todo = newest.into_iter().collect();
             }
-            let platform = platform(target.kind);
             let mut limit = RateLimit {
                 n: platform.per_minute(),
                 sent: VecDeque::new(),
@@ -350,33 +494,15 @@ pub async fn notify(
             for it in todo {
                 let msg = Message::of(&model, it);
                 let now_ms = chrono::Utc::now().timestamp_millis();
-                let payload = platform.payload(&msg, secret.as_deref(), now_ms);
+                let payload = platform.payload(&msg, &dest, now_ms);
                 if opts.dry_run {
-                    summary.dry.push((key.clone(), mask_url(&url), payload));
+                    summary.dry.push((key.clone(), platform.masked(&dest), payload));
                     continue;
                 }
                 limit.wait().await;
-                let post_url = platform.url(&url, secret.as_deref(), now_ms);
-                let body = serde_json::to_vec(&payload).unwrap_or_default();
-                let request = client
-                    .post(&post_url)
-                    .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
-                    .body(body);
-                let result = match request.send().await {
-                    Ok(resp) => {
-                        let status = resp.status().as_u16();
-                        let body = read_limited(resp, MAX_ANSWER_BYTES).await;
-                        platform.accepted(status, &body)
-                    }
-                    Err(e) => Err(format!(
-                        "cannot reach {}: {}",
-                        mask_url(&url),
-                        if e.is_timeout() {
-                            "timed out"
-                        } else {
-                            "connection failed"
-                        }
-                    )),
+                let result = match &mailer {
+                    Some(m) => m.send(&msg).await,
+                    None => post(&client, platform.as_ref(), &dest, &payload, now_ms).await,
                 };
                 match result {
                     Ok(()) => {
@@ -457,7 +583,7 @@ mod tests {
             TargetKind::Dingtalk,
             TargetKind::Wecom,
         ] {
-            let body = platform(kind).payload(&msg, None, 0).to_string();
+            let body = platform(kind).payload(&msg, &Destination::default(), 0).to_string();
             for bad in ["](javascript", "](http://evil", "<b>", "<img>", "*粗*", "\\u0007"] {
                 assert!(!body.contains(bad), "{kind:?}: {bad} in {body}");
             }

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Message, Platform, md_text, shorten};
+use super::{Destination, Message, Platform, md_text, shorten};
 
 /// Slack.
 pub struct Slack;
@@ -13,7 +13,7 @@ fn esc(s: &str) -> String {
 }
 
 impl Platform for Slack {
-    fn payload(&self, msg: &Message, _secret: Option<&str>, _now_ms: i64) -> Value {
+    fn payload(&self, msg: &Message, _dest: &Destination, _now_ms: i64) -> Value {
         let mut lines = Vec::new();
         if let Some(a) = msg.md_assessment() {
             lines.push(format!("*网络安全态势整体评价*：{}", esc(&a)));

@@ -2,13 +2,13 @@
 
 use serde_json::Value;
 
-use super::{Message, Platform};
+use super::{Destination, Message, Platform};
 
 /// Any endpoint that takes JSON.
 pub struct Webhook;
 
 impl Platform for Webhook {
-    fn payload(&self, msg: &Message, _secret: Option<&str>, _now_ms: i64) -> Value {
+    fn payload(&self, msg: &Message, _dest: &Destination, _now_ms: i64) -> Value {
         msg.item.clone()
     }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Message, Platform, json_code_ok, shorten};
+use super::{Destination, Message, Platform, json_code_ok, shorten};
 
 /// WeCom.
 pub struct WeCom;
@@ -11,7 +11,7 @@ pub struct WeCom;
 pub const MAX_BYTES: usize = 4096;
 
 impl Platform for WeCom {
-    fn payload(&self, msg: &Message, _secret: Option<&str>, _now_ms: i64) -> Value {
+    fn payload(&self, msg: &Message, _dest: &Destination, _now_ms: i64) -> Value {
         let link = msg
             .safe_link()
             .map(|l| format!("\n[阅读原文]({l})"))

@@ -114,10 +114,17 @@ pub fn render(model: &FeedModel) -> Result<String> {
             value: "cncert-feed".to_string(),
             ..Default::default()
         }),
-        links: vec![
+        links: [
             link(model.url_of("atom.xml"), "self", "application/atom+xml"),
             link(model.url_of("index.html"), "alternate", "text/html"),
-        ],
+        ]
+        .into_iter()
+        .chain(model.site.websub_hub.iter().map(|hub| Link {
+            href: hub.to_string(),
+            rel: "hub".to_string(),
+            ..Default::default()
+        }))
+        .collect(),
         subtitle: Some(Text {
             value: format!("{}：每周态势评价与处置数据（非官方订阅源）", model.series.title),
             r#type: TextType::Text,

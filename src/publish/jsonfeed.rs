@@ -41,6 +41,9 @@ pub fn render(model: &FeedModel) -> Result<String> {
         "language": "zh-CN",
         "items": items,
     });
+    if let Some(hub) = &model.site.websub_hub {
+        feed["hubs"] = json!([{ "type": "WebSub", "url": hub.as_str() }]);
+    }
     if let Some(a) = &model.series.author {
         feed["authors"] = json!([{ "name": a }]);
     }

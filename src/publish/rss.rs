@@ -115,12 +115,18 @@ pub fn render(model: &FeedModel) -> Result<String> {
         ttl: Some("720".to_string()),
         namespaces,
         atom_ext: Some(AtomExtension {
-            links: vec![Link {
+            links: std::iter::once(Link {
                 href: model.url_of("rss.xml"),
                 rel: "self".to_string(),
                 mime_type: Some("application/rss+xml".to_string()),
                 ..Default::default()
-            }],
+            })
+            .chain(model.site.websub_hub.iter().map(|hub| Link {
+                href: hub.to_string(),
+                rel: "hub".to_string(),
+                ..Default::default()
+            }))
+            .collect(),
         }),
         items: model.items.iter().map(|i| item(model, i)).collect(),
         ..Default::default()

@@ -53,6 +53,7 @@ pub fn url_serving(file: &str) -> Option<String> {
     None
 }
 pub mod server;
+pub mod smtp;
 
 /// The repository's config pointed at a fixture server: no delay, quick retries, discovery
 /// replaced by `start` (made absolute mp.weixin.qq.com URLs), no feeds or albums.
