@@ -821,20 +821,11 @@ impl ConfigFile {
         ];
         for (ti, t) in self.notify.iter().enumerate() {
             let fields = t.kind.env_fields();
+            // What is there but should not be, or holds a value, first; then what is missing.
             for f in ALL_ENV_FIELDS {
-                let wanted = fields.iter().find(|(name, _)| *name == f);
-                match (t.env_field(f), wanted) {
-                    (Some(v), Some(_)) if !is_env_name(v) => {
-                        return Err(err(
-                            &format!("notify.{ti}.{f}"),
-                            format!(
-                                "notify target {}: {f} must name an environment variable (letters, digits, _), not hold a value: write e.g. {f}: {}",
-                                t.kind.name(),
-                                suggested_env(t.kind, f)
-                            ),
-                        ));
-                    }
-                    (Some(_), None) => {
+                let wanted = fields.iter().any(|(name, _)| *name == f);
+                match t.env_field(f) {
+                    Some(_) if !wanted => {
                         let allowed: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
                         return Err(err(
                             &format!("notify.{ti}.{f}"),
@@ -846,17 +837,29 @@ impl ConfigFile {
                             ),
                         ));
                     }
-                    (None, Some((_, true))) => {
+                    Some(v) if !is_env_name(v) => {
                         return Err(err(
-                            &format!("notify.{ti}"),
+                            &format!("notify.{ti}.{f}"),
                             format!(
-                                "notify target {} needs {f}: add `{f}: {}`",
+                                "notify target {}: {f} must name an environment variable (letters, digits, _), not hold a value: write e.g. {f}: {}",
                                 t.kind.name(),
                                 suggested_env(t.kind, f)
                             ),
                         ));
                     }
                     _ => {}
+                }
+            }
+            for (f, required) in fields {
+                if *required && t.env_field(f).is_none() {
+                    return Err(err(
+                        &format!("notify.{ti}"),
+                        format!(
+                            "notify target {} needs {f}: add `{f}: {}`",
+                            t.kind.name(),
+                            suggested_env(t.kind, f)
+                        ),
+                    ));
                 }
             }
         }
@@ -1029,6 +1032,69 @@ series:
         let line = text.lines().position(|l| l.contains("patterns: ['ok")).expect("line") + 1;
         let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
         assert!(e.starts_with(&format!("t.yaml:{line}:")), "{e}");
+    }
+
+    #[test]
+    fn each_target_kind_takes_its_own_variables() {
+        let ok = format!(
+            "{MINIMAL}notify:\n  - kind: telegram\n    token_env: TELEGRAM_BOT_TOKEN\n    chat_env: TELEGRAM_CHAT_ID\n  - kind: email\n    url_env: SMTP_URL\n    from_env: EMAIL_FROM\n    to_env: EMAIL_TO\n  - kind: discord\n    url_env: DISCORD_WEBHOOK_URL\n"
+        );
+        let c = Config::parse(&ok, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.notify[0].key(), "telegram:telegram_bot_token+telegram_chat_id");
+        assert!(
+            c.notify[0]
+                .variables()
+                .contains(&("api_env", "TELEGRAM_API_URL".to_string())),
+            "the API URL variable has a default"
+        );
+        assert_eq!(c.notify[1].key(), "email:smtp_url+email_to");
+        assert_eq!(c.notify[2].key(), "discord:discord_webhook_url");
+        for (target, expect) in [
+            (
+                "  - kind: telegram\n    token_env: TELEGRAM_BOT_TOKEN\n",
+                "needs chat_env: add `chat_env: TELEGRAM_CHAT_ID`",
+            ),
+            (
+                "  - kind: email\n    url_env: SMTP_URL\n    to_env: EMAIL_TO\n",
+                "needs from_env",
+            ),
+            (
+                "  - kind: discord\n    url_env: DISCORD_WEBHOOK_URL\n    secret_env: X\n",
+                "secret_env is not used by discord",
+            ),
+            (
+                "  - kind: teams\n    url_env: https://prod.westeurope.logic.azure.com/workflows/1?sig=abc\n",
+                "must name an environment variable",
+            ),
+            (
+                "  - kind: slack\n    token_env: SLACK_TOKEN\n",
+                "token_env is not used by slack",
+            ),
+            ("  - kind: teams\n", "needs url_env: add `url_env: TEAMS_WEBHOOK_URL`"),
+        ] {
+            let text = format!("{MINIMAL}notify:\n{target}");
+            let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+            assert!(e.contains(expect), "{target}: {e}");
+            assert!(
+                !e.contains("sig=abc"),
+                "a value put where a name goes is not repeated: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_websub_hub_must_be_an_http_url() {
+        let good = format!("site:\n  websub_hub: https://pubsubhubbub.appspot.com/\n{MINIMAL}");
+        let c = Config::parse(&good, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.site.websub_hub.map(|u| u.to_string()).as_deref(),
+            Some("https://pubsubhubbub.appspot.com/")
+        );
+        for hub in ["pubsubhubbub.appspot.com", "ftp://hub.example.org/"] {
+            let bad = format!("site:\n  websub_hub: {hub}\n{MINIMAL}");
+            let e = Config::parse(&bad, "t.yaml").unwrap_err().to_string();
+            assert!(e.starts_with("t.yaml:2:") && e.contains("site.websub_hub"), "{e}");
+        }
     }
 
     #[test]
