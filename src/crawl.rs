@@ -169,6 +169,8 @@ pub async fn crawl(
 struct Known {
     entries: HashMap<IssueId, Entry>,
     by_url: HashMap<String, IssueId>,
+    /// PDFs read this run whose pictures the OCR pass will read (so it need not fetch them).
+    pdfs: HashMap<String, Vec<u8>>,
 }
 
 impl Known {
@@ -176,6 +178,7 @@ impl Known {
         let mut known = Known {
             entries: HashMap::new(),
             by_url: HashMap::new(),
+            pdfs: HashMap::new(),
         };
         for e in archive.load_series(series)? {
             if let Some(id) = e.id() {
@@ -253,11 +256,12 @@ async fn crawl_series(
             progress,
             limit,
             backfill: opts.backfill,
+            keep_pdfs: config.ocr && !opts.no_ocr,
         };
         run.run(&mut known, &mut state, summary).await;
     }
     if config.ocr && !opts.no_ocr {
-        ocr_pass(series, archive, &fetcher, progress, summary, &mut known, limit).await;
+        ocr_pass(config, series, archive, &fetcher, progress, summary, &mut known, limit).await;
     }
     if let Err(err) = archive.save_state(&series.id, &state) {
         summary.write_failures.push(err.to_string());
@@ -642,10 +646,61 @@ fn observation(report: Report, via: ReadVia, content_html: Option<String>) -> Ob
     }
 }
 
-/// Reads the pictures of archived issues whose text lacks the monitoring figures and that have
-/// not had their pictures read (at most `limit` issues a run, newest first). Pictures already read
-/// are never fetched again: their text is in the archive.
+/// Pictures of an issue not read yet: its WeChat section's picture URLs (all of them, the read
+/// ones included, in order) when one is unread, and its website PDF when its pictures are unread.
+struct Unread {
+    id: IssueId,
+    wechat: Vec<String>,
+    pdf: Option<String>,
+}
+
+/// What of an entry's pictures is still to be read, when its text sources lack the monitoring
+/// figures (since 2021 they are only in pictures).
+fn unread_pictures(id: &IssueId, e: &Entry) -> Option<Unread> {
+    let texts = e.observations.iter().filter(|(k, _)| **k != SourceKind::Ocr);
+    if !texts.clone().all(|(_, o)| lacks_monitoring_figures(&o.report)) {
+        return None;
+    }
+    let read: HashSet<&str> = e
+        .observations
+        .get(&SourceKind::Ocr)
+        .map(|o| o.pictures.iter().map(|p| p.url.as_str()).collect())
+        .unwrap_or_default();
+    let wechat = e
+        .observations
+        .get(&SourceKind::Wechat)
+        .and_then(|o| o.content_html.as_deref())
+        .map(crate::ocr::section_pictures)
+        .unwrap_or_default();
+    let wechat = if wechat
+        .iter()
+        .take(crate::ocr::MAX_IMAGES)
+        .any(|u| !read.contains(u.as_str()))
+    {
+        wechat
+    } else {
+        Vec::new()
+    };
+    let pdf = e
+        .observations
+        .get(&SourceKind::Website)
+        .filter(|o| o.pdf_text.is_some())
+        .and_then(|o| o.report.pdf.clone())
+        .filter(|u| !read.contains(u.as_str()));
+    (!wechat.is_empty() || pdf.is_some()).then(|| Unread {
+        id: id.clone(),
+        wechat,
+        pdf,
+    })
+}
+
+/// Reads the pictures of archived issues whose text lacks the monitoring figures: the WeChat
+/// article's and those inside the website's PDF (at most `limit` issues a run, newest first).
+/// Pictures already read are never fetched or read again: their text is in the archive. A PDF
+/// read by this run's website pass is not fetched again either.
+#[allow(clippy::too_many_arguments)]
 async fn ocr_pass(
+    config: &Config,
     series: &Series,
     archive: &Archive,
     fetcher: &Fetcher,
@@ -654,17 +709,13 @@ async fn ocr_pass(
     known: &mut Known,
     limit: usize,
 ) {
-    let mut todo: Vec<(IssueId, Vec<String>)> = known
+    let mut todo: Vec<Unread> = known
         .entries
         .iter()
-        .filter(|(_, e)| lacks_monitoring_figures(&e.report) && !e.observations.contains_key(&SourceKind::Ocr))
-        .filter_map(|(id, e)| {
-            let html = e.observations.get(&SourceKind::Wechat)?.content_html.as_deref()?;
-            let urls = crate::ocr::section_pictures(html);
-            (!urls.is_empty()).then(|| (id.clone(), urls))
-        })
+        .filter_map(|(id, e)| unread_pictures(id, e))
         .collect();
     if todo.is_empty() {
+        known.pdfs.clear();
         return;
     }
     let engine = match crate::ocr::Engine::detect() {
@@ -672,19 +723,77 @@ async fn ocr_pass(
         Err(why) => {
             progress.note(&format!("note: {why}; the figures in pictures are not read this run"));
             summary.ocr_unavailable = Some(why);
+            known.pdfs.clear();
             return;
         }
     };
-    todo.sort_by_key(|t| std::cmp::Reverse((t.0.year, t.0.issue)));
+    todo.sort_by_key(|t| std::cmp::Reverse((t.id.year, t.id.issue)));
     todo.truncate(limit);
-    for (id, urls) in todo {
-        let Some(entry) = known.entries.get(&id) else { continue };
+    for t in todo {
+        let Some(entry) = known.entries.get(&t.id) else {
+            continue;
+        };
         let base = entry.report.clone();
+        let before: Vec<crate::ocr::PictureText> = entry
+            .observations
+            .get(&SourceKind::Ocr)
+            .map(|o| o.pictures.clone())
+            .unwrap_or_default();
         progress.fetching(&format!("pictures of {}", label(&base)));
-        let pictures = crate::ocr::read_pictures(&urls, fetcher, &engine, &[]).await;
-        summary.pictures_read += pictures.iter().filter(|p| !p.sha256.is_empty()).count();
+        let mut pictures = if t.wechat.is_empty() {
+            Vec::new()
+        } else {
+            crate::ocr::read_pictures(&t.wechat, fetcher, &engine, &before).await
+        };
+        // Pictures read before that this read did not cover (a PDF's) stay.
+        for p in &before {
+            if !pictures.iter().any(|q| q.url == p.url) {
+                pictures.push(p.clone());
+            }
+        }
+        if let Some(pdf) = &t.pdf {
+            let bytes = match known.pdfs.remove(pdf) {
+                Some(b) => Some(b),
+                None => fetch_pdf(pdf, fetcher, config.fetch.max_pdf_bytes, summary).await,
+            };
+            if let Some(bytes) = bytes {
+                pictures.extend(crate::ocr::read_pdf_pictures(pdf, bytes, &engine).await);
+            }
+        }
+        let new = pictures
+            .iter()
+            .filter(|p| !p.sha256.is_empty() && !p.text.is_empty())
+            .filter(|p| !before.iter().any(|b| b.url == p.url))
+            .count();
+        summary.pictures_read += new;
+        if pictures == before {
+            continue;
+        }
         let obs = ocr_observation(&base, pictures, series);
         store(SourceKind::Ocr, obs, None, archive, known, summary, progress);
+    }
+    known.pdfs.clear();
+}
+
+/// Fetches a PDF for its pictures; `None` (with the failure in the summary) when it cannot be had.
+async fn fetch_pdf(pdf: &str, fetcher: &Fetcher, max: u64, summary: &mut Summary) -> Option<Vec<u8>> {
+    let url = url::Url::parse(pdf).ok()?;
+    let fetched = fetcher.get_large(&url, max).await;
+    summary.tally(&fetched);
+    match fetched {
+        Fetched::Page { body, .. } => Some(body),
+        other => {
+            let why = match other {
+                Fetched::Status(code) => format!("HTTP {code}"),
+                Fetched::TooLarge(m) => format!("larger than {m} bytes"),
+                Fetched::Refused(why) | Fetched::Failed(why) | Fetched::Blocked(why) => why,
+                _ => "no PDF".to_string(),
+            };
+            summary
+                .failed
+                .push((pdf.to_string(), format!("the PDF, for its pictures: {why}")));
+            None
+        }
     }
 }
 

@@ -723,6 +723,11 @@ fn run_notify(config: &Config, data: &Path, dry_run: bool, backfill: bool, quiet
     })
 }
 
+/// Whether the bytes are a PDF (its header may follow a few bytes of junk).
+fn memchr_pdf(bytes: &[u8]) -> bool {
+    bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-")
+}
+
 fn is_url(s: &str) -> bool {
     s.starts_with("http://") || s.starts_with("https://")
 }
@@ -890,7 +895,12 @@ fn run_extract_ocr(mut config: Config, inputs: &[String], base_url: &[String]) -
         };
         let report = extracted.report;
         let series = report.series.as_deref().and_then(|id| config.series(id));
+        let is_pdf = memchr_pdf(&bytes);
         let pictures = match (&engine, series, &extracted.content_html) {
+            (Some(engine), Some(_), _) if is_pdf && cncert_feed::crawl::lacks_monitoring_figures(&report) => {
+                let key = url.as_ref().map(|u| u.to_string()).unwrap_or_else(|| input.clone());
+                rt.block_on(cncert_feed::ocr::read_pdf_pictures(&key, bytes.clone(), engine))
+            }
             (Some(engine), Some(_), Some(html)) if cncert_feed::crawl::lacks_monitoring_figures(&report) => {
                 let urls = cncert_feed::ocr::section_pictures(html);
                 rt.block_on(cncert_feed::ocr::read_pictures(&urls, &fetcher, engine, &[]))
@@ -915,7 +925,11 @@ fn run_extract_ocr(mut config: Config, inputs: &[String], base_url: &[String]) -
             cncert_feed::crawl::ocr_observation(&report, pictures, series),
         );
         observations.insert(
-            SourceKind::Wechat,
+            if is_pdf || report.url.as_deref().is_some_and(|u| u.contains("cert.org.cn")) {
+                SourceKind::Website
+            } else {
+                SourceKind::Wechat
+            },
             Observation {
                 report,
                 via: ReadVia::Page,

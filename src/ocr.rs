@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{MetricKind, Series};
-use crate::consistency::rounding;
 use crate::extract::{FigureMatch, find_figures, paragraphs_with};
 use crate::report::MetricValue;
 
@@ -218,6 +217,13 @@ pub fn normalize(text: &str) -> Vec<String> {
     static SPLIT_WORD: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let split = SPLIT_WORD.get_or_init(|| regex::Regex::new(r"([A-Za-z])[ \t]*\n\s*([A-Za-z])").expect("valid regex"));
     let t = split.replace_all(&t, "$1$2").into_owned();
+    // The worm's name in brackets after 飞客 is a label, not a figure: a misread of it
+    // (`confickenm`, `conficker1`) is the name again.
+    static WORM: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let worm = WORM.get_or_init(|| {
+        regex::Regex::new(r"飞客\s*[(（〈]\s*[A-Za-z][A-Za-z0-9]{4,13}\s*[)）〉]").expect("valid regex")
+    });
+    let t = worm.replace_all(&t, "飞客(conficker)").into_owned();
     let t: String = t
         .chars()
         .filter(|c| !matches!(c, '"' | '“' | '”' | '„' | '‟' | '〝' | '〞' | '\''))
@@ -284,16 +290,27 @@ pub fn figures_from_pictures(pictures: &[PictureText], series: &Series) -> Pictu
             single.insert(key.clone(), (value.clone(), url.clone()));
         }
     }
-    // Trojan/botnet and conficker hosts are stated once, but must add up to the infected hosts.
+    // Trojan/botnet and conficker hosts are stated once, but must add up to the infected hosts:
+    // exactly as stated (a misread last digit is as large as the rounding the report allows, so
+    // a sum only within rounding confirms nothing). Three single reads that add up exactly
+    // confirm one another: a misread would have to be offset by another to the digit.
     let count = |m: &BTreeMap<String, MetricValue>, k: &str| m.get(k).and_then(MetricValue::as_count);
-    if let Some(total) = count(&out.metrics, "infected_hosts")
-        && let (Some((MetricValue::Count(a), _)), Some((MetricValue::Count(b), _))) =
-            (single.get("trojan_botnet_hosts"), single.get("conficker_hosts"))
-        && (a + b - total).abs() <= rounding(total) + rounding(*a) + rounding(*b)
-    {
-        for k in ["trojan_botnet_hosts", "conficker_hosts"] {
-            if let Some((v, _)) = single.remove(k) {
-                out.metrics.insert(k.to_string(), v);
+    let single_count = |m: &BTreeMap<String, (MetricValue, String)>, k: &str| match m.get(k) {
+        Some((MetricValue::Count(n), _)) => Some(*n),
+        _ => None,
+    };
+    let parts = (
+        single_count(&single, "trojan_botnet_hosts"),
+        single_count(&single, "conficker_hosts"),
+    );
+    if let (Some(a), Some(b)) = parts {
+        let confirmed_total = count(&out.metrics, "infected_hosts");
+        let single_total = single_count(&single, "infected_hosts");
+        if confirmed_total == Some(a + b) || (confirmed_total.is_none() && single_total == Some(a + b)) {
+            for k in ["infected_hosts", "trojan_botnet_hosts", "conficker_hosts"] {
+                if let Some((v, _)) = single.remove(k) {
+                    out.metrics.insert(k.to_string(), v);
+                }
             }
         }
     }
@@ -309,6 +326,62 @@ pub fn figures_from_pictures(pictures: &[PictureText], series: &Series) -> Pictu
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The key under which a PDF's picture is kept: the PDF's URL and the picture's place in it.
+pub fn pdf_picture_url(pdf: &str, number: usize) -> String {
+    format!("{pdf}#picture={number}")
+}
+
+/// Reads the pictures inside a PDF (at most [`MAX_IMAGES`]). The first entry stands for the PDF
+/// itself (its URL and SHA-256, no text): the record that its pictures were read, so the PDF is
+/// not fetched for them again; a note on it says what could not be read.
+pub async fn read_pdf_pictures(pdf_url: &str, bytes: Vec<u8>, engine: &Engine) -> Vec<PictureText> {
+    let engine = engine.clone();
+    let pdf_url = pdf_url.to_string();
+    tokio::task::spawn_blocking(move || read_pdf_pictures_now(&pdf_url, &bytes, &engine))
+        .await
+        .unwrap_or_default()
+}
+
+fn read_pdf_pictures_now(pdf_url: &str, bytes: &[u8], engine: &Engine) -> Vec<PictureText> {
+    let mut marker = PictureText {
+        url: pdf_url.to_string(),
+        sha256: sha256_hex(bytes),
+        text: String::new(),
+        note: None,
+    };
+    let (pictures, skipped) = match crate::pdf::pdf_pictures(bytes, MAX_IMAGES) {
+        Ok(x) => x,
+        Err(e) => {
+            marker.note = Some(format!("the PDF's pictures cannot be read: {e}"));
+            return vec![marker];
+        }
+    };
+    if skipped > 0 {
+        marker.note = Some(format!(
+            "{skipped} picture(s) of the PDF are in forms not read (JPEG 2000, CCITT, masks, palettes) or too large"
+        ));
+    }
+    let mut out = vec![marker];
+    for p in pictures {
+        let url = pdf_picture_url(pdf_url, p.number);
+        out.push(match engine.read(&p.encoded) {
+            Ok(text) => PictureText {
+                url,
+                sha256: p.sha256,
+                text,
+                note: None,
+            },
+            Err(why) => PictureText {
+                url,
+                sha256: p.sha256,
+                text: String::new(),
+                note: Some(why),
+            },
+        });
+    }
+    out
 }
 
 /// Fetches and reads the pictures at `urls` (through the fetcher: politeness, retries, base-URL
@@ -408,5 +481,18 @@ mod tests {
         assert!(text.contains("被篡改网站数量为2219个"), "{text}");
         assert!(text.contains("计算机"), "{text}");
         assert!(text.contains("被篡改政府网站(GOV类)数量为3个(约占"), "{text}");
+    }
+
+    #[test]
+    fn a_misread_worm_name_is_the_name_again_and_numbers_are_untouched() {
+        for read in [
+            "飞客 (confickenm)\n蠕虫的主机约4.8万",
+            "飞客〈conficker1〉蠕虫的主机约4.8万",
+        ] {
+            let text = normalize(read).join("\n");
+            assert!(text.contains("飞客(conficker)蠕虫的主机约4.8万"), "{read}: {text}");
+        }
+        // Not a bracketed word: left as read.
+        assert!(normalize("飞客 (4.8万)").join("").contains("(4.8万)"));
     }
 }

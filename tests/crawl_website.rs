@@ -16,6 +16,27 @@ fn both_sources() -> (FixtureServer, FixtureServer, cncert_feed::Config) {
     (wechat, website, config)
 }
 
+/// What the pictures inside the fixture's 2025-02 and 2025-03 PDFs state (the monitoring
+/// paragraphs drawn as pictures), read by eye from the pictures: a figure OCR takes from them
+/// must be one of these, and each taken one is the OCR source's.
+fn pdf_picture_figures(key: &str) -> serde_json::Value {
+    match key {
+        "2025-02" => serde_json::json!({
+            "infected_hosts": 205000, "trojan_botnet_hosts": 137000, "conficker_hosts": 68000,
+            "defaced_sites": 5441, "backdoor_sites": 1029, "phishing_pages": 1475,
+            "defaced_gov_sites": 47, "backdoor_gov_sites": 12,
+            "new_vulnerabilities": 333, "vulnerability_threat_level": "低"
+        }),
+        "2025-03" => serde_json::json!({
+            "infected_hosts": 115000, "trojan_botnet_hosts": 67000, "conficker_hosts": 48000,
+            "defaced_sites": 1555, "backdoor_sites": 1364, "phishing_pages": 78,
+            "defaced_gov_sites": 11, "backdoor_gov_sites": 7,
+            "new_vulnerabilities": 413, "vulnerability_threat_level": "中"
+        }),
+        _ => serde_json::json!({}),
+    }
+}
+
 fn backfill() -> CrawlOptions {
     CrawlOptions {
         backfill: true,
@@ -61,7 +82,21 @@ fn both_sources_give_one_record_per_issue_with_figures_sources_and_pdf() {
                 continue;
             }
             if field == "metrics" {
-                problems.extend(common::figure_problems(key, value, &got));
+                // Figures the PDF's pictures state may come too (when OCR confirms them); the
+                // others of those must be left out with a warning, like any missing figure.
+                let mut want_m = value.clone();
+                let pictured = pdf_picture_figures(key);
+                let mut got_only_text = got.clone();
+                if let (Some(w), Some(p)) = (want_m.as_object_mut(), pictured.as_object()) {
+                    for (k, v) in p {
+                        if got["metrics"].get(k).is_some() {
+                            w.insert(k.clone(), v.clone());
+                        } else if let Some(m) = got_only_text["metrics"].as_object_mut() {
+                            m.remove(k);
+                        }
+                    }
+                }
+                problems.extend(common::figure_problems(key, &want_m, &got_only_text));
                 continue;
             }
             if got.get(field) != Some(value) {
@@ -92,12 +127,18 @@ fn both_sources_give_one_record_per_issue_with_figures_sources_and_pdf() {
                 }
             }
         }
-        // Figures from the PDF are the website's.
+        // Figures from the PDF's text are the website's; from its pictures, OCR's.
         if want["figures_from_pdf"] == true {
+            let pictured = pdf_picture_figures(key);
             for k in e.report.metrics.keys() {
-                if e.figure_sources.get(k) != Some(&SourceKind::Website) {
+                let from = if pictured.get(k).is_some() {
+                    SourceKind::Ocr
+                } else {
+                    SourceKind::Website
+                };
+                if e.figure_sources.get(k) != Some(&from) {
                     problems.push(format!(
-                        "{key}: {k} should come from the website: {:?}",
+                        "{key}: {k} should come from {from:?}: {:?}",
                         e.figure_sources.get(k)
                     ));
                 }
@@ -116,6 +157,31 @@ fn both_sources_give_one_record_per_issue_with_figures_sources_and_pdf() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // The PDFs that draw the monitoring paragraphs as pictures gave figures through OCR (where
+    // Tesseract is installed): the hosts, which add up exactly, and the vulnerability rating.
+    if cncert_feed::ocr::Engine::detect().is_ok() {
+        for (key, issue) in [("2025-02", 2), ("2025-03", 3)] {
+            let e = entries
+                .iter()
+                .find(|e| e.report.year == Some(2025) && e.report.issue == Some(issue))
+                .expect("archived");
+            let got = serde_json::to_value(&e.report.metrics).expect("json");
+            let truth = pdf_picture_figures(key);
+            for k in ["infected_hosts", "vulnerability_threat_level"] {
+                assert_eq!(got.get(k), truth.get(k), "{key}: {k} from the PDF's pictures");
+            }
+            let pictures = &e.observations[&SourceKind::Ocr].pictures;
+            assert!(
+                pictures
+                    .iter()
+                    .any(|p| p.url.ends_with(".pdf#picture=1") && !p.text.is_empty()),
+                "{key}: {pictures:?}"
+            );
+        }
+    } else if std::env::var_os("CNCERT_REQUIRE_OCR").is_some() {
+        panic!("Tesseract with chi_sim is required (CNCERT_REQUIRE_OCR is set)");
+    }
 
     // PDF failures: archived from WeChat, the failure recorded.
     let state = archive.load_state("cncert-weekly").expect("state");
@@ -146,6 +212,22 @@ fn both_sources_give_one_record_per_issue_with_figures_sources_and_pdf() {
     assert_eq!(second[0].path, "/publish/main/44/index.html");
     assert!(second[0].headers.contains_key("if-none-match"));
     assert!(again.new.is_empty(), "{:?}", again.new);
+    assert_eq!(again.pictures_read, 0, "no picture is read twice");
+
+    // Re-applying the patterns offline gives the same figures, those of the PDFs' pictures too.
+    drop(website);
+    let figures = |entries: &[cncert_feed::archive::Entry]| -> Vec<String> {
+        let mut v: Vec<String> = entries
+            .iter()
+            .map(|e| format!("{:?} {:?}", e.id(), e.report.metrics))
+            .collect();
+        v.sort();
+        v
+    };
+    let s = cncert_feed::crawl::reextract(&config, &archive, None, false).expect("reextract");
+    assert!(s.losses.is_empty(), "{:?}", s.losses);
+    let after = archive.load_series("cncert-weekly").expect("archive loads");
+    assert_eq!(figures(&after), figures(&entries));
 }
 
 #[test]
@@ -256,4 +338,64 @@ fn an_archive_of_the_first_release_loads_and_is_upgraded_without_losing_a_field(
     assert_eq!(written["aliases"][0], "https://mp.weixin.qq.com/s/abc");
     assert_eq!(written["metrics"]["incidents_handled"], 295);
     assert_eq!(written["figure_sources"]["incidents_handled"], "wechat");
+}
+
+#[test]
+fn pdf_pictures_skipped_once_are_read_on_a_later_run_fetching_each_pdf_once() {
+    if cncert_feed::ocr::Engine::detect().is_err() {
+        assert!(
+            std::env::var_os("CNCERT_REQUIRE_OCR").is_none(),
+            "Tesseract with chi_sim is required (CNCERT_REQUIRE_OCR is set)"
+        );
+        eprintln!("skipped: Tesseract with chi_sim is not installed");
+        return;
+    }
+    let (_wechat, website, config) = both_sources();
+    let data = common::temp_dir("pdf-pictures-later");
+    let website_only = |no_ocr: bool| CrawlOptions {
+        backfill: true,
+        sources: Some(vec![SourceKind::Website]),
+        no_ocr,
+        ..CrawlOptions::default()
+    };
+    common::run_crawl(&config, &data, website_only(true));
+    let archive = Archive::new(&data);
+    let issue = |n: u32| {
+        archive
+            .load_series("cncert-weekly")
+            .expect("archive")
+            .into_iter()
+            .find(|e| e.report.year == Some(2025) && e.report.issue == Some(n))
+            .expect("archived")
+    };
+    assert!(!issue(2).report.metrics.contains_key("infected_hosts"));
+    let pdf_requests = || {
+        website
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with(".pdf") && r.path.contains("2025"))
+            .count()
+    };
+    let first = pdf_requests();
+
+    // OCR on: the pictures of the PDFs already archived are read, each PDF fetched once more.
+    let s = common::run_crawl(&config, &data, website_only(false));
+    assert!(s.pictures_read >= 10, "{}", s.pictures_read);
+    let pdfs_lacking = 2; // 2025-02 and 2025-03 show the monitoring figures only as pictures
+    assert_eq!(pdf_requests(), first + pdfs_lacking);
+    for (n, total) in [(2, 205_000), (3, 115_000)] {
+        let e = issue(n);
+        assert_eq!(
+            e.report
+                .metrics
+                .get("infected_hosts")
+                .and_then(cncert_feed::MetricValue::as_count),
+            Some(total)
+        );
+        assert_eq!(e.figure_sources.get("infected_hosts"), Some(&SourceKind::Ocr));
+    }
+    // And never again.
+    let s = common::run_crawl(&config, &data, website_only(false));
+    assert_eq!(s.pictures_read, 0);
+    assert_eq!(pdf_requests(), first + pdfs_lacking);
 }

@@ -99,6 +99,42 @@ fn extract_ocr_reads_most_figures_of_every_picture_page_and_none_wrong() {
     assert_eq!(paths.len(), n, "a picture was fetched twice");
 }
 
+#[test]
+fn extract_ocr_reads_the_pictures_inside_a_pdf() {
+    if engine_or_skip().is_none() {
+        return;
+    }
+    let pdf = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cert-site/files/pdf/2025-02.pdf");
+    let out = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["extract", "--ocr"])
+        .arg(&pdf)
+        .output()
+        .expect("binary runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    // What the PDF's pictures state, read by eye (its text states the incident figures).
+    let truth = serde_json::json!({
+        "infected_hosts": 205000, "trojan_botnet_hosts": 137000, "conficker_hosts": 68000,
+        "defaced_sites": 5441, "backdoor_sites": 1029, "phishing_pages": 1475,
+        "defaced_gov_sites": 47, "backdoor_gov_sites": 12,
+        "new_vulnerabilities": 333, "vulnerability_threat_level": "低"
+    });
+    let sources = &got["figure_sources"];
+    let mut from_pictures = 0;
+    for (k, v) in got["metrics"].as_object().expect("metrics") {
+        if sources[k] == "ocr" {
+            assert_eq!(truth.get(k), Some(v), "{k}");
+            from_pictures += 1;
+        } else {
+            assert_eq!(sources[k], "website", "{k}");
+        }
+    }
+    // The hosts add up exactly (20.5万 = 13.7万 + 6.8万) and the rating is a rating: taken.
+    assert!(from_pictures >= 4, "{got}");
+    assert_eq!(got["metrics"]["incidents_handled"], 328);
+}
+
 fn picture(url: &str, text: &str) -> PictureText {
     PictureText {
         url: url.into(),
@@ -183,6 +219,34 @@ fn a_picture_figure_is_taken_only_when_confirmed() {
         f.metrics.get("infected_hosts").and_then(MetricValue::as_count),
         Some(232_000)
     );
+    // A misread last digit (7万 read as 7.1万) is within the report's rounding but is not taken:
+    // only an exact sum confirms.
+    let last_digit = picture("https://mmbiz.qpic.cn/g/640", &hosts.text.replace("约7万", "约7.1万"));
+    let f = figures_from_pictures(&[dashboard.clone(), last_digit.clone()], series);
+    assert!(!f.metrics.contains_key("conficker_hosts") && !f.metrics.contains_key("trojan_botnet_hosts"));
+
+    // The hosts paragraph alone (a PDF's picture, no dashboard): total and parts read once each
+    // confirm one another when they add up exactly, and are all left out when they do not.
+    let f = figures_from_pictures(std::slice::from_ref(&hosts), series);
+    assert_eq!(n_of(&f, "infected_hosts"), Some(232_000));
+    assert_eq!(n_of(&f, "trojan_botnet_hosts"), Some(162_000));
+    assert_eq!(n_of(&f, "conficker_hosts"), Some(70_000));
+    let f = figures_from_pictures(&[last_digit], series);
+    for k in ["infected_hosts", "trojan_botnet_hosts", "conficker_hosts"] {
+        assert!(!f.metrics.contains_key(k), "{k} taken from a sum that does not add up");
+    }
+    // The same paragraph in the article's picture and the PDF's: read twice, taken.
+    let pdf_sites = picture(
+        "https://www.cert.org.cn/publish/main/upload/File/x.pdf#picture=3",
+        &sites.text,
+    );
+    let f = figures_from_pictures(&[sites.clone(), pdf_sites], series);
+    assert_eq!(n_of(&f, "defaced_sites"), Some(2219));
+    assert_eq!(n_of(&f, "phishing_pages"), Some(60));
+}
+
+fn n_of(f: &cncert_feed::ocr::PictureFigures, k: &str) -> Option<i64> {
+    f.metrics.get(k).and_then(MetricValue::as_count)
 }
 
 #[test]

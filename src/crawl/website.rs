@@ -26,6 +26,8 @@ pub(super) struct WebsiteRun<'a> {
     pub progress: &'a dyn Progress,
     pub limit: usize,
     pub backfill: bool,
+    /// Keep the bytes of PDFs whose text lacks the monitoring figures for the OCR pass.
+    pub keep_pdfs: bool,
 }
 
 /// The issue a listing item's title names, if it is one of the series.
@@ -209,9 +211,12 @@ impl WebsiteRun<'_> {
         let mut obs = observation(report, ReadVia::Page, extracted.content_html);
         if let Some(pdf) = obs.report.pdf.clone() {
             match self.read_pdf(&pdf, &mut obs.report, state, summary).await {
-                PdfOutcome::Read { text, size } => {
+                PdfOutcome::Read { text, size, bytes } => {
                     obs.pdf_text = Some(text);
                     obs.pdf_size = Some(size);
+                    if self.keep_pdfs && super::lacks_monitoring_figures(&obs.report) {
+                        known.pdfs.insert(pdf.clone(), bytes);
+                    }
                 }
                 PdfOutcome::Unusable { reason, size } => {
                     obs.pdf_failure = Some(reason);
@@ -299,6 +304,7 @@ impl WebsiteRun<'_> {
                 PdfOutcome::Read {
                     text: ex.text.unwrap_or_default(),
                     size,
+                    bytes,
                 }
             }
             Err(e) => {
@@ -316,8 +322,8 @@ impl WebsiteRun<'_> {
 
 /// What reading a PDF came to.
 enum PdfOutcome {
-    /// Its text (normalized paragraphs) and size.
-    Read { text: String, size: u64 },
+    /// Its text (normalized paragraphs), size and bytes.
+    Read { text: String, size: u64, bytes: Vec<u8> },
     /// It cannot give figures (404, too large, corrupt, a scan): recorded, not retried.
     Unusable { reason: String, size: Option<u64> },
     /// A timeout or 5xx: the issue is read again next run.
