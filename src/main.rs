@@ -53,36 +53,10 @@ enum Command {
     /// Crawl, then render the feeds from the archive.
     Build(CrawlArgs),
     /// Write the feeds, data files and pages from the archive alone (offline).
-    Render {
-        /// The archive directory.
-        #[arg(long, default_value = DEFAULT_DATA)]
-        data: PathBuf,
-        /// The output directory.
-        #[arg(long, default_value = DEFAULT_OUT)]
-        out: PathBuf,
-        /// Where the output is served (overrides site.base_url), e.g. the GitHub Pages URL.
-        #[arg(long)]
-        site_url: Option<String>,
-        /// The WebSub hub the feeds name (overrides site.websub_hub).
-        #[arg(long)]
-        websub_hub: Option<String>,
-    },
+    Render(SiteArgs),
     /// Tell the WebSub hub which published feeds changed since it was last told (run after the
-    /// feeds are online).
-    Ping {
-        /// The archive directory (where what was pinged is remembered).
-        #[arg(long, default_value = DEFAULT_DATA)]
-        data: PathBuf,
-        /// The rendered output.
-        #[arg(long, default_value = DEFAULT_OUT)]
-        out: PathBuf,
-        /// Where the output is served (overrides site.base_url).
-        #[arg(long)]
-        site_url: Option<String>,
-        /// The WebSub hub (overrides site.websub_hub).
-        #[arg(long)]
-        websub_hub: Option<String>,
-    },
+    /// feeds are online; what was pinged is remembered in the archive's state).
+    Ping(SiteArgs),
     /// Add saved pages (e.g. saved from a browser when the crawler is blocked) to the archive.
     Import {
         /// Saved article pages.
@@ -127,6 +101,23 @@ enum Command {
 const DEFAULT_DATA: &str = "data";
 /// Default output directory.
 const DEFAULT_OUT: &str = "public";
+
+/// Options of `render` and `ping`: the archive, the output and where it is served.
+#[derive(clap::Args, Debug, Clone)]
+struct SiteArgs {
+    /// The archive directory.
+    #[arg(long, default_value = DEFAULT_DATA)]
+    data: PathBuf,
+    /// The output directory.
+    #[arg(long, default_value = DEFAULT_OUT)]
+    out: PathBuf,
+    /// Where the output is served (overrides site.base_url), e.g. the GitHub Pages URL.
+    #[arg(long)]
+    site_url: Option<String>,
+    /// The WebSub hub (overrides site.websub_hub).
+    #[arg(long)]
+    websub_hub: Option<String>,
+}
 
 /// Options of `crawl` and `build`.
 #[derive(clap::Args, Debug, Clone)]
@@ -219,12 +210,12 @@ fn main() -> ExitCode {
         } => run_extract(config, &inputs, &base_url, jobs),
         Command::Crawl(args) => run_crawl(config, &args, cli.quiet, cli.verbose),
         Command::Build(args) => run_build(config, &args, cli.quiet, cli.verbose),
-        Command::Render {
+        Command::Render(SiteArgs {
             data,
             out,
             site_url,
             websub_hub,
-        } => set_site_url(&mut config, site_url.as_deref())
+        }) => set_site_url(&mut config, site_url.as_deref())
             .and_then(|_| set_websub_hub(&mut config, websub_hub.as_deref()))
             .and_then(|_| readable_dir("--data", &data))
             .and_then(|_| writable_dir("--out", &out))
@@ -235,12 +226,12 @@ fn main() -> ExitCode {
             dry_run,
             backfill,
         } => run_notify(&config, &data, dry_run, backfill, cli.quiet),
-        Command::Ping {
+        Command::Ping(SiteArgs {
             data,
             out,
             site_url,
             websub_hub,
-        } => set_site_url(&mut config, site_url.as_deref())
+        }) => set_site_url(&mut config, site_url.as_deref())
             .and_then(|_| set_websub_hub(&mut config, websub_hub.as_deref()))
             .and_then(|_| run_ping(&config, &data, &out, cli.quiet)),
         Command::Import { files, data } => run_import(&config, &files, &data, cli.quiet),
