@@ -46,9 +46,10 @@ pub fn readings_of_entry(entry: &Entry, series: &Series) -> Vec<Reading> {
                 // from pictures is taken only when confirmed, see the warnings.
                 let text: Vec<String> = o.pictures.iter().flat_map(|p| crate::ocr::normalize(&p.text)).collect();
                 let read = o.pictures.iter().filter(|p| !p.text.is_empty()).count();
+                let pictures = o.pictures.iter().filter(|p| !p.is_pdf_record(&o.pictures)).count();
                 return Some(Reading {
                     source: *source,
-                    place: format!("{read} of {} pictures", o.pictures.len()),
+                    place: format!("{read} of {pictures} pictures"),
                     figures: find_figures(&text.join("\n"), series),
                 });
             }

@@ -44,6 +44,14 @@ pub struct PictureText {
     pub note: Option<String>,
 }
 
+impl PictureText {
+    /// Whether this entry stands for a PDF whose pictures were read (not a picture itself).
+    pub fn is_pdf_record(&self, all: &[PictureText]) -> bool {
+        let prefix = format!("{}#picture=", self.url);
+        self.text.is_empty() && (all.iter().any(|p| p.url.starts_with(&prefix)) || self.url.contains(".pdf"))
+    }
+}
+
 /// The OCR engine: the `tesseract` command with the chi_sim model.
 #[derive(Debug, Clone)]
 pub struct Engine {

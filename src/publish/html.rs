@@ -295,6 +295,7 @@ fn picture_of(e: &Entry, key: &str, value: &MetricValue) -> Option<Option<String
     let found = pictures.iter().find(|p| {
         let text: String = p.text.chars().filter(|c| !c.is_whitespace()).collect();
         forms.iter().any(|f| text.contains(f.as_str()))
+            && (p.url.starts_with("https://") || p.url.starts_with("http://"))
     });
     Some(found.map(|p| p.url.clone()))
 }
