@@ -131,14 +131,8 @@ impl Entry {
             self.observations.insert(
                 SourceKind::Wechat,
                 Observation {
-                    report: self.report.clone(),
-                    via,
-                    fetched_at: self.fetched_at,
                     content_html: self.content_html.take(),
-                    pdf_text: None,
-                    pdf_size: None,
-                    pdf_failure: None,
-                    pictures: Vec::new(),
+                    ..Observation::new(self.report.clone(), via, self.fetched_at)
                 },
             );
         }

@@ -74,6 +74,22 @@ pub struct Observation {
     pub pictures: Vec<crate::ocr::PictureText>,
 }
 
+impl Observation {
+    /// An observation of `report`, read `via` at `fetched_at`, with no stored body, PDF or pictures.
+    pub fn new(report: Report, via: ReadVia, fetched_at: DateTime<FixedOffset>) -> Observation {
+        Observation {
+            report,
+            via,
+            fetched_at,
+            content_html: None,
+            pdf_text: None,
+            pdf_size: None,
+            pdf_failure: None,
+            pictures: Vec::new(),
+        }
+    }
+}
+
 /// Where an issue was read, as the record lists it (`sources`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceRef {
@@ -256,8 +272,8 @@ mod tests {
     use super::*;
 
     fn obs(url: &str, metrics: &[(&str, i64)], assessment: Option<&str>) -> Observation {
-        Observation {
-            report: Report {
+        Observation::new(
+            Report {
                 kind: Some(PageKind::Report),
                 url: Some(url.to_string()),
                 series: Some("s".into()),
@@ -270,14 +286,9 @@ mod tests {
                     .collect(),
                 ..Report::default()
             },
-            via: ReadVia::Page,
-            fetched_at: DateTime::parse_from_rfc3339("2024-11-01T00:00:00+08:00").expect("valid"),
-            content_html: None,
-            pdf_text: None,
-            pdf_size: None,
-            pdf_failure: None,
-            pictures: Vec::new(),
-        }
+            ReadVia::Page,
+            DateTime::parse_from_rfc3339("2024-11-01T00:00:00+08:00").expect("valid"),
+        )
     }
 
     #[test]

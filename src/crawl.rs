@@ -635,14 +635,8 @@ fn blocked(
 /// A source's observation of an issue, read now.
 fn observation(report: Report, via: ReadVia, content_html: Option<String>) -> Observation {
     Observation {
-        report,
-        via,
-        fetched_at: now(),
         content_html,
-        pdf_text: None,
-        pdf_size: None,
-        pdf_failure: None,
-        pictures: Vec::new(),
+        ..Observation::new(report, via, now())
     }
 }
 
@@ -825,14 +819,8 @@ pub fn ocr_observation(base: &Report, pictures: Vec<crate::ocr::PictureText>, se
         }
     }
     Observation {
-        report,
-        via: ReadVia::Page,
-        fetched_at: now(),
-        content_html: None,
-        pdf_text: None,
-        pdf_size: None,
-        pdf_failure: None,
         pictures,
+        ..Observation::new(report, ReadVia::Page, now())
     }
 }
 

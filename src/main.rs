@@ -921,16 +921,7 @@ fn run_extract_ocr(mut config: Config, inputs: &[String], base_url: &[String]) -
             } else {
                 SourceKind::Wechat
             },
-            Observation {
-                report,
-                via: ReadVia::Page,
-                fetched_at: cncert_feed::crawl::now(),
-                content_html: None,
-                pdf_text: None,
-                pdf_size: None,
-                pdf_failure: None,
-                pictures: Vec::new(),
-            },
+            Observation::new(report, ReadVia::Page, cncert_feed::crawl::now()),
         );
         let assembled = assemble(&observations);
         let line = record_line(&assembled.report, input).map_err(anyhow::Error::msg)?;

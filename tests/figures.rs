@@ -30,14 +30,8 @@ fn archive_issue(archive: &Archive, issue: u32, handled: i64) {
         "<p>本周，互联网网络安全态势整体评价为良。</p><p>本周，CNCERT协调云服务商、域名注册服务机构、应用商店、各省分中心以及国际合作组织共处理网络安全事件{handled}起，含跨境网络安全事件10起。</p>"
     );
     let obs = Observation {
-        report,
-        via: ReadVia::Page,
-        fetched_at: now,
         content_html: Some(body),
-        pdf_text: None,
-        pdf_size: None,
-        pdf_failure: None,
-        pictures: Vec::new(),
+        ..Observation::new(report, ReadVia::Page, now)
     };
     archive
         .save_entry(&Entry::new(SourceKind::Wechat, obs, now))

@@ -273,16 +273,7 @@ fn text_beats_a_picture_and_a_picture_breaking_a_rule_is_left_out() {
         .metrics
         .insert("defaced_gov_sites".into(), MetricValue::Count(22190));
     pictures.metrics.insert("phishing_pages".into(), MetricValue::Count(60));
-    let obs = |report: cncert_feed::Report| Observation {
-        report,
-        via: ReadVia::Page,
-        fetched_at: now,
-        content_html: None,
-        pdf_text: None,
-        pdf_size: None,
-        pdf_failure: None,
-        pictures: Vec::new(),
-    };
+    let obs = |report: cncert_feed::Report| Observation::new(report, ReadVia::Page, now);
     let mut o = std::collections::BTreeMap::new();
     o.insert(SourceKind::Wechat, obs(text));
     o.insert(SourceKind::Ocr, obs(pictures));
@@ -416,14 +407,8 @@ fn the_page_marks_picture_figures_with_their_picture() {
     text.issue = Some(10);
     text.metrics.insert("incidents_handled".into(), MetricValue::Count(342));
     let obs = |report: cncert_feed::Report, pictures: Vec<PictureText>| Observation {
-        report,
-        via: ReadVia::Page,
-        fetched_at: now,
-        content_html: None,
-        pdf_text: None,
-        pdf_size: None,
-        pdf_failure: None,
         pictures,
+        ..Observation::new(report, ReadVia::Page, now)
     };
     let mut from_pictures = text.clone();
     from_pictures.metrics.clear();

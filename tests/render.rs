@@ -207,13 +207,6 @@ fn hostile_content_stays_valid_and_inert() {
         .metrics
         .insert("incidents_handled".into(), MetricValue::Count(295));
     let obs = Observation {
-        report,
-        via: ReadVia::Page,
-        fetched_at: now,
-        pdf_text: None,
-        pdf_size: None,
-        pdf_failure: None,
-        pictures: Vec::new(),
         content_html: Some(
             "<p onclick=\"steal()\">正文]]><script>alert('x')</script><style>body{}</style></p>\
              <a href=\"javascript:alert(1)\">点我</a><iframe src=\"https://evil.example\"></iframe>\
@@ -221,6 +214,7 @@ fn hostile_content_stays_valid_and_inert() {
              <div>微信扫一扫关注该公众号</div>"
                 .into(),
         ),
+        ..Observation::new(report, ReadVia::Page, now)
     };
     let entry = Entry::new(SourceKind::Wechat, obs, now);
     Archive::new(&data).save_entry(&entry).expect("save");
@@ -493,16 +487,7 @@ fn archive_week(data: &Path, issue: u32, start: (u32, u32), assessment: &str, me
     report.published = Some(now);
     report.assessment = Some(assessment.into());
     report.metrics = metrics.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-    let obs = Observation {
-        report,
-        via: ReadVia::Page,
-        fetched_at: now,
-        content_html: None,
-        pdf_text: None,
-        pdf_size: None,
-        pdf_failure: None,
-        pictures: Vec::new(),
-    };
+    let obs = Observation::new(report, ReadVia::Page, now);
     Archive::new(data)
         .save_entry(&Entry::new(SourceKind::Wechat, obs, now))
         .expect("save");

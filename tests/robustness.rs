@@ -196,16 +196,7 @@ fn an_archive_file_never_chooses_where_it_is_written() {
     r.year = Some(2024);
     r.issue = Some(43);
     let now = chrono::DateTime::parse_from_rfc3339("2024-11-01T00:00:00+08:00").expect("valid");
-    let obs = cncert_feed::assemble::Observation {
-        report: r,
-        via: cncert_feed::assemble::ReadVia::Page,
-        fetched_at: now,
-        content_html: None,
-        pdf_text: None,
-        pdf_size: None,
-        pdf_failure: None,
-        pictures: Vec::new(),
-    };
+    let obs = cncert_feed::assemble::Observation::new(r, cncert_feed::assemble::ReadVia::Page, now);
     let entry = cncert_feed::archive::Entry::new(cncert_feed::assemble::SourceKind::Wechat, obs, now);
     assert!(archive.save_entry(&entry).is_err());
     assert!(!data.join("escape").exists() && !outside.exists());
