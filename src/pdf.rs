@@ -50,8 +50,9 @@ pub const MIN_PICTURE_SIDE: u32 = 32;
 pub const MAX_PICTURE_PIXELS: u64 = 40_000_000;
 
 /// The pictures of a PDF (at most `max`, in page order), decoded: JPEG (DCTDecode) as stored;
-/// Flate, LZW, RunLength and ASCII streams of 8-bit gray, RGB or CMYK pixels as PNG. Pictures in
-/// other forms (JPEG 2000, CCITT, 1-bit masks, palettes) are skipped: `skipped` says how many.
+/// Flate (with or without a PNG predictor), LZW, RunLength and ASCII streams of 8-bit gray, RGB,
+/// CMYK or palette pixels as PNG. Pictures in other forms (JPEG 2000, CCITT, 1-bit masks) or
+/// whose data is short of their size are skipped: `skipped` says how many.
 pub fn pdf_pictures(bytes: &[u8], max: usize) -> Result<(Vec<PdfPicture>, usize), PdfError> {
     guarded(bytes, "pdf-pictures", move |b| read_pictures(b, max))
 }
@@ -145,14 +146,24 @@ fn read_pictures(bytes: &[u8], max: usize) -> Result<(Vec<PdfPicture>, usize), P
     Ok((out, skipped))
 }
 
-/// The number of colour components of an image's colour space, when it is one we can draw.
-fn components(doc: &lopdf::Document, dict: &lopdf::Dictionary) -> Option<u8> {
-    let cs = dict.get(b"ColorSpace").ok()?;
-    let cs = match cs {
-        lopdf::Object::Reference(r) => doc.get_object(*r).ok()?,
-        other => other,
-    };
-    match cs {
+/// How an image's samples become colours.
+enum Colours {
+    /// 1 (gray), 3 (RGB) or 4 (CMYK) components a pixel.
+    Direct(u8),
+    /// One byte a pixel indexing a palette of `base` components each.
+    Indexed { base: u8, palette: Vec<u8> },
+}
+
+fn resolve<'a>(doc: &'a lopdf::Document, o: &'a lopdf::Object) -> Option<&'a lopdf::Object> {
+    match o {
+        lopdf::Object::Reference(r) => doc.get_object(*r).ok(),
+        other => Some(other),
+    }
+}
+
+/// The number of components of a colour space we can draw (gray, RGB, CMYK, ICC-based).
+fn direct(doc: &lopdf::Document, cs: &lopdf::Object) -> Option<u8> {
+    match resolve(doc, cs)? {
         lopdf::Object::Name(n) => match n.as_slice() {
             b"DeviceGray" | b"CalGray" | b"G" => Some(1),
             b"DeviceRGB" | b"CalRGB" | b"RGB" => Some(3),
@@ -161,7 +172,7 @@ fn components(doc: &lopdf::Document, dict: &lopdf::Dictionary) -> Option<u8> {
         },
         lopdf::Object::Array(a) => match a.first().and_then(|o| o.as_name().ok())? {
             b"ICCBased" => {
-                let stream = doc.get_object(a.get(1)?.as_reference().ok()?).ok()?.as_stream().ok()?;
+                let stream = resolve(doc, a.get(1)?)?.as_stream().ok()?;
                 let n = stream.dict.get(b"N").ok()?.as_i64().ok()?;
                 matches!(n, 1 | 3 | 4).then_some(n as u8)
             }
@@ -171,6 +182,32 @@ fn components(doc: &lopdf::Document, dict: &lopdf::Dictionary) -> Option<u8> {
         },
         _ => None,
     }
+}
+
+/// How an image dictionary's samples become colours, when it is a form we can draw.
+fn colours(doc: &lopdf::Document, dict: &lopdf::Dictionary) -> Option<Colours> {
+    let cs = dict.get(b"ColorSpace").ok()?;
+    if let Some(n) = direct(doc, cs) {
+        return Some(Colours::Direct(n));
+    }
+    // [/Indexed base hival lookup] (also /I): a palette, as a string or a stream.
+    let a = resolve(doc, cs)?.as_array().ok()?;
+    if !matches!(a.first().and_then(|o| o.as_name().ok())?, b"Indexed" | b"I") {
+        return None;
+    }
+    let base = direct(doc, a.get(1)?)?;
+    let palette = match resolve(doc, a.get(3)?)? {
+        lopdf::Object::String(bytes, _) => bytes.clone(),
+        lopdf::Object::Stream(st) => st.decompressed_content_with_limit(256 * 4).ok()?,
+        _ => return None,
+    };
+    Some(Colours::Indexed { base, palette })
+}
+
+/// CMYK to RGB (enough for black text on white).
+fn cmyk_to_rgb(p: &[u8]) -> [u8; 3] {
+    let k = 255 - u16::from(p[3]);
+    [0, 1, 2].map(|i| ((255 - u16::from(p[i])) * k / 255) as u8)
 }
 
 /// One picture as PNG or JPEG bytes, or `None` when it is in a form we do not draw.
@@ -205,26 +242,39 @@ fn decode_picture(doc: &lopdf::Document, img: &lopdf::xobject::PdfImage, w: u32,
     if img.bits_per_component != Some(8) {
         return None;
     }
-    let n = components(doc, img.origin_dict)?;
+    let colours = colours(doc, img.origin_dict)?;
+    let n = match &colours {
+        Colours::Direct(n) => *n as usize,
+        Colours::Indexed { .. } => 1,
+    };
+    let need = w as usize * h as usize * n;
     let raw = lopdf::Stream::new(img.origin_dict.clone(), img.content.to_vec())
-        .decompressed_content_with_limit(w as usize * h as usize * n as usize + 16)
+        // Room for a PNG predictor's filter byte a row, which the inflated layer still has.
+        .decompressed_content_with_limit(need + h as usize + 1024)
         .ok()?;
-    let need = w as usize * h as usize * n as usize;
     if raw.len() < need {
         return None;
     }
-    let picture: image::DynamicImage = match n {
-        1 => image::GrayImage::from_raw(w, h, raw[..need].to_vec())?.into(),
-        3 => image::RgbImage::from_raw(w, h, raw[..need].to_vec())?.into(),
-        _ => {
-            // CMYK drawn as RGB (enough for black text on white).
-            let rgb: Vec<u8> = raw[..need]
-                .chunks_exact(4)
-                .flat_map(|p| {
-                    let k = 255 - u16::from(p[3]);
-                    [0, 1, 2].map(|i| ((255 - u16::from(p[i])) * k / 255) as u8)
-                })
-                .collect();
+    let raw = &raw[..need];
+    let picture: image::DynamicImage = match colours {
+        Colours::Direct(1) => image::GrayImage::from_raw(w, h, raw.to_vec())?.into(),
+        Colours::Direct(3) => image::RgbImage::from_raw(w, h, raw.to_vec())?.into(),
+        Colours::Direct(_) => {
+            let rgb: Vec<u8> = raw.chunks_exact(4).flat_map(cmyk_to_rgb).collect();
+            image::RgbImage::from_raw(w, h, rgb)?.into()
+        }
+        Colours::Indexed { base, palette } => {
+            let base = base as usize;
+            let mut rgb = Vec::with_capacity(w as usize * h as usize * 3);
+            for &i in raw {
+                let at = i as usize * base;
+                let entry = palette.get(at..at + base)?;
+                rgb.extend(match base {
+                    1 => [entry[0]; 3],
+                    3 => [entry[0], entry[1], entry[2]],
+                    _ => cmyk_to_rgb(entry),
+                });
+            }
             image::RgbImage::from_raw(w, h, rgb)?.into()
         }
     };
@@ -238,6 +288,7 @@ fn decode_picture(doc: &lopdf::Document, img: &lopdf::xobject::PdfImage, w: u32,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lopdf::dictionary;
 
     fn fixture(name: &str) -> Vec<u8> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -269,6 +320,139 @@ mod tests {
         let (none, _) = pdf_pictures(&fixture("2024-43.pdf"), 12).unwrap_or_else(|e| panic!("{e}"));
         assert!(none.is_empty());
         assert!(pdf_pictures(b"<html>", 12).is_err());
+    }
+
+    /// A one-page PDF whose resources hold `images` (name, dictionary, bytes as stored).
+    fn pdf_with(images: Vec<(&str, lopdf::Dictionary, Vec<u8>)>) -> Vec<u8> {
+        use lopdf::{Document, Object, Stream};
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let mut xobjects = lopdf::Dictionary::new();
+        for (name, dict, bytes) in images {
+            let mut stream = Stream::new(dict, bytes);
+            stream.allows_compression = false;
+            xobjects.set(name, doc.add_object(stream));
+        }
+        let resources = doc.add_object(dictionary! { "XObject" => xobjects });
+        let content = doc.add_object(Stream::new(dictionary! {}, b"q 100 0 0 60 0 0 cm /Im1 Do Q".to_vec()));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content, "Resources" => resources,
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
+                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap_or_else(|e| panic!("{e}"));
+        out
+    }
+
+    fn image_dict(w: u32, h: u32, cs: lopdf::Object, filter: Option<&str>) -> lopdf::Dictionary {
+        let mut d = dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => w as i64, "Height" => h as i64,
+            "ColorSpace" => cs, "BitsPerComponent" => 8,
+        };
+        if let Some(f) = filter {
+            d.set("Filter", lopdf::Object::Name(f.as_bytes().to_vec()));
+        }
+        d
+    }
+
+    fn zlib(bytes: &[u8]) -> Vec<u8> {
+        let mut s = lopdf::Stream::new(lopdf::Dictionary::new(), bytes.to_vec());
+        s.compress().unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.dict.get(b"Filter").is_ok(), "compressed");
+        s.content
+    }
+
+    #[test]
+    fn every_picture_form_a_report_uses_is_drawn_and_the_others_are_counted() {
+        use lopdf::Object;
+        let (w, h) = (64u32, 40u32);
+        let px = (w * h) as usize;
+        // Left half dark, right half light: what each decoded picture must show.
+        let dark = |i: usize| (i % w as usize) < (w as usize / 2);
+        let gray: Vec<u8> = (0..px).map(|i| if dark(i) { 0 } else { 255 }).collect();
+        let rgb: Vec<u8> = gray.iter().flat_map(|&g| [g, g, g]).collect();
+        let cmyk: Vec<u8> = gray.iter().flat_map(|&g| [0, 0, 0, 255 - g]).collect();
+        let indexed: Vec<u8> = gray.iter().map(|&g| u8::from(g == 255)).collect();
+        let mut jpeg = Vec::new();
+        image::GrayImage::from_raw(w, h, gray.clone())
+            .map(image::DynamicImage::from)
+            .unwrap_or_default()
+            .write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let palette = Object::Array(vec![
+            Object::Name(b"Indexed".to_vec()),
+            Object::Name(b"DeviceRGB".to_vec()),
+            Object::Integer(1),
+            Object::String(vec![0, 0, 0, 255, 255, 255], lopdf::StringFormat::Hexadecimal),
+        ]);
+        let name = |n: &str| Object::Name(n.as_bytes().to_vec());
+        // PNG-predicted Flate (what some exporters write): each row led by its filter type, 0.
+        let rows: Vec<u8> = rgb
+            .chunks(w as usize * 3)
+            .flat_map(|row| std::iter::once(0u8).chain(row.iter().copied()))
+            .collect();
+        let mut predicted = image_dict(w, h, name("DeviceRGB"), Some("FlateDecode"));
+        predicted.set(
+            "DecodeParms",
+            dictionary! { "Predictor" => 15, "Colors" => 3, "BitsPerComponent" => 8, "Columns" => w as i64 },
+        );
+        let mut mask = image_dict(w, h, name("DeviceGray"), None);
+        mask.set("ImageMask", true);
+        mask.set("BitsPerComponent", 1);
+        let bytes = pdf_with(vec![
+            ("Im1", image_dict(w, h, name("DeviceGray"), Some("DCTDecode")), jpeg),
+            (
+                "Im2",
+                image_dict(w, h, name("DeviceRGB"), Some("FlateDecode")),
+                zlib(&rgb),
+            ),
+            ("Im3", image_dict(w, h, name("DeviceGray"), None), gray.clone()),
+            (
+                "Im4",
+                image_dict(w, h, name("DeviceCMYK"), Some("FlateDecode")),
+                zlib(&cmyk),
+            ),
+            ("Im5", image_dict(w, h, palette, None), indexed),
+            ("Im6", mask, vec![0; px / 8]),
+            (
+                "Im7",
+                image_dict(w, h, name("DeviceRGB"), Some("JPXDecode")),
+                vec![0; 64],
+            ),
+            ("Im8", image_dict(10, 10, name("DeviceGray"), None), vec![0; 100]),
+            (
+                "Im9",
+                image_dict(w, h, name("DeviceRGB"), Some("FlateDecode")),
+                zlib(&rgb[..100]),
+            ),
+            ("Im10", predicted, zlib(&rows)),
+        ]);
+        let (pictures, skipped) = pdf_pictures(&bytes, 12).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            pictures.len(),
+            6,
+            "JPEG, Flate RGB, raw gray, CMYK, indexed, PNG-predicted"
+        );
+        assert_eq!(
+            skipped, 3,
+            "a mask, JPEG 2000, a stream too short for its size (a tiny picture is ignored)"
+        );
+        for p in &pictures {
+            let g = image::load_from_memory(&p.encoded)
+                .map(|i| i.to_luma8())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!((g.width(), g.height()), (w, h));
+            let (left, right) = (g.get_pixel(5, 20).0[0], g.get_pixel(w - 5, 20).0[0]);
+            assert!(left < 60 && right > 200, "picture {}: {left} {right}", p.number);
+        }
     }
 
     #[test]
