@@ -347,15 +347,18 @@ async fn read_limited(mut resp: reqwest::Response, max: usize) -> String {
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
 /// How long a rate-limited answer (HTTP 429) asks to wait: Discord's `retry_after` (seconds,
-/// fractional), Telegram's `parameters.retry_after`, or a `Retry-After` header in seconds.
-pub fn retry_after(header: Option<&str>, body: &str) -> Option<Duration> {
+/// fractional), Telegram's `parameters.retry_after`, or a `Retry-After` header (seconds or an
+/// HTTP date, read as the fetcher reads it).
+pub fn rate_limit_wait(header: Option<&str>, body: &str) -> Option<Duration> {
     let from_body = serde_json::from_str::<Value>(body).ok().and_then(|v| {
         v.get("retry_after")
             .or_else(|| v.get("parameters").and_then(|p| p.get("retry_after")))
             .and_then(Value::as_f64)
     });
-    let secs = from_body.or_else(|| header.and_then(|h| h.trim().parse::<f64>().ok()))?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
+    match from_body {
+        Some(secs) => (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0))),
+        None => crate::fetch::retry_after(header?, chrono::Utc::now()),
+    }
 }
 
 /// Posts one JSON payload and says whether the platform took it. A 429 whose `retry_after` is
@@ -395,7 +398,7 @@ async fn post(
         if status != 429 {
             return platform.accepted(status, &answer);
         }
-        let wait = retry_after(header.as_deref(), &answer);
+        let wait = rate_limit_wait(header.as_deref(), &answer);
         match wait {
             Some(w) if !retried && w <= MAX_RETRY_WAIT => {
                 tokio::time::sleep(w).await;
@@ -606,6 +609,22 @@ mod tests {
         assert!(start.elapsed() < Duration::from_secs(1), "the first 20 go at once");
         limit.wait().await;
         assert!(start.elapsed() >= Duration::from_secs(60), "the 21st waits a minute");
+    }
+
+    #[test]
+    fn rate_limit_waits_come_from_the_body_or_the_header() {
+        let d = |s: f64| Some(Duration::from_secs_f64(s));
+        assert_eq!(
+            rate_limit_wait(None, r#"{"message":"limited","retry_after":0.25}"#),
+            d(0.25)
+        );
+        assert_eq!(
+            rate_limit_wait(None, r#"{"ok":false,"error_code":429,"parameters":{"retry_after":7}}"#),
+            d(7.0)
+        );
+        assert_eq!(rate_limit_wait(Some("3"), "Too many requests"), d(3.0));
+        assert_eq!(rate_limit_wait(None, "Too many requests"), None);
+        assert_eq!(rate_limit_wait(None, r#"{"retry_after":-1}"#), None);
     }
 
     #[test]
