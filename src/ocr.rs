@@ -393,7 +393,8 @@ fn read_pdf_pictures_now(pdf_url: &str, bytes: &[u8], engine: &Engine) -> Vec<Pi
 }
 
 /// Fetches and reads the pictures at `urls` (through the fetcher: politeness, retries, base-URL
-/// mapping; mmbiz.qpic.cn only). A picture already in `known` with text is not fetched again.
+/// mapping; mmbiz.qpic.cn only). A picture already in `known` (read, even to no text, or given up
+/// with a note) is not fetched again.
 /// Pictures that cannot be read get a note instead of text.
 pub async fn read_pictures(
     urls: &[String],
@@ -406,7 +407,7 @@ pub async fn read_pictures(
     for u in urls.iter().take(MAX_IMAGES) {
         if let Some(k) = known
             .iter()
-            .find(|k| &k.url == u && (!k.text.is_empty() || k.note.is_some()))
+            .find(|k| &k.url == u && (!k.sha256.is_empty() || k.note.is_some()))
         {
             out.push(k.clone());
             continue;
