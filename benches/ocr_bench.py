@@ -13,7 +13,9 @@ lists is not printed by extract, so the count is taken from the fixture: the sec
 that answer, and the PDF's pictures). Needs `tesseract` with `chi_sim`.
 """
 import argparse
+import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -36,9 +38,6 @@ def timed(cmd):
 
 def pictures_in_page(page):
     """Section pictures of a fixture page whose image the server answers with 200 and ≤ 5 MiB."""
-    sys.path.insert(0, os.path.join(ROOT, "benches"))
-    import json
-    import re
     html = open(page, encoding="utf-8").read()
     start = html.find("本周网络安全基本态势")
     urls = re.findall(r'data-src="(https://mmbiz\.qpic\.cn[^"]+)"', html[start:]) if start >= 0 else []

@@ -119,6 +119,14 @@ struct SiteArgs {
     websub_hub: Option<String>,
 }
 
+impl SiteArgs {
+    /// `--site-url` and `--websub-hub` over the config's.
+    fn apply(&self, config: &mut Config) -> anyhow::Result<()> {
+        set_site_url(config, self.site_url.as_deref())?;
+        set_websub_hub(config, self.websub_hub.as_deref())
+    }
+}
+
 /// Options of `crawl` and `build`.
 #[derive(clap::Args, Debug, Clone)]
 struct CrawlArgs {
@@ -210,30 +218,20 @@ fn main() -> ExitCode {
         } => run_extract(config, &inputs, &base_url, jobs),
         Command::Crawl(args) => run_crawl(config, &args, cli.quiet, cli.verbose),
         Command::Build(args) => run_build(config, &args, cli.quiet, cli.verbose),
-        Command::Render(SiteArgs {
-            data,
-            out,
-            site_url,
-            websub_hub,
-        }) => set_site_url(&mut config, site_url.as_deref())
-            .and_then(|_| set_websub_hub(&mut config, websub_hub.as_deref()))
-            .and_then(|_| readable_dir("--data", &data))
-            .and_then(|_| writable_dir("--out", &out))
-            .and_then(|_| render_to(&config, &data, &out, cli.quiet))
+        Command::Render(args) => args
+            .apply(&mut config)
+            .and_then(|_| readable_dir("--data", &args.data))
+            .and_then(|_| writable_dir("--out", &args.out))
+            .and_then(|_| render_to(&config, &args.data, &args.out, cli.quiet))
             .map(|_| ExitCode::SUCCESS),
         Command::Notify {
             data,
             dry_run,
             backfill,
         } => run_notify(&config, &data, dry_run, backfill, cli.quiet),
-        Command::Ping(SiteArgs {
-            data,
-            out,
-            site_url,
-            websub_hub,
-        }) => set_site_url(&mut config, site_url.as_deref())
-            .and_then(|_| set_websub_hub(&mut config, websub_hub.as_deref()))
-            .and_then(|_| run_ping(&config, &data, &out, cli.quiet)),
+        Command::Ping(args) => args
+            .apply(&mut config)
+            .and_then(|_| run_ping(&config, &args.data, &args.out, cli.quiet)),
         Command::Import { files, data } => run_import(&config, &files, &data, cli.quiet),
         Command::Explain {
             target,
