@@ -71,7 +71,7 @@ pub struct Observation {
     /// The pictures read by OCR (source `ocr`): URL, hash of the bytes, text; kept so that no
     /// picture is fetched or read twice and `crawl --reextract` re-reads them offline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pictures: Vec<crate::ocr::PictureText>,
+    pub pictures: Vec<crate::picture::PictureText>,
 }
 
 impl Observation {

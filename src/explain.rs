@@ -44,7 +44,11 @@ pub fn readings_of_entry(entry: &Entry, series: &Series) -> Vec<Reading> {
             if !o.pictures.is_empty() {
                 // The pictures' texts, as OCR read them (what `ocr` figures come from); a figure
                 // from pictures is taken only when confirmed, see the warnings.
-                let text: Vec<String> = o.pictures.iter().flat_map(|p| crate::ocr::normalize(&p.text)).collect();
+                let text: Vec<String> = o
+                    .pictures
+                    .iter()
+                    .flat_map(|p| crate::extract::pictures::normalize(&p.text))
+                    .collect();
                 let read = o.pictures.iter().filter(|p| !p.text.is_empty()).count();
                 let pictures = o.pictures.iter().filter(|p| !p.is_pdf_record(&o.pictures)).count();
                 return Some(Reading {
@@ -229,7 +233,7 @@ pub fn explain_entry(entry: &Entry, series: &Series) -> String {
         if let Some(o) = fresh.observations.get_mut(&r.source) {
             if r.source == SourceKind::Ocr {
                 // Pictures' figures count only when confirmed, as the crawl takes them.
-                o.report.metrics = crate::ocr::figures_from_pictures(&o.pictures, series).metrics;
+                o.report.metrics = crate::extract::pictures::figures_from_pictures(&o.pictures, series).metrics;
                 continue;
             }
             o.report.metrics = r.figures.metrics.clone();

@@ -3,10 +3,11 @@
 
 mod body;
 mod figures;
+pub mod pictures;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use unicode_normalization::UnicodeNormalization;
 
 pub use body::{Body, read_body, read_body_fast, read_body_with_dom};
@@ -14,8 +15,6 @@ pub use figures::{ASSESSMENT, FigureMatch, Figures, find_figures, joined_text, u
 
 use crate::config::{Config, Series};
 use crate::report::{MetricValue, PageKind, Report};
-use crate::wechat::page::{Interstitial, scan};
-use crate::wechat::url::article_link;
 
 /// A report plus the article body it came from (kept by the archive, not printed by `extract`).
 #[derive(Debug, Clone)]
@@ -26,145 +25,6 @@ pub struct Extracted {
     pub content_html: Option<String>,
     /// A PDF's text as normalized paragraphs (one a line), kept so re-extraction needs no network.
     pub text: Option<String>,
-}
-
-/// What is known about an article besides its body (from the page's scripts or a feed item).
-#[derive(Debug, Clone, Default)]
-pub struct ArticleMeta {
-    /// Title.
-    pub title: Option<String>,
-    /// Canonical URL.
-    pub url: Option<String>,
-    /// Publication time.
-    pub published: Option<DateTime<FixedOffset>>,
-    /// Account name.
-    pub author: Option<String>,
-}
-
-/// Extracts one page. `source_url` is where it came from (used when the page has no URL of its own).
-pub fn extract_page(page: &[u8], source_url: Option<&str>, config: &Config) -> Extracted {
-    let scanned = scan(page);
-    let source = source_url.and_then(article_link).map(|l| l.as_str().to_string());
-    let url = scanned.url.clone().or(source);
-    if let Some(kind) = scanned.interstitial {
-        let kind = match kind {
-            Interstitial::Captcha => PageKind::Captcha,
-            Interstitial::Deleted => PageKind::Deleted,
-            Interstitial::Unavailable => PageKind::Unavailable,
-            Interstitial::ParamError => PageKind::ParamError,
-        };
-        let mut report = Report::of_kind(kind, url);
-        report.warnings = scanned.warnings;
-        return Extracted {
-            report,
-            content_html: None,
-            text: None,
-        };
-    }
-    let meta = ArticleMeta {
-        title: scanned.title().map(str::to_string),
-        url,
-        published: scanned.published,
-        author: scanned.nickname.clone(),
-    };
-    let Some(body) = scanned.content_html else {
-        let mut report = Report::of_kind(PageKind::Unavailable, meta.url);
-        report.title = meta.title;
-        report.warnings = scanned.warnings;
-        report
-            .warnings
-            .push("no article body (#js_content) found: not a WeChat article page".to_string());
-        return Extracted {
-            report,
-            content_html: None,
-            text: None,
-        };
-    };
-    let mut out = extract_body(&body, meta, config);
-    out.report.warnings.splice(0..0, scanned.warnings);
-    out
-}
-
-/// Extracts a report from an article body (HTML) and what is known about the article.
-pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extracted {
-    let title = meta.title.as_deref().map(collapse_whitespace).filter(|t| !t.is_empty());
-    let matched = title
-        .as_deref()
-        .map(normalize_title)
-        .and_then(|t| config.series.iter().find_map(|s| parse_title(&t, s).map(|p| (s, p))));
-    let author_ok = |s: &Series| match (&s.author, &meta.author) {
-        (Some(want), Some(got)) => want.trim() == got.trim(),
-        _ => true,
-    };
-    let Some((series, parsed)) = matched.filter(|(s, _)| author_ok(s)) else {
-        let mut report = Report::of_kind(PageKind::OtherArticle, meta.url);
-        report.title = title;
-        report.published = meta.published;
-        report.author = meta.author;
-        return Extracted {
-            report,
-            content_html: Some(body_html.to_string()),
-            text: None,
-        };
-    };
-    let body = read_body(body_html);
-    let text = body.text();
-    let figures = find_figures(&text, series);
-    let (assessment, metrics) = (figures.assessment, figures.metrics);
-    let mut warnings = figures.warnings;
-    if metrics.is_empty() && figures.left_out.is_empty() {
-        warnings.push(format!(
-            "no figures found in {}: the wording may have changed; adjust the metric patterns in config.yaml",
-            title.as_deref().unwrap_or("the page")
-        ));
-    }
-    if assessment.is_none() {
-        warnings.push("no overall assessment (整体评价为…) found".to_string());
-    }
-    if parsed.period.is_none() {
-        warnings.push("the title gives no week (（M月D日-M月D日）)".to_string());
-    }
-    if meta.published.is_none() {
-        warnings.push("no publication time found (var ct, oriCreateTime, createTime)".to_string());
-    }
-    let own = meta.url.clone();
-    let mut previous: Vec<String> = Vec::new();
-    for (href, label) in &body.links {
-        let label = normalize_title(label);
-        if parse_title(&label, series).is_none() {
-            continue;
-        }
-        if let Some(link) = article_link(href) {
-            let s = link.as_str().to_string();
-            if Some(&s) != own.as_ref() && !previous.contains(&s) {
-                previous.push(s);
-            }
-        }
-    }
-    let summary = body.paragraphs.iter().find(|l| l.chars().count() >= 20).cloned();
-    let report = Report {
-        kind: Some(PageKind::Report),
-        url: meta.url,
-        series: Some(series.id.clone()),
-        title,
-        year: Some(parsed.year),
-        issue: Some(parsed.issue),
-        period_start: parsed.period.map(|p| p.0),
-        period_end: parsed.period.map(|p| p.1),
-        published: meta.published,
-        assessment,
-        metrics,
-        previous,
-        author: meta.author,
-        summary,
-        warnings,
-        ..Report::default()
-    };
-    Extracted {
-        report,
-        content_html: Some(body_html.to_string()),
-        text: None,
-    }
 }
 
 /// The overall assessment and the figures a (normalized) text states, by the series' patterns

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::config::{Fetch, WECHAT_HOST};
-use crate::website::WEBSITE_HOST;
+use crate::sources::website::page::WEBSITE_HOST;
 
 /// How a fetch ended.
 #[derive(Debug, Clone)]

@@ -7,7 +7,6 @@
 
 pub mod archive;
 pub mod assemble;
-pub mod classify;
 pub mod config;
 pub mod consistency;
 pub mod crawl;
@@ -16,15 +15,15 @@ pub mod explain;
 pub mod extract;
 pub mod fetch;
 pub mod notify;
-pub mod ocr;
 pub mod pattern;
-pub mod pdf;
+pub mod picture;
 pub mod publish;
+pub mod read;
 pub mod report;
-pub mod website;
-pub mod wechat;
+pub mod sources;
 
 pub use config::Config;
 pub use error::{Error, Result};
-pub use extract::{Extracted, extract_page};
+pub use extract::Extracted;
 pub use report::{IssueId, MetricValue, PageKind, Report};
+pub use sources::wechat::read::extract_page;

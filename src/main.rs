@@ -9,9 +9,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use cncert_feed::assemble::SourceKind;
-use cncert_feed::classify::read_document;
 use cncert_feed::config::Config;
 use cncert_feed::fetch::{Fetched, Fetcher};
+use cncert_feed::sources::read_document;
 
 /// Feeds with figures from CNCERT's weekly report 《网络安全信息与动态周报》.
 #[derive(Parser, Debug)]
@@ -380,7 +380,7 @@ fn merge_args(config: &mut Config, args: &CrawlArgs, renders: bool) -> anyhow::R
                 format!("is not an absolute URL ({e}); give an article URL of mp.weixin.qq.com"),
             )
         })?;
-        if cncert_feed::wechat::url::article_link(parsed.as_str()).is_none() {
+        if cncert_feed::sources::wechat::url::article_link(parsed.as_str()).is_none() {
             return Err(usage(
                 arg,
                 "is not an article URL of mp.weixin.qq.com (https://mp.weixin.qq.com/s?__biz=…&mid=…&idx=…&sn=… or /s/…)",
@@ -842,7 +842,7 @@ fn record_line(report: &cncert_feed::Report, input: &str) -> Result<String, Stri
 fn run_extract_ocr(mut config: Config, inputs: &[String], base_url: &[String]) -> anyhow::Result<ExitCode> {
     use cncert_feed::assemble::{Observation, ReadVia, assemble};
     apply_base_urls(&mut config, base_url)?;
-    let engine = match cncert_feed::ocr::Engine::detect() {
+    let engine = match cncert_feed::read::ocr::Engine::detect() {
         Ok(e) => Some(e),
         Err(why) => {
             eprintln!("note: {why}; figures in pictures are not read");
@@ -888,11 +888,20 @@ fn run_extract_ocr(mut config: Config, inputs: &[String], base_url: &[String]) -
         let pictures = match (&engine, series, &extracted.content_html) {
             (Some(engine), Some(_), _) if is_pdf && cncert_feed::crawl::lacks_monitoring_figures(&report) => {
                 let key = url.as_ref().map(|u| u.to_string()).unwrap_or_else(|| input.clone());
-                rt.block_on(cncert_feed::ocr::read_pdf_pictures(&key, bytes.clone(), engine))
+                rt.block_on(cncert_feed::sources::pictures::read_pdf_pictures(
+                    &key,
+                    bytes.clone(),
+                    engine,
+                ))
             }
             (Some(engine), Some(_), Some(html)) if cncert_feed::crawl::lacks_monitoring_figures(&report) => {
-                let urls = cncert_feed::ocr::section_pictures(html);
-                rt.block_on(cncert_feed::ocr::read_pictures(&urls, &fetcher, engine, &[]))
+                let urls = cncert_feed::sources::wechat::pictures::section_pictures(html);
+                rt.block_on(cncert_feed::sources::pictures::read_pictures(
+                    &urls,
+                    &fetcher,
+                    engine,
+                    &[],
+                ))
             }
             _ => Vec::new(),
         };
@@ -1035,8 +1044,8 @@ fn run_explain(
         let bytes = std::fs::read(target).map_err(|e| anyhow::anyhow!("{target}: cannot read the file: {e}"))?;
         (bytes, None)
     };
-    let source = match cncert_feed::classify::document_kind(&bytes) {
-        cncert_feed::classify::DocumentKind::WechatPage => SourceKind::Wechat,
+    let source = match cncert_feed::sources::document_kind(&bytes) {
+        cncert_feed::sources::DocumentKind::WechatPage => SourceKind::Wechat,
         _ => SourceKind::Website,
     };
     let extracted = read_document(&bytes, url.as_ref(), target, &config)?;

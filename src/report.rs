@@ -168,3 +168,9 @@ impl Report {
         })
     }
 }
+
+/// Beijing time, the zone of every WeChat timestamp shown to readers.
+pub fn beijing() -> FixedOffset {
+    // 8 hours east is always in range.
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"))
+}

@@ -160,7 +160,7 @@ fn both_sources_give_one_record_per_issue_with_figures_sources_and_pdf() {
 
     // The PDFs that draw the monitoring paragraphs as pictures gave figures through OCR (where
     // Tesseract is installed): the hosts, which add up exactly, and the vulnerability rating.
-    if cncert_feed::ocr::Engine::detect().is_ok() {
+    if cncert_feed::read::ocr::Engine::detect().is_ok() {
         for (key, issue) in [("2025-02", 2), ("2025-03", 3)] {
             let e = entries
                 .iter()
@@ -342,7 +342,7 @@ fn an_archive_of_the_first_release_loads_and_is_upgraded_without_losing_a_field(
 
 #[test]
 fn pdf_pictures_skipped_once_are_read_on_a_later_run_fetching_each_pdf_once() {
-    if cncert_feed::ocr::Engine::detect().is_err() {
+    if cncert_feed::read::ocr::Engine::detect().is_err() {
         assert!(
             std::env::var_os("CNCERT_REQUIRE_OCR").is_none(),
             "Tesseract with chi_sim is required (CNCERT_REQUIRE_OCR is set)"

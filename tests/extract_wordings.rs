@@ -3,7 +3,8 @@
 
 mod common;
 
-use cncert_feed::extract::{ArticleMeta, extract_body, normalize_line, parse_number, parse_title};
+use cncert_feed::extract::{normalize_line, parse_number, parse_title};
+use cncert_feed::sources::wechat::read::{ArticleMeta, extract_body};
 use cncert_feed::{MetricValue, PageKind};
 
 const TITLE: &str = "网络安全信息与动态周报2024年第43期（10月21日-10月27日）";

@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use cncert_feed::MetricValue;
-use cncert_feed::ocr::{Engine, PictureText, figures_from_pictures};
+use cncert_feed::extract::pictures::figures_from_pictures;
+use cncert_feed::picture::PictureText;
+use cncert_feed::read::ocr::Engine;
 use common::server::FixtureServer;
 
 fn image_site() -> PathBuf {
@@ -245,7 +247,7 @@ fn a_picture_figure_is_taken_only_when_confirmed() {
     assert_eq!(n_of(&f, "phishing_pages"), Some(60));
 }
 
-fn n_of(f: &cncert_feed::ocr::PictureFigures, k: &str) -> Option<i64> {
+fn n_of(f: &cncert_feed::extract::pictures::PictureFigures, k: &str) -> Option<i64> {
     f.metrics.get(k).and_then(MetricValue::as_count)
 }
 
@@ -450,7 +452,7 @@ fn page_pictures(file: &str) -> Vec<(String, Vec<u8>)> {
         serde_json::from_slice(&std::fs::read(image_site().join("site.json")).expect("site.json")).expect("json");
     let html = std::fs::read_to_string(image_site().join(file)).expect("page");
     let body = &html[html.find("js_content").expect("body")..];
-    cncert_feed::ocr::section_pictures(body)
+    cncert_feed::sources::wechat::pictures::section_pictures(body)
         .into_iter()
         .filter_map(|u| {
             let path = url::Url::parse(&u).ok()?.path().to_string();

@@ -126,7 +126,7 @@ fn the_fast_body_reader_handles_every_fixture_body_exactly_like_html5ever() {
     let mut bodies = 0;
     for entry in std::fs::read_dir(&dir).expect("pages").flatten() {
         let page = std::fs::read(entry.path()).expect("page");
-        let Some(html) = cncert_feed::wechat::page::scan(&page).content_html else {
+        let Some(html) = cncert_feed::sources::wechat::page::scan(&page).content_html else {
             continue;
         };
         bodies += 1;

@@ -1,10 +1,10 @@
 //! The PDF reader and the website page reader never panic or hang: truncated, bit-flipped and
 //! random PDFs, and the fixtures' PDFs cut at every KB, give an error or a record. (The reader
-//! runs with a time limit per file: `cncert_feed::pdf::PDF_TIME_LIMIT`.)
+//! runs with a time limit per file: `cncert_feed::read::pdf::PDF_TIME_LIMIT`.)
 
 mod common;
 
-use cncert_feed::classify::{read_document, read_pdf};
+use cncert_feed::sources::{read_document, read_pdf};
 use proptest::prelude::*;
 
 fn pdf(name: &str) -> Vec<u8> {

@@ -187,7 +187,7 @@ pub fn read_body_flat(html: &str) -> Body {
     while i < b.len() {
         if b[i] != b'<' {
             let len = memchr::memchr(b'<', &b[i..]).unwrap_or(b.len() - i);
-            builder.text(&crate::wechat::page::decode_entities(&String::from_utf8_lossy(
+            builder.text(&crate::read::html::decode_entities(&String::from_utf8_lossy(
                 &b[i..i + len],
             )));
             i += len;

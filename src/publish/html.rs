@@ -79,7 +79,7 @@ fn encode_component(s: &str) -> String {
 
 /// Makes an image URL absolute https and routes it through the proxy template when configured.
 pub fn image_src(raw: &str, proxy: Option<&str>) -> Option<String> {
-    let raw = crate::wechat::page::decode_entities(raw.trim());
+    let raw = crate::read::html::decode_entities(raw.trim());
     let mut url = url::Url::parse(&raw)
         .or_else(|_| url::Url::parse(&format!("https:{raw}")))
         .ok()?;

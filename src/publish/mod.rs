@@ -171,7 +171,7 @@ fn published_of(e: &Entry) -> DateTime<FixedOffset> {
             e.report
                 .period_end
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .and_then(|n| n.and_local_timezone(crate::wechat::page::beijing()).single())
+                .and_then(|n| n.and_local_timezone(crate::report::beijing()).single())
         })
         .unwrap_or(e.first_seen)
 }

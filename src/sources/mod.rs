@@ -1,5 +1,12 @@
+//! The sources an issue is read from, each one module: [`wechat`] (articles, discovery feeds,
+//! albums), [`website`] (listing, detail pages, PDFs) and [`pictures`] (OCR of an issue's pictures).
+//!
 //! Which reader a document needs, by its bytes: a PDF (`%PDF-`), a detail page of the website
 //! (`artil_tit`/`artil_content`), or a WeChat article page; each source's reader makes the record.
+
+pub mod pictures;
+pub mod website;
+pub mod wechat;
 
 use chrono::TimeZone;
 use url::Url;
@@ -7,9 +14,8 @@ use url::Url;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::extract::{Extracted, paragraphs_of, read_body, report_from_text};
-use crate::pdf::{PdfText, pdf_text};
+use crate::read::pdf::{PdfText, pdf_text};
 use crate::report::{PageKind, Report};
-use crate::website;
 
 /// The kinds of document `extract` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,9 +72,9 @@ pub fn is_pdf(bytes: &[u8]) -> bool {
 pub fn document_kind(bytes: &[u8]) -> DocumentKind {
     if is_pdf(bytes) {
         DocumentKind::Pdf
-    } else if website::is_detail_page(bytes) {
+    } else if website::page::is_detail_page(bytes) {
         DocumentKind::WebsitePage
-    } else if website::is_listing_page(bytes) {
+    } else if website::page::is_listing_page(bytes) {
         DocumentKind::WebsiteListing
     } else if is_web_page(bytes) {
         DocumentKind::WechatPage
@@ -93,7 +99,7 @@ pub fn read_document(bytes: &[u8], url: Option<&Url>, input: &str, config: &Conf
                 text: None,
             })
         }
-        DocumentKind::WechatPage => Ok(crate::extract::extract_page(bytes, url.map(Url::as_str), config)),
+        DocumentKind::WechatPage => Ok(wechat::read::extract_page(bytes, url.map(Url::as_str), config)),
         DocumentKind::NotADocument => Err(Error::NotADocument {
             input: input.to_string(),
             looks_like: if bytes.is_empty() {
@@ -157,11 +163,11 @@ pub fn read_pdf(bytes: &[u8], input: &str, config: &Config) -> Result<Extracted>
 /// Reads a detail page of the website: heading, date, PDF link, and the figures when the page
 /// holds the report's text (older issues).
 pub fn read_website_page(bytes: &[u8], page_url: Option<&Url>, config: &Config) -> Extracted {
-    let fallback = Url::parse(website::DEFAULT_LISTING).ok();
+    let fallback = Url::parse(website::page::DEFAULT_LISTING).ok();
     let base = page_url.or(fallback.as_ref());
     let detail = match base {
-        Some(b) => website::parse_detail(bytes, b),
-        None => website::DetailPage::default(),
+        Some(b) => website::page::parse_detail(bytes, b),
+        None => website::page::DetailPage::default(),
     };
     let body = detail.content_html.as_deref().map(read_body);
     let paragraphs: Vec<String> = body.as_ref().map(|b| b.lines.clone()).unwrap_or_default();
@@ -177,7 +183,7 @@ pub fn read_website_page(bytes: &[u8], page_url: Option<&Url>, config: &Config) 
     };
     report.url = page_url.map(|u| u.to_string());
     report.published = detail.date.and_then(|d| {
-        crate::wechat::page::beijing()
+        crate::report::beijing()
             .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
             .single()
     });

@@ -13,14 +13,15 @@ use crate::assemble::{Observation, ReadVia, SourceKind};
 use crate::config::{Config, Series};
 use crate::consistency::is_figure_warning;
 use crate::error::Result;
-use crate::extract::{ArticleMeta, extract_body, extract_page, normalize_title, parse_title};
+use crate::extract::{normalize_title, parse_title};
 use crate::fetch::{Fetched, Fetcher, redact};
+use crate::report::beijing;
 use crate::report::{IssueId, PageKind, Report};
-use crate::wechat::album;
-use crate::wechat::page::beijing;
-use crate::wechat::url::{ArticleLink, article_link};
+use crate::sources::wechat::album;
+use crate::sources::wechat::read::{ArticleMeta, extract_body, extract_page};
+use crate::sources::wechat::url::{ArticleLink, article_link};
 
-mod website;
+use crate::sources::website;
 
 /// What a crawl run is asked to do.
 #[derive(Debug, Clone, Default)]
@@ -166,11 +167,11 @@ pub async fn crawl(
 }
 
 /// The archive's view of a series during a crawl.
-struct Known {
-    entries: HashMap<IssueId, Entry>,
-    by_url: HashMap<String, IssueId>,
+pub(crate) struct Known {
+    pub(crate) entries: HashMap<IssueId, Entry>,
+    pub(crate) by_url: HashMap<String, IssueId>,
     /// PDFs read this run whose pictures the OCR pass will read (so it need not fetch them).
-    pdfs: HashMap<String, Vec<u8>>,
+    pub(crate) pdfs: HashMap<String, Vec<u8>>,
 }
 
 impl Known {
@@ -189,7 +190,7 @@ impl Known {
         Ok(known)
     }
 
-    fn index(&mut self, id: &IssueId, e: &Entry) {
+    pub(crate) fn index(&mut self, id: &IssueId, e: &Entry) {
         let observed = e.observations.values().filter_map(|o| o.report.url.as_ref());
         for u in e.report.url.iter().chain(&e.aliases).chain(observed) {
             self.by_url.insert(u.clone(), id.clone());
@@ -197,7 +198,7 @@ impl Known {
     }
 }
 
-fn label(r: &Report) -> String {
+pub(crate) fn label(r: &Report) -> String {
     match (r.year, r.issue) {
         (Some(y), Some(i)) => format!("{y}年第{i}期"),
         _ => r.title.clone().unwrap_or_default(),
@@ -438,7 +439,7 @@ fn push_link_queue(queue: &mut VecDeque<Seed>, u: &str) {
     }
 }
 
-fn fail(state: &mut State, url: &str, kind: &str, reason: String, permanent: bool) {
+pub(crate) fn fail(state: &mut State, url: &str, kind: &str, reason: String, permanent: bool) {
     state.failed.insert(
         url.to_string(),
         Failure {
@@ -633,7 +634,7 @@ fn blocked(
 }
 
 /// A source's observation of an issue, read now.
-fn observation(report: Report, via: ReadVia, content_html: Option<String>) -> Observation {
+pub(crate) fn observation(report: Report, via: ReadVia, content_html: Option<String>) -> Observation {
     Observation {
         content_html,
         ..Observation::new(report, via, now())
@@ -664,11 +665,11 @@ fn unread_pictures(id: &IssueId, e: &Entry) -> Option<Unread> {
         .observations
         .get(&SourceKind::Wechat)
         .and_then(|o| o.content_html.as_deref())
-        .map(crate::ocr::section_pictures)
+        .map(crate::sources::wechat::pictures::section_pictures)
         .unwrap_or_default();
     let wechat = if wechat
         .iter()
-        .take(crate::ocr::MAX_IMAGES)
+        .take(crate::sources::pictures::MAX_IMAGES)
         .any(|u| !read.contains(u.as_str()))
     {
         wechat
@@ -712,7 +713,7 @@ async fn ocr_pass(
         known.pdfs.clear();
         return;
     }
-    let engine = match crate::ocr::Engine::detect() {
+    let engine = match crate::read::ocr::Engine::detect() {
         Ok(e) => e,
         Err(why) => {
             progress.note(&format!("note: {why}; the figures in pictures are not read this run"));
@@ -728,7 +729,7 @@ async fn ocr_pass(
             continue;
         };
         let base = entry.report.clone();
-        let before: Vec<crate::ocr::PictureText> = entry
+        let before: Vec<crate::picture::PictureText> = entry
             .observations
             .get(&SourceKind::Ocr)
             .map(|o| o.pictures.clone())
@@ -737,7 +738,7 @@ async fn ocr_pass(
         let mut pictures = if t.wechat.is_empty() {
             Vec::new()
         } else {
-            crate::ocr::read_pictures(&t.wechat, fetcher, &engine, &before).await
+            crate::sources::pictures::read_pictures(&t.wechat, fetcher, &engine, &before).await
         };
         // Pictures read before that this read did not cover (a PDF's) stay.
         for p in &before {
@@ -751,7 +752,7 @@ async fn ocr_pass(
                 None => fetch_pdf(pdf, fetcher, config.fetch.max_pdf_bytes, summary).await,
             };
             if let Some(bytes) = bytes {
-                pictures.extend(crate::ocr::read_pdf_pictures(pdf, bytes, &engine).await);
+                pictures.extend(crate::sources::pictures::read_pdf_pictures(pdf, bytes, &engine).await);
             }
         }
         let new = pictures
@@ -805,8 +806,8 @@ pub fn lacks_monitoring_figures(r: &Report) -> bool {
 
 /// The OCR source's observation of an issue: the identity of `base` (the WeChat record), the
 /// figures the pictures confirm, and the pictures' texts (kept, so none is read twice).
-pub fn ocr_observation(base: &Report, pictures: Vec<crate::ocr::PictureText>, series: &Series) -> Observation {
-    let figures = crate::ocr::figures_from_pictures(&pictures, series);
+pub fn ocr_observation(base: &Report, pictures: Vec<crate::picture::PictureText>, series: &Series) -> Observation {
+    let figures = crate::extract::pictures::figures_from_pictures(&pictures, series);
     let mut report = base.clone();
     report.metrics = figures.metrics;
     report.assessment = None;
@@ -825,7 +826,7 @@ pub fn ocr_observation(base: &Report, pictures: Vec<crate::ocr::PictureText>, se
 }
 
 /// Records a source's observation in the archive and writes the entry.
-fn store(
+pub(crate) fn store(
     source: SourceKind,
     obs: Observation,
     via: Option<&str>,
@@ -998,7 +999,7 @@ async fn discover_album(
         };
         for item in &page.items {
             if parse_title(&normalize_title(&item.title), series).is_some() {
-                push_link(seeds, &crate::wechat::page::decode_entities(&item.url), None);
+                push_link(seeds, &crate::read::html::decode_entities(&item.url), None);
             }
         }
         let Some(last) = page.items.last().filter(|_| page.more) else {
@@ -1167,7 +1168,7 @@ pub fn import(config: &Config, archive: &Archive, files: &[std::path::PathBuf]) 
                 continue;
             }
         };
-        if !crate::classify::is_web_page(&bytes) {
+        if !crate::sources::is_web_page(&bytes) {
             summary.failed.push((
                 path.display().to_string(),
                 "not a web page (a binary or text file); import saved article pages".into(),

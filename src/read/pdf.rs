@@ -136,7 +136,7 @@ fn read_pictures(bytes: &[u8], max: usize) -> Result<(Vec<PdfPicture>, usize), P
                 Some(encoded) => out.push(PdfPicture {
                     number: out.len() + 1,
                     size: (w, h),
-                    sha256: crate::ocr::sha256_hex(img.content),
+                    sha256: crate::picture::sha256_hex(img.content),
                     encoded,
                 }),
                 None => skipped += 1,

@@ -4,21 +4,23 @@
 
 use url::Url;
 
-use super::{Known, Progress, Summary, fail, label, observation, store};
+pub mod page;
+
 use crate::archive::{Archive, State};
 use crate::assemble::{ReadVia, SourceKind};
-use crate::classify::{read_pdf, read_website_page};
 use crate::config::{Config, Series};
+use crate::crawl::{Known, Progress, Summary, fail, label, observation, store};
 use crate::extract::{normalize_title, parse_title, text_issue};
 use crate::fetch::{Fetched, Fetcher};
 use crate::report::{IssueId, PageKind, Report};
-use crate::website::{ListingItem, parse_listing};
+use crate::sources::{read_pdf, read_website_page};
+use page::{ListingItem, parse_listing};
 
 /// At most this many listing pages are read in one run (the real listing has about 60).
 const MAX_LISTING_PAGES: usize = 1000;
 
 /// What one run of the website source is asked to do.
-pub(super) struct WebsiteRun<'a> {
+pub(crate) struct WebsiteRun<'a> {
     pub config: &'a Config,
     pub series: &'a Series,
     pub archive: &'a Archive,
@@ -214,7 +216,7 @@ impl WebsiteRun<'_> {
                 PdfOutcome::Read { text, size, bytes } => {
                     obs.pdf_text = Some(text);
                     obs.pdf_size = Some(size);
-                    if self.keep_pdfs && super::lacks_monitoring_figures(&obs.report) {
+                    if self.keep_pdfs && crate::crawl::lacks_monitoring_figures(&obs.report) {
                         known.pdfs.insert(pdf.clone(), bytes);
                     }
                 }

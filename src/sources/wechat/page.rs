@@ -8,12 +8,8 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 
 use super::url::{ArticleLink, article_link, canonical};
-
-/// Beijing time, the zone of every WeChat timestamp shown to readers.
-pub fn beijing() -> FixedOffset {
-    // 8 hours east is always in range.
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"))
-}
+use crate::read::html::decode_entities;
+use crate::report::beijing;
 
 /// Which of WeChat's interstitial pages a page looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -583,51 +579,6 @@ pub fn js_unescape(s: &str) -> String {
             }
         }
     }
-    out
-}
-
-/// Decodes the HTML entities WeChat uses in attributes and scripts: the five XML ones, `&nbsp;`,
-/// and numeric references. Unknown entities stay as written.
-pub fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let end = rest.as_bytes().iter().take(12).position(|b| *b == b';');
-        let decoded = end.and_then(|e| {
-            let name = &rest[1..e];
-            let ch = match name {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" | "#39" => Some('\''),
-                "nbsp" => Some('\u{a0}'),
-                _ => name
-                    .strip_prefix("#x")
-                    .or_else(|| name.strip_prefix("#X"))
-                    .and_then(|h| u32::from_str_radix(h, 16).ok())
-                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
-                    .and_then(char::from_u32),
-            }?;
-            Some((ch, e + 1))
-        });
-        match decoded {
-            Some((ch, len)) => {
-                out.push(ch);
-                rest = &rest[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
     out
 }
 

@@ -1,0 +1,157 @@
+//! Figures from the texts OCR read from an issue's pictures.
+//!
+//! A figure read from a picture is a guess until it is checked ([`figures_from_pictures`]): it
+//! is taken only when it was read twice with the same value (the dashboard and the paragraph
+//! state most figures twice), or when a rule ties it to figures that were (trojan/botnet +
+//! conficker = infected hosts), or when it is a rating. Everything else is left out with a
+//! warning naming the picture: a missing figure is a known limit, a wrong one a bug.
+
+use std::collections::BTreeMap;
+
+use super::{FigureMatch, find_figures, paragraphs_with};
+use crate::config::{MetricKind, Series};
+use crate::picture::PictureText;
+use crate::report::MetricValue;
+
+/// OCR text made readable by the patterns: look-alikes OCR puts in place of 篡 (纂 算 自 募)
+/// restored where they stand in 被篡改, stray quote marks dropped, lines joined into paragraphs.
+pub fn normalize(text: &str) -> Vec<String> {
+    let mut t = text.to_string();
+    for wrong in ["被纂改", "被算改", "被自改", "被募改", "被幕改", "被慕改"] {
+        t = t.replace(wrong, "被篡改");
+    }
+    // A Latin word broken across lines (`confick` / `er`) is one word again.
+    static SPLIT_WORD: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let split = SPLIT_WORD.get_or_init(|| regex::Regex::new(r"([A-Za-z])[ \t]*\n\s*([A-Za-z])").expect("valid regex"));
+    let t = split.replace_all(&t, "$1$2").into_owned();
+    // The worm's name in brackets after 飞客 is a label, not a figure: a misread of it
+    // (`confickenm`, `conficker1`) is the name again.
+    static WORM: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let worm = WORM.get_or_init(|| {
+        regex::Regex::new(r"飞客\s*[(（〈]\s*[A-Za-z][A-Za-z0-9]{4,13}\s*[)）〉]").expect("valid regex")
+    });
+    let t = worm.replace_all(&t, "飞客(conficker)").into_owned();
+    let t: String = t
+        .chars()
+        .filter(|c| !matches!(c, '"' | '“' | '”' | '„' | '‟' | '〝' | '〞' | '\''))
+        .map(|c| match c {
+            '〈' | '《' => '(',
+            '〉' | '》' => ')',
+            other => other,
+        })
+        .collect();
+    paragraphs_with(&t, false)
+}
+
+/// What the pictures of an issue give.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PictureFigures {
+    /// Figures accepted.
+    pub metrics: BTreeMap<String, MetricValue>,
+    /// Figures read but not accepted, and everything else a reader should know.
+    pub warnings: Vec<String>,
+}
+
+/// Reads figures from the pictures' texts and accepts only those that are confirmed (see the
+/// module's documentation). `pictures` are (URL, OCR text).
+pub fn figures_from_pictures(pictures: &[PictureText], series: &Series) -> PictureFigures {
+    let mut out = PictureFigures::default();
+    // Every statement of every picture, with the picture it came from.
+    let mut reads: BTreeMap<String, Vec<(MetricValue, String)>> = BTreeMap::new();
+    for p in pictures.iter().filter(|p| !p.text.trim().is_empty()) {
+        let text = normalize(&p.text).join("\n");
+        let f = find_figures(&text, series);
+        for m in f.matches.iter().filter(|m: &&FigureMatch| m.rejected.is_none()) {
+            if let Some(v) = &m.value {
+                reads.entry(m.key.clone()).or_default().push((v.clone(), p.url.clone()));
+            }
+        }
+        for w in &f.warnings {
+            out.warnings.push(format!("picture {}: {w}", p.url));
+        }
+    }
+    let kind_of = |key: &str| series.metrics.iter().find(|m| m.key == key).map(|m| m.kind);
+    let mut single: BTreeMap<String, (MetricValue, String)> = BTreeMap::new();
+    for (key, values) in &reads {
+        if key == crate::extract::ASSESSMENT {
+            continue;
+        }
+        let mut distinct: Vec<&MetricValue> = Vec::new();
+        for (v, _) in values {
+            if !distinct.contains(&v) {
+                distinct.push(v);
+            }
+        }
+        if distinct.len() > 1 {
+            let list: Vec<String> = values.iter().map(|(v, u)| format!("{v} ({u})")).collect();
+            out.warnings.push(format!(
+                "{key}: the pictures give different values, {}; left out",
+                list.join(", ")
+            ));
+            continue;
+        }
+        let (value, url) = &values[0];
+        if values.len() >= 2 || kind_of(key) == Some(MetricKind::Level) {
+            out.metrics.insert(key.clone(), value.clone());
+        } else {
+            single.insert(key.clone(), (value.clone(), url.clone()));
+        }
+    }
+    // Trojan/botnet and conficker hosts are stated once, but must add up to the infected hosts:
+    // exactly as stated (a misread last digit is as large as the rounding the report allows, so
+    // a sum only within rounding confirms nothing). Three single reads that add up exactly
+    // confirm one another: a misread would have to be offset by another to the digit.
+    let count = |m: &BTreeMap<String, MetricValue>, k: &str| m.get(k).and_then(MetricValue::as_count);
+    let single_count = |m: &BTreeMap<String, (MetricValue, String)>, k: &str| match m.get(k) {
+        Some((MetricValue::Count(n), _)) => Some(*n),
+        _ => None,
+    };
+    let parts = (
+        single_count(&single, "trojan_botnet_hosts"),
+        single_count(&single, "conficker_hosts"),
+    );
+    if let (Some(a), Some(b)) = parts {
+        let confirmed_total = count(&out.metrics, "infected_hosts");
+        let single_total = single_count(&single, "infected_hosts");
+        if confirmed_total == Some(a + b) || (confirmed_total.is_none() && single_total == Some(a + b)) {
+            for k in ["infected_hosts", "trojan_botnet_hosts", "conficker_hosts"] {
+                if let Some((v, _)) = single.remove(k) {
+                    out.metrics.insert(k.to_string(), v);
+                }
+            }
+        }
+    }
+    for (key, (value, url)) in single {
+        out.warnings.push(format!(
+            "{key} = {value} was read once, from picture {url}, and nothing confirms it; left out"
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn look_alikes_are_restored_only_where_they_stand_for_the_word() {
+        let p = normalize("本周境内被算改网站数量为2219\n个; 计算机境内被自改政府网站 〈GOV类) 数量为3个“(约占");
+        let text = p.join("\n");
+        assert!(text.contains("被篡改网站数量为2219个"), "{text}");
+        assert!(text.contains("计算机"), "{text}");
+        assert!(text.contains("被篡改政府网站(GOV类)数量为3个(约占"), "{text}");
+    }
+
+    #[test]
+    fn a_misread_worm_name_is_the_name_again_and_numbers_are_untouched() {
+        for read in [
+            "飞客 (confickenm)\n蠕虫的主机约4.8万",
+            "飞客〈conficker1〉蠕虫的主机约4.8万",
+        ] {
+            let text = normalize(read).join("\n");
+            assert!(text.contains("飞客(conficker)蠕虫的主机约4.8万"), "{read}: {text}");
+        }
+        // Not a bracketed word: left as read.
+        assert!(normalize("飞客 (4.8万)").join("").contains("(4.8万)"));
+    }
+}
