@@ -1,8 +1,10 @@
 //! The only stage that touches the network: polite, bounded, retrying HTTP GETs.
 //!
-//! Only mp.weixin.qq.com is fetched (through `fetch.base_url` when set), plus a discovery source's
-//! own host for that one request. Redirects are followed by hand so that each hop is checked and
-//! mapped; WeChat's anti-crawler check is a transient block that is retried with backoff and, if it
+//! It names no host: the sources hand it their hosts as [`HostPolicy`] data (which hosts serve
+//! pages and documents, which serve pictures, what a block looks like on each), and only those are
+//! fetched (through `fetch.base_urls` when mapped), plus a discovery source's own host for that one
+//! request. Redirects are followed by hand so that each hop is checked and mapped; a host's block
+//! (WeChat's anti-crawler check) is a transient failure that is retried with backoff and, if it
 //! persists, ends fetching from that host for the run.
 
 use std::collections::HashMap;
@@ -14,8 +16,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::config::{Fetch, WECHAT_HOST};
-use crate::sources::website::page::WEBSITE_HOST;
+use crate::config::Fetch;
 
 /// How a fetch ended.
 #[derive(Debug, Clone)]
@@ -64,17 +65,58 @@ struct HostGate {
 pub struct Fetcher {
     client: reqwest::Client,
     cfg: Fetch,
+    hosts: Vec<HostPolicy>,
     gates: Mutex<HashMap<String, Arc<HostGate>>>,
     blocked: Mutex<HashMap<String, String>>,
     /// Base wait before the first retry, doubled each time (tests shorten it).
     pub retry_wait: Duration,
 }
 
-/// The hosts a crawl may fetch from, besides a discovery source's own host for its one request.
-pub const ALLOWED_HOSTS: &[&str] = &[WECHAT_HOST, WEBSITE_HOST];
+/// What a host is fetched for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostRole {
+    /// Pages, feeds and documents (PDFs).
+    Pages,
+    /// Pictures only ([`Fetcher::get_image`]).
+    Pictures,
+}
 
-/// WeChat's image host: pictures of articles are fetched from it, and from nowhere else.
-pub const IMAGE_HOST: &str = "mmbiz.qpic.cn";
+/// A test of a body: whether it is a host's block page.
+pub type BodyCheck = fn(&[u8]) -> bool;
+
+/// How one host is fetched, as the source that reads it describes it: the fetcher's only
+/// knowledge of any host.
+#[derive(Debug, Clone)]
+pub struct HostPolicy {
+    /// The host name (`mp.weixin.qq.com`).
+    pub host: &'static str,
+    /// What it is fetched for.
+    pub role: HostRole,
+    /// Whether a URL on it is its block page (a redirect there is a block, not a page).
+    pub block_url: Option<fn(&Url) -> bool>,
+    /// Whether a body it answered with 200 is its block page, and what to call it.
+    pub block_body: Option<(BodyCheck, &'static str)>,
+}
+
+impl HostPolicy {
+    /// A host of pages and documents with no block page.
+    pub fn pages(host: &'static str) -> HostPolicy {
+        HostPolicy {
+            host,
+            role: HostRole::Pages,
+            block_url: None,
+            block_body: None,
+        }
+    }
+
+    /// A host of pictures.
+    pub fn pictures(host: &'static str) -> HostPolicy {
+        HostPolicy {
+            role: HostRole::Pictures,
+            ..HostPolicy::pages(host)
+        }
+    }
+}
 
 /// Rewrites a URL on a mapped host to the same path and query under that host's origin
 /// (`--base-url HOST=URL`, `fetch.base_urls`). Other URLs are returned unchanged.
@@ -92,8 +134,8 @@ pub fn to_origin(url: &Url, cfg: &Fetch) -> Url {
 
 /// The inverse of [`to_origin`]: a URL under a mapped origin becomes the URL on the host it stands
 /// for. A URL under no mapped origin is returned unchanged.
-pub fn from_origin(url: &Url, cfg: &Fetch) -> Url {
-    let mut hosts: Vec<&str> = ALLOWED_HOSTS.to_vec();
+pub fn from_origin(url: &Url, cfg: &Fetch, known_hosts: &[&str]) -> Url {
+    let mut hosts: Vec<&str> = known_hosts.to_vec();
     hosts.extend(cfg.base_urls.keys().map(String::as_str));
     for host in hosts {
         let Some(base) = cfg.base_for(host) else { continue };
@@ -194,22 +236,9 @@ fn should_retry(status: u16) -> bool {
     status == 408 || status == 429 || (500..600).contains(&status)
 }
 
-/// Whether a URL is WeChat's anti-crawler check.
-fn is_captcha_url(url: &Url) -> bool {
-    url.path().starts_with("/mp/wappoc_appmsgcaptcha") || url.path().starts_with("/mp/verifycode")
-}
-
-/// The anti-crawler page served with HTTP 200 (no article body, the 环境异常 text).
-fn is_captcha_body(body: &[u8]) -> bool {
-    let has = |n: &str| memchr::memmem::find(body, n.as_bytes()).is_some();
-    !has("js_content")
-        && (has("环境异常") || has("访问过于频繁") || has("wappoc_appmsgcaptcha"))
-        && body.len() < 256 * 1024
-}
-
 impl Fetcher {
-    /// Builds the client from the fetch settings.
-    pub fn new(cfg: &Fetch) -> crate::Result<Fetcher> {
+    /// Builds the client from the fetch settings and the sources' hosts.
+    pub fn new(cfg: &Fetch, hosts: Vec<HostPolicy>) -> crate::Result<Fetcher> {
         let client = reqwest::Client::builder()
             .user_agent(cfg.user_agent.clone())
             .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs))
@@ -222,6 +251,7 @@ impl Fetcher {
         Ok(Fetcher {
             client,
             cfg: cfg.clone(),
+            hosts,
             gates: Mutex::new(HashMap::new()),
             blocked: Mutex::new(HashMap::new()),
             retry_wait: Duration::from_millis(cfg.retry_wait_ms),
@@ -234,6 +264,22 @@ impl Fetcher {
         let mut v: Vec<_> = b.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         v.sort();
         v
+    }
+
+    /// The hosts of `role`.
+    fn hosts_of(&self, role: HostRole) -> Vec<&'static str> {
+        self.hosts.iter().filter(|h| h.role == role).map(|h| h.host).collect()
+    }
+
+    /// The policy of `host`, if a source named it.
+    fn policy(&self, host: Option<&str>) -> Option<&HostPolicy> {
+        self.hosts.iter().find(|h| Some(h.host) == host)
+    }
+
+    /// The inverse of [`to_origin`] over the hosts of this fetcher.
+    fn logical(&self, url: &Url) -> Url {
+        let hosts: Vec<&str> = self.hosts.iter().map(|h| h.host).collect();
+        from_origin(url, &self.cfg, &hosts)
     }
 
     fn gate(&self, host: &str) -> Arc<HostGate> {
@@ -249,7 +295,7 @@ impl Fetcher {
             .clone()
     }
 
-    /// Fetches an article page or other URL on mp.weixin.qq.com.
+    /// Fetches a page or other URL on a host of pages.
     pub async fn get(&self, url: &Url, validators: Option<&Validators>) -> Fetched {
         self.get_allowing(url, validators, None).await
     }
@@ -259,15 +305,18 @@ impl Fetcher {
         self.fetch(url, validators, extra_host, self.cfg.max_body_bytes).await
     }
 
-    /// Fetches a picture of an article from WeChat's image host (mmbiz.qpic.cn) only, up to
+    /// Fetches a picture from a host of pictures only (WeChat's mmbiz.qpic.cn), up to
     /// `max_bytes` (larger ones come back as [`Fetched::TooLarge`]).
     pub async fn get_image(&self, url: &Url, max_bytes: u64) -> Fetched {
-        if !matches!(url.scheme(), "http" | "https") || url.host_str() != Some(IMAGE_HOST) || url.port().is_some() {
+        let hosts = self.hosts_of(HostRole::Pictures);
+        let host = url.host_str().filter(|h| hosts.contains(h));
+        if !matches!(url.scheme(), "http" | "https") || host.is_none() || url.port().is_some() {
             return Fetched::Refused(format!(
-                "{url} is not on {IMAGE_HOST}; pictures are fetched only from there"
+                "{url} is not on {}; pictures are fetched only from there",
+                hosts.join(" or ")
             ));
         }
-        self.fetch(url, None, Some(IMAGE_HOST), max_bytes).await
+        self.fetch(url, None, host, max_bytes).await
     }
 
     /// Fetches a document that may be larger than a page (a PDF), up to `max_bytes`.
@@ -276,15 +325,16 @@ impl Fetcher {
     }
 
     async fn fetch(&self, url: &Url, validators: Option<&Validators>, extra_host: Option<&str>, max: u64) -> Fetched {
+        let pages = self.hosts_of(HostRole::Pages);
         let allowed = |u: &Url| {
             matches!(u.scheme(), "http" | "https")
                 && u.host_str()
-                    .is_some_and(|h| (ALLOWED_HOSTS.contains(&h) && u.port().is_none()) || Some(h) == extra_host)
+                    .is_some_and(|h| (pages.contains(&h) && u.port().is_none()) || Some(h) == extra_host)
         };
         if !allowed(url) {
             return Fetched::Refused(format!(
                 "{url} is not on {}; other hosts are never fetched",
-                ALLOWED_HOSTS.join(" or ")
+                pages.join(" or ")
             ));
         }
         let host = url.host_str().unwrap_or_default().to_string();
@@ -393,8 +443,9 @@ impl Fetcher {
                 let Ok(next) = target.join(loc) else {
                     return Attempt::Done(Fetched::Refused(format!("redirect to an invalid URL '{loc}'")));
                 };
-                let logical = from_origin(&next, &self.cfg);
-                if is_captcha_url(&logical) {
+                let logical = self.logical(&next);
+                let block_url = self.policy(logical.host_str()).and_then(|p| p.block_url);
+                if block_url.is_some_and(|is_block| is_block(&logical)) {
                     return Attempt::Captcha(format!("redirected to the anti-crawler check ({})", logical.path()));
                 }
                 if !allowed(&logical) {
@@ -451,8 +502,10 @@ impl Fetcher {
                     }
                 }
             }
-            if current.host_str() == Some(WECHAT_HOST) && is_captcha_body(&body) {
-                return Attempt::Captcha("WeChat answered with its 环境异常 check".to_string());
+            if let Some((is_block, what)) = self.policy(current.host_str()).and_then(|p| p.block_body)
+                && is_block(&body)
+            {
+                return Attempt::Captcha(what.to_string());
             }
             return Attempt::Done(Fetched::Page {
                 url: current,
@@ -518,18 +571,19 @@ mod tests {
             ..Fetch::default()
         };
         cfg.base_urls
-            .insert(WEBSITE_HOST.to_string(), url("http://127.0.0.1:8081/"));
+            .insert("www.cert.org.cn".to_string(), url("http://127.0.0.1:8081/"));
+        let hosts = ["mp.weixin.qq.com"];
         let u = url("https://mp.weixin.qq.com/s?__biz=a&mid=1");
         let mapped = to_origin(&u, &cfg);
         assert_eq!(mapped.as_str(), "http://127.0.0.1:8080/mirror/s?__biz=a&mid=1");
-        assert_eq!(from_origin(&mapped, &cfg), u);
+        assert_eq!(from_origin(&mapped, &cfg, &hosts), u);
         let w = url("https://www.cert.org.cn/publish/main/upload/File/%E5%91%A8%E6%8A%A5.pdf");
         let mapped = to_origin(&w, &cfg);
         assert_eq!(
             mapped.as_str(),
             "http://127.0.0.1:8081/publish/main/upload/File/%E5%91%A8%E6%8A%A5.pdf"
         );
-        assert_eq!(from_origin(&mapped, &cfg), w);
+        assert_eq!(from_origin(&mapped, &cfg, &hosts), w);
         let other = url("https://example.org/x");
         assert_eq!(to_origin(&other, &cfg), other);
     }

@@ -582,7 +582,13 @@ fn print_summary(s: &cncert_feed::crawl::Summary, quiet: bool) -> Outcome {
 fn crawl_only(config: &Config, args: &CrawlArgs, quiet: bool, verbose: bool) -> anyhow::Result<Outcome> {
     let archive = cncert_feed::archive::Archive::new(&args.data);
     if args.reextract {
-        let s = cncert_feed::crawl::reextract(config, &archive, args.series.as_deref(), args.accept_losses)?;
+        let s = cncert_feed::crawl::reextract(
+            config,
+            &archive,
+            &cncert_feed::sources::all(),
+            args.series.as_deref(),
+            args.accept_losses,
+        )?;
         let outcome = print_summary(&s, quiet);
         if !s.losses.is_empty() {
             for (issue, key, value) in &s.losses {
@@ -598,7 +604,7 @@ fn crawl_only(config: &Config, args: &CrawlArgs, quiet: bool, verbose: bool) -> 
         }
         return Ok(outcome);
     }
-    let fetcher = std::sync::Arc::new(Fetcher::new(&config.fetch)?);
+    let fetcher = std::sync::Arc::new(Fetcher::new(&config.fetch, cncert_feed::sources::hosts())?);
     let opts = cncert_feed::crawl::CrawlOptions {
         start: args.start.clone(),
         max_issues: args.max_issues,
@@ -612,7 +618,15 @@ fn crawl_only(config: &Config, args: &CrawlArgs, quiet: bool, verbose: bool) -> 
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let summary = rt.block_on(cncert_feed::crawl::crawl(config, &archive, fetcher, &opts, &reporter));
+    let sources = cncert_feed::sources::all();
+    let cx = cncert_feed::crawl::CrawlContext {
+        config,
+        archive: &archive,
+        fetcher,
+        sources: &sources,
+        progress: &reporter,
+    };
+    let summary = rt.block_on(cncert_feed::crawl::crawl(&cx, &opts));
     reporter.finish();
     let summary = summary.with_context(|| format!("crawling into {}", args.data.display()))?;
     Ok(print_summary(&summary, quiet))
@@ -655,7 +669,7 @@ fn render_to(config: &Config, data: &Path, out: &Path, quiet: bool) -> anyhow::R
 fn run_import(config: &Config, files: &[PathBuf], data: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
     writable_dir("--data", data)?;
     let archive = cncert_feed::archive::Archive::new(data);
-    let s = cncert_feed::crawl::import(config, &archive, files)?;
+    let s = cncert_feed::crawl::import(config, &archive, &cncert_feed::sources::all(), files)?;
     if print_summary(&s, quiet) == Outcome::LocalFailure {
         return Ok(ExitCode::FAILURE);
     }
@@ -737,7 +751,7 @@ fn run_extract(
         .unwrap_or(1)
         .max(1);
     let fetcher = if inputs.iter().any(|i| is_url(i)) {
-        Some(Fetcher::new(&config.fetch)?)
+        Some(Fetcher::new(&config.fetch, cncert_feed::sources::hosts())?)
     } else {
         None
     };
@@ -849,7 +863,7 @@ fn run_extract_ocr(mut config: Config, inputs: &[String], base_url: &[String]) -
             None
         }
     };
-    let fetcher = Fetcher::new(&config.fetch)?;
+    let fetcher = Fetcher::new(&config.fetch, cncert_feed::sources::hosts())?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -886,7 +900,7 @@ fn run_extract_ocr(mut config: Config, inputs: &[String], base_url: &[String]) -
         let series = report.series.as_deref().and_then(|id| config.series(id));
         let is_pdf = memchr_pdf(&bytes);
         let pictures = match (&engine, series, &extracted.content_html) {
-            (Some(engine), Some(_), _) if is_pdf && cncert_feed::crawl::lacks_monitoring_figures(&report) => {
+            (Some(engine), Some(_), _) if is_pdf && report.lacks_monitoring_figures() => {
                 let key = url.as_ref().map(|u| u.to_string()).unwrap_or_else(|| input.clone());
                 rt.block_on(cncert_feed::sources::pictures::read_pdf_pictures(
                     &key,
@@ -894,7 +908,7 @@ fn run_extract_ocr(mut config: Config, inputs: &[String], base_url: &[String]) -
                     engine,
                 ))
             }
-            (Some(engine), Some(_), Some(html)) if cncert_feed::crawl::lacks_monitoring_figures(&report) => {
+            (Some(engine), Some(_), Some(html)) if report.lacks_monitoring_figures() => {
                 let urls = cncert_feed::sources::wechat::pictures::section_pictures(html);
                 rt.block_on(cncert_feed::sources::pictures::read_pictures(
                     &urls,
@@ -920,7 +934,7 @@ fn run_extract_ocr(mut config: Config, inputs: &[String], base_url: &[String]) -
         let mut observations = std::collections::BTreeMap::new();
         observations.insert(
             SourceKind::Ocr,
-            cncert_feed::crawl::ocr_observation(&report, pictures, series),
+            cncert_feed::sources::pictures::ocr_observation(&report, pictures, series),
         );
         observations.insert(
             if is_pdf || report.url.as_deref().is_some_and(|u| u.contains("cert.org.cn")) {
@@ -1031,7 +1045,7 @@ fn run_explain(
         return Ok(ExitCode::SUCCESS);
     }
     let (bytes, url) = if is_url(target) {
-        let fetcher = Fetcher::new(&config.fetch)?;
+        let fetcher = Fetcher::new(&config.fetch, cncert_feed::sources::hosts())?;
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         match rt.block_on(fetch_document(target, &fetcher, &config)) {
             Ok(Got::Document(body, url)) => (body, Some(url)),

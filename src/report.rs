@@ -145,6 +145,18 @@ pub struct Report {
 }
 
 impl Report {
+    /// Whether a report's text lacks the monitoring figures (since 2021 they are only in pictures).
+    pub fn lacks_monitoring_figures(&self) -> bool {
+        ![
+            "infected_hosts",
+            "defaced_sites",
+            "backdoor_sites",
+            "new_vulnerabilities",
+        ]
+        .iter()
+        .any(|k| self.metrics.contains_key(*k))
+    }
+
     /// A record of the given kind and nothing else.
     pub fn of_kind(kind: PageKind, url: Option<String>) -> Report {
         Report {

@@ -631,7 +631,7 @@ fn fetch_newest(
     let server = FixtureServer::start_with(&common::site_dir(), routes, 0);
     let mut config = common::server_config(&server.origin, &[NEWEST.to_string()]);
     config.fetch.max_retries = retries;
-    let mut fetcher = cncert_feed::fetch::Fetcher::new(&config.fetch).expect("client");
+    let mut fetcher = cncert_feed::fetch::Fetcher::new(&config.fetch, cncert_feed::sources::hosts()).expect("client");
     fetcher.retry_wait = std::time::Duration::from_millis(retry_wait_ms);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -224,7 +224,8 @@ fn both_sources_give_one_record_per_issue_with_figures_sources_and_pdf() {
         v.sort();
         v
     };
-    let s = cncert_feed::crawl::reextract(&config, &archive, None, false).expect("reextract");
+    let s =
+        cncert_feed::crawl::reextract(&config, &archive, &cncert_feed::sources::all(), None, false).expect("reextract");
     assert!(s.losses.is_empty(), "{:?}", s.losses);
     let after = archive.load_series("cncert-weekly").expect("archive loads");
     assert_eq!(figures(&after), figures(&entries));

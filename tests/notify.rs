@@ -27,7 +27,13 @@ fn archive_with_three() -> PathBuf {
         .iter()
         .map(|p| common::site_dir().join("pages").join(p))
         .collect();
-    let s = cncert_feed::crawl::import(&common::repo_config(), &Archive::new(&data), &pages).expect("import");
+    let s = cncert_feed::crawl::import(
+        &common::repo_config(),
+        &Archive::new(&data),
+        &cncert_feed::sources::all(),
+        &pages,
+    )
+    .expect("import");
     assert_eq!(s.new.len(), 3);
     data
 }

@@ -383,7 +383,8 @@ fn crawl_reads_pictures_once_keeps_their_text_and_reextract_needs_no_network() {
 
     // Re-extraction re-applies the patterns to the stored picture texts, offline.
     drop(server);
-    let s = cncert_feed::crawl::reextract(&config, &archive, None, false).expect("reextract");
+    let s =
+        cncert_feed::crawl::reextract(&config, &archive, &cncert_feed::sources::all(), None, false).expect("reextract");
     assert!(s.losses.is_empty(), "{:?}", s.losses);
     let entries = archive.load_series("cncert-weekly").expect("archive");
     let e10 = entries.iter().find(|e| e.report.issue == Some(10)).expect("第10期");

@@ -4,7 +4,8 @@
 
 mod common;
 
-use cncert_feed::sources::{read_document, read_pdf};
+use cncert_feed::sources::read_document;
+use cncert_feed::sources::website::read::read_pdf;
 use proptest::prelude::*;
 
 fn pdf(name: &str) -> Vec<u8> {

@@ -19,7 +19,13 @@ fn pages(names: &[&str]) -> Vec<PathBuf> {
 
 fn archive_with(names: &[&str]) -> PathBuf {
     let data = common::temp_dir("websub-data");
-    let s = cncert_feed::crawl::import(&common::repo_config(), &Archive::new(&data), &pages(names)).expect("import");
+    let s = cncert_feed::crawl::import(
+        &common::repo_config(),
+        &Archive::new(&data),
+        &cncert_feed::sources::all(),
+        &pages(names),
+    )
+    .expect("import");
     assert_eq!(s.new.len(), names.len());
     data
 }
@@ -142,8 +148,13 @@ fn ping_posts_the_three_feeds_once_per_change() {
     assert_eq!(pings(&server).len(), 3);
 
     // A new issue changes every feed: three more pings.
-    cncert_feed::crawl::import(&common::repo_config(), &Archive::new(&data), &pages(&["2024-43.html"]))
-        .expect("import");
+    cncert_feed::crawl::import(
+        &common::repo_config(),
+        &Archive::new(&data),
+        &cncert_feed::sources::all(),
+        &pages(&["2024-43.html"]),
+    )
+    .expect("import");
     render(&data, &out, &hub_url);
     assert!(ping(&data, &out, &hub_url).status.success());
     let all = pings(&server);

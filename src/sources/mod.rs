@@ -4,17 +4,33 @@
 //! Which reader a document needs, by its bytes: a PDF (`%PDF-`), a detail page of the website
 //! (`artil_tit`/`artil_content`), or a WeChat article page; each source's reader makes the record.
 
+use crate::crawl::Source;
+use crate::fetch::HostPolicy;
+
 pub mod pictures;
 pub mod website;
 pub mod wechat;
 
-use chrono::TimeZone;
+/// Every source, in the order a crawl runs them: the texts first (WeChat, the website), then the
+/// pictures of the issues whose texts lack the monitoring figures. A new source is added here.
+pub fn all() -> Vec<Box<dyn Source>> {
+    vec![
+        Box::new(wechat::Wechat),
+        Box::new(website::Website),
+        Box::new(pictures::Pictures),
+    ]
+}
+
+/// The hosts of every source, for the fetcher.
+pub fn hosts() -> Vec<HostPolicy> {
+    all().iter().flat_map(|s| s.hosts()).collect()
+}
+
 use url::Url;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::extract::{Extracted, paragraphs_of, read_body, report_from_text};
-use crate::read::pdf::{PdfText, pdf_text};
+use crate::extract::Extracted;
 use crate::report::{PageKind, Report};
 
 /// The kinds of document `extract` reads.
@@ -87,8 +103,8 @@ pub fn document_kind(bytes: &[u8]) -> DocumentKind {
 /// from (for relative links and the record's URL); `input` names it in errors.
 pub fn read_document(bytes: &[u8], url: Option<&Url>, input: &str, config: &Config) -> Result<Extracted> {
     match document_kind(bytes) {
-        DocumentKind::Pdf => read_pdf(bytes, input, config),
-        DocumentKind::WebsitePage => Ok(read_website_page(bytes, url, config)),
+        DocumentKind::Pdf => website::read::read_pdf(bytes, input, config),
+        DocumentKind::WebsitePage => Ok(website::read_website_page(bytes, url, config)),
         DocumentKind::WebsiteListing => {
             let mut r = Report::of_kind(PageKind::OtherArticle, url.map(|u| u.to_string()));
             r.warnings
@@ -110,94 +126,5 @@ pub fn read_document(bytes: &[u8], url: Option<&Url>, input: &str, config: &Conf
                 "text without HTML".into()
             },
         }),
-    }
-}
-
-/// Reads a PDF report. A scan is kind `no_text`; a corrupt PDF is an error naming `input`.
-pub fn read_pdf(bytes: &[u8], input: &str, config: &Config) -> Result<Extracted> {
-    let text = match pdf_text(bytes) {
-        Ok(PdfText::Text(t)) => t,
-        Ok(PdfText::NoText) => {
-            let mut r = Report::of_kind(PageKind::NoText, None);
-            r.warnings
-                .push("the PDF has no text layer (a scan): no figures can be read from it".into());
-            return Ok(Extracted {
-                report: r,
-                content_html: None,
-                text: None,
-            });
-        }
-        Err(e) => {
-            return Err(Error::Pdf {
-                input: input.to_string(),
-                message: e.to_string(),
-            });
-        }
-    };
-    let paragraphs = paragraphs_of(&text);
-    let report = match report_from_text(None, &paragraphs, config) {
-        Some(mut r) => {
-            if r.metrics.is_empty() {
-                r.warnings.push(
-                    "no figures found in the PDF's text: the wording may have changed; adjust the metric patterns in config.yaml"
-                        .into(),
-                );
-            }
-            r
-        }
-        None => {
-            let mut r = Report::of_kind(PageKind::OtherArticle, None);
-            r.warnings.push(
-                "the PDF is not an issue of a configured series (no series title and issue in its first lines)".into(),
-            );
-            r
-        }
-    };
-    Ok(Extracted {
-        report,
-        content_html: None,
-        text: Some(paragraphs.join("\n")),
-    })
-}
-
-/// Reads a detail page of the website: heading, date, PDF link, and the figures when the page
-/// holds the report's text (older issues).
-pub fn read_website_page(bytes: &[u8], page_url: Option<&Url>, config: &Config) -> Extracted {
-    let fallback = Url::parse(website::page::DEFAULT_LISTING).ok();
-    let base = page_url.or(fallback.as_ref());
-    let detail = match base {
-        Some(b) => website::page::parse_detail(bytes, b),
-        None => website::page::DetailPage::default(),
-    };
-    let body = detail.content_html.as_deref().map(read_body);
-    let paragraphs: Vec<String> = body.as_ref().map(|b| b.lines.clone()).unwrap_or_default();
-    let Some(mut report) = report_from_text(detail.title.as_deref(), &paragraphs, config) else {
-        let mut r = Report::of_kind(PageKind::OtherArticle, page_url.map(|u| u.to_string()));
-        r.title = detail.title;
-        r.warnings = detail.warnings;
-        return Extracted {
-            report: r,
-            content_html: None,
-            text: None,
-        };
-    };
-    report.url = page_url.map(|u| u.to_string());
-    report.published = detail.date.and_then(|d| {
-        crate::report::beijing()
-            .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
-            .single()
-    });
-    report.pdf = detail.pdf.map(|u| u.to_string());
-    report.warnings.splice(0..0, detail.warnings);
-    if report.pdf.is_none() && report.metrics.is_empty() {
-        report
-            .warnings
-            .push("the page links no PDF and its text states no figures".into());
-    }
-    let has_text = !report.metrics.is_empty();
-    Extracted {
-        report,
-        content_html: if has_text { detail.content_html } else { None },
-        text: None,
     }
 }

@@ -120,17 +120,18 @@ pub fn run_crawl(
         .enable_all()
         .build()
         .expect("runtime");
-    let mut fetcher = cncert_feed::fetch::Fetcher::new(&config.fetch).expect("client");
+    let mut fetcher = cncert_feed::fetch::Fetcher::new(&config.fetch, cncert_feed::sources::hosts()).expect("client");
     fetcher.retry_wait = std::time::Duration::from_millis(10);
     let archive = cncert_feed::archive::Archive::new(data);
-    rt.block_on(cncert_feed::crawl::crawl(
+    let sources = cncert_feed::sources::all();
+    let cx = cncert_feed::crawl::CrawlContext {
         config,
-        &archive,
-        std::sync::Arc::new(fetcher),
-        &opts,
-        &cncert_feed::crawl::Silent,
-    ))
-    .expect("crawl runs")
+        archive: &archive,
+        fetcher: std::sync::Arc::new(fetcher),
+        sources: &sources,
+        progress: &cncert_feed::crawl::Silent,
+    };
+    rt.block_on(cncert_feed::crawl::crawl(&cx, &opts)).expect("crawl runs")
 }
 
 /// The canonical URLs of every archived report of the default series.
