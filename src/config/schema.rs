@@ -122,7 +122,7 @@ pub enum SourceConfig {
     },
     /// CNCERT's website: the series' listing (first page).
     Website {
-        /// The listing's first page, e.g. https://www.cert.org.cn/publish/main/44/index.html.
+        /// The listing's first page, e.g. <https://www.cert.org.cn/publish/main/44/index.html>.
         listing: String,
     },
 }
