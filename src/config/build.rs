@@ -1,0 +1,628 @@
+//! `ConfigFile` → `Config`: defaults applied, every value validated and every pattern compiled once.
+//! An error names the file and the line of the very value that is wrong (see [`Lines`]) and says
+//! what to write instead.
+
+use regex::Regex;
+
+use super::{
+    Config, ConfigFile, DEFAULT_FEED_LIMIT, DEFAULT_MAX_ISSUES, Fetch, Lines, Metric, MetricKind, NUMBER_PLACEHOLDER,
+    NUMBER_REGEX, Series, Site, SourceConfig, TargetKind,
+};
+use crate::error::{Error, Result};
+use crate::pattern::Pattern;
+
+impl ConfigFile {
+    /// Applies defaults, validates and compiles; `text` is the source for line numbers.
+    pub fn build(self, text: &str, origin: &str) -> Result<Config> {
+        // Errors point at the value's own line, from the YAML parser's positions.
+        let lines = Lines::of(text);
+        let err = |path: &str, message: String| Error::Config {
+            path: origin.to_string(),
+            line: lines.line(path),
+            message,
+        };
+        let base_url = match &self.site.base_url {
+            Some(u) => Some(parse_base(u).map_err(|m| err("site.base_url", format!("site.base_url: {m}")))?),
+            None => None,
+        };
+        if let Some(p) = &self.site.image_proxy
+            && !p.contains("{url}")
+        {
+            return Err(err(
+                "site.image_proxy",
+                "site.image_proxy must contain {url}, e.g. https://images.weserv.nl/?url={url}".into(),
+            ));
+        }
+        let site = Site {
+            base_url,
+            title: self
+                .site
+                .title
+                .clone()
+                .unwrap_or_else(|| "CNCERT 网络安全信息与动态周报 feeds".to_string()),
+            image_proxy: self.site.image_proxy.clone(),
+            websub_hub: match &self.site.websub_hub {
+                Some(h) => Some(parse_hub(h).map_err(|m| err("site.websub_hub", format!("site.websub_hub: {m}")))?),
+                None => None,
+            },
+            feed_limit: self.site.feed_limit.unwrap_or(DEFAULT_FEED_LIMIT).max(1),
+        };
+        let d = Fetch::default();
+        let f = &self.fetch;
+        let fetch = Fetch {
+            base_url: match &f.base_url {
+                Some(u) => Some(parse_base(u).map_err(|m| err("fetch.base_url", format!("fetch.base_url: {m}")))?),
+                None => None,
+            },
+            user_agent: f.user_agent.clone().unwrap_or(d.user_agent),
+            delay_ms: f.delay_ms.unwrap_or(d.delay_ms),
+            concurrency: f.concurrency.unwrap_or(d.concurrency).max(1),
+            connect_timeout_secs: f.connect_timeout_secs.unwrap_or(d.connect_timeout_secs).max(1),
+            timeout_secs: f.timeout_secs.unwrap_or(d.timeout_secs).max(1),
+            max_retries: f.max_retries.unwrap_or(d.max_retries),
+            max_body_bytes: f.max_body_bytes.unwrap_or(d.max_body_bytes),
+            retry_wait_ms: f.retry_wait_ms.unwrap_or(d.retry_wait_ms),
+            max_pdf_bytes: f.max_pdf_bytes.unwrap_or(d.max_pdf_bytes),
+            base_urls: f
+                .base_urls
+                .iter()
+                .map(|(h, u)| {
+                    Ok((
+                        h.to_ascii_lowercase(),
+                        parse_base(u)
+                            .map_err(|m| err(&format!("fetch.base_urls.{h}"), format!("fetch.base_urls.{h}: {m}")))?,
+                    ))
+                })
+                .collect::<Result<_>>()?,
+            hosts: f.hosts.iter().map(|(h, c)| (h.to_ascii_lowercase(), *c)).collect(),
+        };
+        if self.series.is_empty() {
+            return Err(err("series", "series: list at least one series".into()));
+        }
+        let mut series = Vec::new();
+        for (si, s) in self.series.iter().enumerate() {
+            let at = |rest: &str| format!("series.{si}.{rest}");
+            if s.id.is_empty()
+                || !s
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                return Err(err(
+                    &at("id"),
+                    format!(
+                        "series id '{}' may hold only a-z, 0-9 and '-' (it names directories and feed ids), e.g. cncert-weekly",
+                        s.id
+                    ),
+                ));
+            }
+            if series.iter().any(|o: &Series| o.id == s.id) {
+                return Err(err(
+                    &at("id"),
+                    format!("series id '{}' is used twice; give each series its own id", s.id),
+                ));
+            }
+            let title_re = Regex::new(&s.title_pattern).map_err(|e| {
+                err(
+                    &at("title_pattern"),
+                    format!("title_pattern of series '{}' is not a valid regex: {e}", s.id),
+                )
+            })?;
+            let names: Vec<&str> = title_re.capture_names().flatten().collect();
+            if !names.contains(&"year") || !names.contains(&"issue") {
+                return Err(err(
+                    &at("title_pattern"),
+                    format!(
+                        "title_pattern of series '{}' needs the named groups (?P<year>…) and (?P<issue>…)",
+                        s.id
+                    ),
+                ));
+            }
+            let (mut start, mut feeds, mut albums, mut listings) =
+                (s.start.clone(), s.feeds.clone(), s.albums.clone(), Vec::new());
+            // Every URL with the path of its value, for the checks below.
+            let mut urls: Vec<(String, String, bool)> = Vec::new();
+            let listed = |name: &str, list: &[String], prefix: &str, urls: &mut Vec<(String, String, bool)>| {
+                for (k, u) in list.iter().enumerate() {
+                    urls.push((u.clone(), format!("{prefix}{name}.{k}"), name != "start"));
+                }
+            };
+            listed("start", &s.start, &at(""), &mut urls);
+            listed("feeds", &s.feeds, &at(""), &mut urls);
+            listed("albums", &s.albums, &at(""), &mut urls);
+            for (j, src) in s.sources.iter().enumerate() {
+                let prefix = at(&format!("sources.{j}."));
+                match src {
+                    SourceConfig::Wechat {
+                        start: st,
+                        feeds: fe,
+                        albums: al,
+                    } => {
+                        start.extend(st.iter().cloned());
+                        feeds.extend(fe.iter().cloned());
+                        albums.extend(al.iter().cloned());
+                        listed("start", st, &prefix, &mut urls);
+                        listed("feeds", fe, &prefix, &mut urls);
+                        listed("albums", al, &prefix, &mut urls);
+                    }
+                    SourceConfig::Website { listing } => {
+                        listings.push(listing.clone());
+                        urls.push((listing.clone(), format!("{prefix}listing"), true));
+                    }
+                }
+            }
+            for (u, path, may_use_env) in &urls {
+                // `${NAME}` is filled from the environment when the crawl runs.
+                if *may_use_env && u.contains("${") {
+                    continue;
+                }
+                let parsed = url::Url::parse(u).map_err(|e| {
+                    err(
+                        path,
+                        format!("'{u}' is not an absolute URL ({e}); write it as https://…"),
+                    )
+                })?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(err(path, format!("'{u}' must be an http or https URL")));
+                }
+            }
+            let assessment = s
+                .assessment
+                .iter()
+                .enumerate()
+                .map(|(k, p)| {
+                    compile_pattern(p, MetricKind::Level)
+                        .map_err(|m| err(&at(&format!("assessment.{k}")), format!("assessment pattern: {m}")))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut metrics: Vec<Metric> = Vec::new();
+            for (mi, m) in s.metrics.iter().enumerate() {
+                let key_path = at(&format!("metrics.{mi}.key"));
+                if m.key.is_empty()
+                    || !m
+                        .key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
+                    return Err(err(
+                        &key_path,
+                        format!(
+                            "metric key '{}' may hold only a-z, 0-9 and '_', e.g. incidents_handled",
+                            m.key
+                        ),
+                    ));
+                }
+                if metrics.iter().any(|o| o.key == m.key) {
+                    return Err(err(
+                        &key_path,
+                        format!(
+                            "metric key '{}' is listed twice in series '{}'; add patterns to one entry instead",
+                            m.key, s.id
+                        ),
+                    ));
+                }
+                if m.patterns.is_empty() {
+                    return Err(err(
+                        &key_path,
+                        format!(
+                            "metric '{}' has no patterns; add at least one, e.g. '共处理网络安全事件{{N}}起'",
+                            m.key
+                        ),
+                    ));
+                }
+                let patterns = m
+                    .patterns
+                    .iter()
+                    .enumerate()
+                    .map(|(k, p)| {
+                        compile_pattern(p, m.kind).map_err(|e| {
+                            err(
+                                &at(&format!("metrics.{mi}.patterns.{k}")),
+                                format!("metric '{}': {e}", m.key),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                metrics.push(Metric {
+                    key: m.key.clone(),
+                    label: m.label.clone(),
+                    unit: m.unit.clone().unwrap_or_default(),
+                    kind: m.kind,
+                    patterns,
+                });
+            }
+            if let Some(t) = &s.summary {
+                for name in placeholders(t) {
+                    if name != "assessment" && !metrics.iter().any(|m| m.key == name) {
+                        return Err(err(
+                            &at("summary"),
+                            format!(
+                                "summary of series '{}' names {{{name}}}, which is neither assessment nor a metric key of the series",
+                                s.id
+                            ),
+                        ));
+                    }
+                }
+            }
+            series.push(Series {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                title_re,
+                author: s.author.clone().filter(|a| !a.is_empty()),
+                start,
+                feeds,
+                albums,
+                listings,
+                max_issues: s.max_issues.unwrap_or(DEFAULT_MAX_ISSUES),
+                since: s.since,
+                assessment,
+                summary: s.summary.clone(),
+                metrics,
+            });
+        }
+        const ALL_ENV_FIELDS: [&str; 7] = [
+            "url_env",
+            "secret_env",
+            "token_env",
+            "chat_env",
+            "api_env",
+            "from_env",
+            "to_env",
+        ];
+        for (ti, t) in self.notify.iter().enumerate() {
+            let fields = t.kind.env_fields();
+            // What is there but should not be, or holds a value, first; then what is missing.
+            for f in ALL_ENV_FIELDS {
+                let wanted = fields.iter().any(|(name, _)| *name == f);
+                match t.env_field(f) {
+                    Some(_) if !wanted => {
+                        let allowed: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+                        return Err(err(
+                            &format!("notify.{ti}.{f}"),
+                            format!(
+                                "notify target {}: {f} is not used by {} (it takes {}); remove it",
+                                t.kind.name(),
+                                t.kind.name(),
+                                allowed.join(", ")
+                            ),
+                        ));
+                    }
+                    Some(v) if !is_env_name(v) => {
+                        return Err(err(
+                            &format!("notify.{ti}.{f}"),
+                            format!(
+                                "notify target {}: {f} must name an environment variable (letters, digits, _), not hold a value: write e.g. {f}: {}",
+                                t.kind.name(),
+                                suggested_env(t.kind, f)
+                            ),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            for (f, required) in fields {
+                if *required && t.env_field(f).is_none() {
+                    return Err(err(
+                        &format!("notify.{ti}"),
+                        format!(
+                            "notify target {} needs {f}: add `{f}: {}`",
+                            t.kind.name(),
+                            suggested_env(t.kind, f)
+                        ),
+                    ));
+                }
+            }
+        }
+        for (ti, t) in self.notify.iter().enumerate() {
+            for (k, name) in t.series.iter().enumerate() {
+                if !series.iter().any(|s| &s.id == name) {
+                    return Err(err(
+                        &format!("notify.{ti}.series.{k}"),
+                        format!(
+                            "notify target {} names series '{name}', which is not configured (known: {})",
+                            t.key(),
+                            series.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(Config {
+            site,
+            fetch,
+            series,
+            notify: self.notify,
+            ocr: self.ocr.unwrap_or(true),
+        })
+    }
+}
+
+/// The `{name}` placeholders of a summary template, in order.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                out.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Parses an absolute http(s) base URL and makes sure its path ends in `/`.
+fn parse_base(u: &str) -> std::result::Result<url::Url, String> {
+    let mut url = url::Url::parse(u)
+        .map_err(|e| format!("'{u}' is not an absolute URL ({e}); write it as https://host/path/"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("'{u}' must start with http:// or https://"));
+    }
+    if !url.path().ends_with('/') {
+        let p = format!("{}/", url.path());
+        url.set_path(&p);
+    }
+    Ok(url)
+}
+
+/// A WebSub hub URL: absolute http(s), taken as written (a hub's URL is its identity).
+pub fn parse_hub(u: &str) -> std::result::Result<url::Url, String> {
+    let url = url::Url::parse(u.trim())
+        .map_err(|e| format!("'{u}' is not an absolute URL ({e}); write e.g. https://pubsubhubbub.appspot.com/"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("'{u}' must be an http:// or https:// URL with a host"));
+    }
+    Ok(url)
+}
+
+/// Expands `${NAME}` in a discovery URL from the environment (so a URL with a secret, such as an
+/// RSSHub `?key=`, can live in a repository secret instead of config.yaml). Err names a variable
+/// that is not set.
+pub fn expand_env(s: &str) -> std::result::Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let Some(end) = rest[i + 2..].find('}') else {
+            out.push_str(&rest[i..]);
+            return Ok(out);
+        };
+        let name = &rest[i + 2..i + 2 + end];
+        match std::env::var(name) {
+            Ok(v) if !v.trim().is_empty() => out.push_str(v.trim()),
+            _ => return Err(name.to_string()),
+        }
+        rest = &rest[i + 2 + end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Compiles one metric pattern: `{N}` becomes the number group; a pattern must capture `value`.
+/// Each of its fixed phrases also matches with one character missing or doubled (see [`crate::pattern`]).
+pub fn compile_pattern(p: &str, kind: MetricKind) -> std::result::Result<Pattern, String> {
+    let expanded = p.replace(NUMBER_PLACEHOLDER, NUMBER_REGEX);
+    let re = crate::pattern::compile(p, &expanded).map_err(|e| {
+        format!("'{p}' is not a valid regex: {e}; escape ( ) . + ? with a backslash where you mean the character")
+    })?;
+    if !re.exact.capture_names().flatten().any(|n| n == "value") {
+        let hint = match kind {
+            MetricKind::Count => "put {N} where the number stands",
+            MetricKind::Level => "capture the word as (?P<value>[高中低])",
+        };
+        return Err(format!("'{p}' captures no value: {hint}"));
+    }
+    Ok(re)
+}
+
+/// Whether `s` looks like an environment variable's name (`SLACK_WEBHOOK_URL`), not a value.
+fn is_env_name(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The variable name config.yaml uses for a target kind's field, for error messages.
+fn suggested_env(kind: TargetKind, field: &str) -> String {
+    match (kind, field) {
+        (TargetKind::Telegram, "token_env") => "TELEGRAM_BOT_TOKEN".into(),
+        (TargetKind::Telegram, "chat_env") => "TELEGRAM_CHAT_ID".into(),
+        (TargetKind::Telegram, "api_env") => "TELEGRAM_API_URL".into(),
+        (TargetKind::Email, "url_env") => "SMTP_URL".into(),
+        (TargetKind::Email, "from_env") => "EMAIL_FROM".into(),
+        (TargetKind::Email, "to_env") => "EMAIL_TO".into(),
+        (TargetKind::Webhook, "url_env") => "NOTIFY_WEBHOOK_URL".into(),
+        (k, "secret_env") => format!("{}_SECRET", k.name().to_uppercase()),
+        (k, _) => format!("{}_WEBHOOK_URL", k.name().to_uppercase()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DEFAULT_DELAY_MS;
+
+    const MINIMAL: &str = r#"
+series:
+  - id: demo
+    title: Demo
+    title_pattern: '周报(?P<year>\d{4})年第(?P<issue>\d+)期'
+    assessment: ['评价为(?P<value>[优良中差])']
+    metrics:
+      - key: incidents_handled
+        label: 事件
+        patterns: ['共处理网络安全事件{N}起']
+"#;
+
+    #[test]
+    fn errors_point_at_the_line_of_the_value_itself() {
+        // A duplicate key points at the duplicate, not at the first entry (or a comment).
+        let text = format!(
+            "# the key incidents_handled is defined below\n{}      - key: incidents_handled\n        label: 又一个\n        patterns: ['x{{N}}']\n",
+            MINIMAL
+        );
+        let dup_line = text.lines().position(|l| l.contains("label: 又一个")).expect("line");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("t.yaml:{dup_line}:")) && e.contains("listed twice"),
+            "{e}"
+        );
+        // A bad pattern that also appears, fine, earlier in a comment.
+        let text = MINIMAL
+            .replace(
+                "    metrics:\n",
+                "    # '共处理(?:了网络安全事件{N}起' was the old pattern\n    metrics:\n",
+            )
+            .replace(
+                "patterns: ['共处理网络安全事件{N}起']",
+                "patterns: ['ok{N}', '共处理(?:了网络安全事件{N}起']",
+            );
+        let line = text.lines().position(|l| l.contains("patterns: ['ok")).expect("line") + 1;
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.starts_with(&format!("t.yaml:{line}:")), "{e}");
+    }
+
+    #[test]
+    fn each_target_kind_takes_its_own_variables() {
+        let ok = format!(
+            "{MINIMAL}notify:\n  - kind: telegram\n    token_env: TELEGRAM_BOT_TOKEN\n    chat_env: TELEGRAM_CHAT_ID\n  - kind: email\n    url_env: SMTP_URL\n    from_env: EMAIL_FROM\n    to_env: EMAIL_TO\n  - kind: discord\n    url_env: DISCORD_WEBHOOK_URL\n"
+        );
+        let c = Config::parse(&ok, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.notify[0].key(), "telegram:telegram_bot_token+telegram_chat_id");
+        assert!(
+            c.notify[0]
+                .variables()
+                .contains(&("api_env", "TELEGRAM_API_URL".to_string())),
+            "the API URL variable has a default"
+        );
+        assert_eq!(c.notify[1].key(), "email:smtp_url+email_to");
+        assert_eq!(c.notify[2].key(), "discord:discord_webhook_url");
+        for (target, expect) in [
+            (
+                "  - kind: telegram\n    token_env: TELEGRAM_BOT_TOKEN\n",
+                "needs chat_env: add `chat_env: TELEGRAM_CHAT_ID`",
+            ),
+            (
+                "  - kind: email\n    url_env: SMTP_URL\n    to_env: EMAIL_TO\n",
+                "needs from_env",
+            ),
+            (
+                "  - kind: discord\n    url_env: DISCORD_WEBHOOK_URL\n    secret_env: X\n",
+                "secret_env is not used by discord",
+            ),
+            (
+                "  - kind: teams\n    url_env: https://prod.westeurope.logic.azure.com/workflows/1?sig=abc\n",
+                "must name an environment variable",
+            ),
+            (
+                "  - kind: slack\n    token_env: SLACK_TOKEN\n",
+                "token_env is not used by slack",
+            ),
+            ("  - kind: teams\n", "needs url_env: add `url_env: TEAMS_WEBHOOK_URL`"),
+        ] {
+            let text = format!("{MINIMAL}notify:\n{target}");
+            let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+            assert!(e.contains(expect), "{target}: {e}");
+            assert!(
+                !e.contains("sig=abc"),
+                "a value put where a name goes is not repeated: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_websub_hub_must_be_an_http_url() {
+        let good = format!("site:\n  websub_hub: https://pubsubhubbub.appspot.com/\n{MINIMAL}");
+        let c = Config::parse(&good, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.site.websub_hub.map(|u| u.to_string()).as_deref(),
+            Some("https://pubsubhubbub.appspot.com/")
+        );
+        for hub in ["pubsubhubbub.appspot.com", "ftp://hub.example.org/"] {
+            let bad = format!("site:\n  websub_hub: {hub}\n{MINIMAL}");
+            let e = Config::parse(&bad, "t.yaml").unwrap_err().to_string();
+            assert!(e.starts_with("t.yaml:2:") && e.contains("site.websub_hub"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_notify_target_naming_an_unknown_series_is_refused() {
+        let text =
+            format!("{MINIMAL}notify:\n  - kind: slack\n    url_env: SLACK_WEBHOOK_URL\n    series: [demo, nope]\n");
+        let line = text
+            .lines()
+            .position(|l| l.contains("series: [demo, nope]"))
+            .expect("line")
+            + 1;
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("t.yaml:{line}:")) && e.contains("'nope'") && e.contains("known: demo"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = Config::parse(MINIMAL, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.fetch.delay_ms, DEFAULT_DELAY_MS);
+        assert_eq!(c.series[0].max_issues, DEFAULT_MAX_ISSUES);
+        assert_eq!(c.site.feed_limit, DEFAULT_FEED_LIMIT);
+    }
+
+    #[test]
+    fn unknown_field_names_line_and_field() {
+        let text = MINIMAL.replace("    title: Demo\n", "    title: Demo\n    colour: red\n");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.starts_with("t.yaml:5:"), "{e}");
+        assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn bad_regex_names_line() {
+        let text = MINIMAL.replace("共处理网络安全事件{N}起", "共处理(网络安全事件{N}起");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.starts_with("t.yaml:10:"), "{e}");
+        assert!(e.contains("not a valid regex"), "{e}");
+    }
+
+    #[test]
+    fn pattern_without_value_is_refused() {
+        let text = MINIMAL.replace("共处理网络安全事件{N}起", "共处理网络安全事件起");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains("captures no value"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_is_reported() {
+        let text = format!("fetch:\n  delay_ms: slow\n{MINIMAL}");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.starts_with("t.yaml:2:"), "{e}");
+    }
+
+    #[test]
+    fn missing_value_is_reported() {
+        let text = MINIMAL.replace("    title: Demo\n", "");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains("title"), "{e}");
+    }
+
+    #[test]
+    fn summary_placeholders_must_name_metrics() {
+        let text = MINIMAL.replace(
+            "    metrics:\n",
+            "    summary: '态势：{assessment}｜处理{incidents_handld}起'\n    metrics:\n",
+        );
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains("{incidents_handld}") && e.starts_with("t.yaml:7:"), "{e}");
+    }
+
+    #[test]
+    fn hostile_series_id_is_refused() {
+        let text = MINIMAL.replace("id: demo", "id: ../etc");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains("a-z, 0-9"), "{e}");
+    }
+}
