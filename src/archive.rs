@@ -118,7 +118,11 @@ impl Entry {
     pub fn upgrade(&mut self) -> bool {
         if self.schema_version >= SCHEMA_VERSION && !self.observations.is_empty() {
             // The stored record stays as written (with its history warnings); only the body to
-            // show, which is not stored twice, is derived.
+            // show, which is not stored twice, is derived, and the PDF records among pictures
+            // stored before records said so are recognised.
+            if let Some(o) = self.observations.get_mut(&SourceKind::Ocr) {
+                crate::picture::PictureText::mark_legacy_pdf_records(&mut o.pictures);
+            }
             self.content_html = assemble(&self.observations).content_html;
             return false;
         }

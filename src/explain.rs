@@ -50,7 +50,7 @@ pub fn readings_of_entry(entry: &Entry, series: &Series) -> Vec<Reading> {
                     .flat_map(|p| crate::extract::pictures::normalize(&p.text))
                     .collect();
                 let read = o.pictures.iter().filter(|p| !p.text.is_empty()).count();
-                let pictures = o.pictures.iter().filter(|p| !p.is_pdf_record(&o.pictures)).count();
+                let pictures = o.pictures.iter().filter(|p| !p.is_pdf_record()).count();
                 return Some(Reading {
                     source: *source,
                     place: format!("{read} of {pictures} pictures"),

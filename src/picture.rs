@@ -1,13 +1,40 @@
-//! A picture of an issue and what was read from it: its identity (where it came from and the
-//! hash of its bytes) and its OCR text, kept in the archive so that it is never read twice.
+//! A picture of an issue and what was read from it: its identity ([`PictureKey`]: where it came
+//! from) and the hash of its bytes, and its OCR text, kept in the archive so that it is never read
+//! twice. Two readings are independent only when their pixels differ: the hash, not the URL,
+//! tells one picture from another.
 
 use serde::{Deserialize, Serialize};
 
+/// Where a picture came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PictureKey<'a> {
+    /// A picture of an article, at its URL.
+    Article(&'a str),
+    /// A PDF whose pictures were read: the record of that reading, not a picture itself.
+    Pdf(&'a str),
+    /// A picture inside a PDF: the PDF's URL and the picture's place among its distinct pictures,
+    /// from 1.
+    InPdf {
+        /// The PDF's URL.
+        pdf: &'a str,
+        /// Its place in the PDF.
+        number: usize,
+    },
+}
+
+/// The stored form of a picture inside a PDF: the PDF's URL, `#picture=`, its number.
+const IN_PDF: &str = "#picture=";
+
 /// The text read from one picture, kept in the archive so that it is never read twice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PictureText {
-    /// The picture's URL (as the article gives it).
+    /// Where the picture is: its URL as the article gives it, or `PDF#picture=N` for the N-th
+    /// picture inside a PDF, or the PDF's URL for the record that the PDF's pictures were read.
+    /// Read it through [`PictureText::key`].
     pub url: String,
+    /// This entry is the record that the PDF at `url` had its pictures read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pdf_record: bool,
     /// SHA-256 of the picture's bytes (hex), empty when it could not be fetched.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sha256: String,
@@ -20,10 +47,76 @@ pub struct PictureText {
 }
 
 impl PictureText {
+    /// A picture of an article at `url`.
+    pub fn article(url: &str) -> PictureText {
+        PictureText {
+            url: url.to_string(),
+            ..PictureText::default()
+        }
+    }
+
+    /// The `number`-th picture inside the PDF at `pdf`.
+    pub fn in_pdf(pdf: &str, number: usize) -> PictureText {
+        PictureText {
+            url: format!("{pdf}{IN_PDF}{number}"),
+            ..PictureText::default()
+        }
+    }
+
+    /// The record that the pictures of the PDF at `pdf` were read.
+    pub fn pdf(pdf: &str) -> PictureText {
+        PictureText {
+            url: pdf.to_string(),
+            pdf_record: true,
+            ..PictureText::default()
+        }
+    }
+
+    /// Where the picture came from.
+    pub fn key(&self) -> PictureKey<'_> {
+        if self.pdf_record {
+            return PictureKey::Pdf(&self.url);
+        }
+        match self.url.rsplit_once(IN_PDF) {
+            Some((pdf, n)) if !pdf.is_empty() => match n.parse() {
+                Ok(number) => PictureKey::InPdf { pdf, number },
+                Err(_) => PictureKey::Article(&self.url),
+            },
+            _ => PictureKey::Article(&self.url),
+        }
+    }
+
     /// Whether this entry stands for a PDF whose pictures were read (not a picture itself).
-    pub fn is_pdf_record(&self, all: &[PictureText]) -> bool {
-        let prefix = format!("{}#picture=", self.url);
-        self.text.is_empty() && (all.iter().any(|p| p.url.starts_with(&prefix)) || self.url.contains(".pdf"))
+    pub fn is_pdf_record(&self) -> bool {
+        self.pdf_record
+    }
+
+    /// What distinguishes this picture's pixels from another's: the hash of its bytes, or its
+    /// place when it could not be fetched (nothing was read from it then).
+    pub fn identity(&self) -> &str {
+        if self.sha256.is_empty() {
+            &self.url
+        } else {
+            &self.sha256
+        }
+    }
+
+    /// Marks the PDF records of pictures stored before records said so (archives written before
+    /// `pdf_record`): an entry with no text whose URL has pictures under it or names a `.pdf`.
+    pub fn mark_legacy_pdf_records(all: &mut [PictureText]) {
+        let parents: Vec<String> = all
+            .iter()
+            .filter_map(|p| match p.key() {
+                PictureKey::InPdf { pdf, .. } => Some(pdf.to_string()),
+                _ => None,
+            })
+            .collect();
+        for p in all.iter_mut().filter(|p| !p.pdf_record && p.text.is_empty()) {
+            let path = url::Url::parse(&p.url).map(|u| u.path().to_ascii_lowercase());
+            if parents.contains(&p.url) || path.is_ok_and(|path| path.ends_with(".pdf")) {
+                p.pdf_record = true;
+            }
+        }
     }
 }
 
@@ -31,4 +124,53 @@ impl PictureText {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_read_from_the_stored_form_and_back() {
+        let a = PictureText::article("https://mmbiz.qpic.cn/a/640?wx_fmt=png");
+        assert_eq!(a.key(), PictureKey::Article("https://mmbiz.qpic.cn/a/640?wx_fmt=png"));
+        let p = PictureText::in_pdf("https://www.cert.org.cn/x.pdf", 3);
+        assert_eq!(
+            p.key(),
+            PictureKey::InPdf {
+                pdf: "https://www.cert.org.cn/x.pdf",
+                number: 3
+            }
+        );
+        let r = PictureText::pdf("https://www.cert.org.cn/x.pdf");
+        assert_eq!(r.key(), PictureKey::Pdf("https://www.cert.org.cn/x.pdf"));
+        assert!(r.is_pdf_record() && !p.is_pdf_record() && !a.is_pdf_record());
+        // The record survives the archive's JSON; a picture does not grow the field.
+        let json = serde_json::to_string(&r).unwrap_or_default();
+        assert!(json.contains("\"pdf_record\":true"), "{json}");
+        assert!(!serde_json::to_string(&a).unwrap_or_default().contains("pdf_record"));
+    }
+
+    #[test]
+    fn legacy_pdf_records_are_recognised_once_at_load() {
+        let pdf = "https://www.cert.org.cn/publish/main/upload/File/report";
+        let mut all = vec![
+            PictureText {
+                pdf_record: false,
+                ..PictureText::pdf(pdf)
+            },
+            PictureText {
+                text: "本周".into(),
+                ..PictureText::in_pdf(pdf, 1)
+            },
+            PictureText::article("https://mmbiz.qpic.cn/b/640"),
+            PictureText {
+                pdf_record: false,
+                ..PictureText::pdf("https://www.cert.org.cn/empty.PDF")
+            },
+        ];
+        PictureText::mark_legacy_pdf_records(&mut all);
+        let records: Vec<bool> = all.iter().map(PictureText::is_pdf_record).collect();
+        assert_eq!(records, vec![true, false, false, true]);
+    }
 }

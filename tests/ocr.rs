@@ -139,11 +139,50 @@ fn extract_ocr_reads_the_pictures_inside_a_pdf() {
 
 fn picture(url: &str, text: &str) -> PictureText {
     PictureText {
-        url: url.into(),
-        sha256: String::new(),
         text: text.into(),
-        note: None,
+        ..PictureText::article(url)
     }
+}
+
+/// WeChat serves one picture under several URLs (with and without `&tp=webp`, `wx_fmt`
+/// variants, `from=appmsg`): the same pixels read twice are one reading, so a misread (33 read as
+/// 3) is not confirmed by itself. A PDF picture embedded twice is one picture too.
+#[test]
+fn the_same_picture_under_two_urls_is_one_reading() {
+    let config = common::repo_config();
+    let series = &config.series[0];
+    let misread = "本周境内被篡改政府网站 (GOV类) 数量为3个(约占\n境内1.5%)\n";
+    let same = |url: &str| PictureText {
+        sha256: "5f0c".repeat(16),
+        ..picture(url, misread)
+    };
+    let all = [
+        same("https://mmbiz.qpic.cn/d/640?wx_fmt=png"),
+        same("https://mmbiz.qpic.cn/d/640?wx_fmt=png&tp=webp&from=appmsg"),
+        PictureText {
+            sha256: "5f0c".repeat(16),
+            ..PictureText {
+                text: misread.into(),
+                ..PictureText::in_pdf("https://www.cert.org.cn/r.pdf", 2)
+            }
+        },
+    ];
+    let f = figures_from_pictures(&all, series);
+    assert!(!f.metrics.contains_key("defaced_gov_sites"), "{:?}", f.metrics);
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("defaced_gov_sites = 3 was read once")),
+        "{:?}",
+        f.warnings
+    );
+    // Two different pictures stating the same value still confirm it.
+    let other = PictureText {
+        sha256: "a1b2".repeat(16),
+        ..picture("https://mmbiz.qpic.cn/e/640", misread)
+    };
+    let f = figures_from_pictures(&[all[0].clone(), other], series);
+    assert_eq!(f.metrics.get("defaced_gov_sites"), Some(&MetricValue::Count(3)));
 }
 
 /// The acceptance rules, over OCR texts as Tesseract gives them (line breaks anywhere, look-alike

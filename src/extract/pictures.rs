@@ -58,7 +58,13 @@ pub fn figures_from_pictures(pictures: &[PictureText], series: &Series) -> Pictu
     let mut out = PictureFigures::default();
     // Every statement of every picture, with the picture it came from.
     let mut reads: BTreeMap<String, Vec<(MetricValue, String)>> = BTreeMap::new();
+    // One picture's pixels are read once, whatever URLs or places they were found under (the
+    // same bytes give the same text: a second copy would confirm its own misreads).
+    let mut seen = std::collections::HashSet::new();
     for p in pictures.iter().filter(|p| !p.text.trim().is_empty()) {
+        if !seen.insert(p.identity()) {
+            continue;
+        }
         let text = normalize(&p.text).join("\n");
         let f = find_figures(&text, series);
         for m in f.matches.iter().filter(|m: &&FigureMatch| m.rejected.is_none()) {

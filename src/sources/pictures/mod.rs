@@ -10,7 +10,7 @@ use crate::assemble::{Observation, ReadVia, SourceKind};
 use crate::config::{Config, Series};
 use crate::crawl::{CrawlOptions, SeriesRun, Source, SourceRun, label, now};
 use crate::fetch::{Fetched, Fetcher, HostPolicy};
-use crate::picture::{PictureText, sha256_hex};
+use crate::picture::{PictureKey, PictureText, sha256_hex};
 use crate::read::ocr::Engine;
 use crate::report::{IssueId, Report};
 use crate::sources::wechat::IMAGE_HOST;
@@ -51,11 +51,6 @@ pub const MAX_IMAGES: usize = 12;
 /// Pictures larger than this are skipped with a note.
 pub const MAX_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
 
-/// The key under which a PDF's picture is kept: the PDF's URL and the picture's place in it.
-pub fn pdf_picture_url(pdf: &str, number: usize) -> String {
-    format!("{pdf}#picture={number}")
-}
-
 /// Reads the pictures inside a PDF (at most [`MAX_IMAGES`]). The first entry stands for the PDF
 /// itself (its URL and SHA-256, no text): the record that its pictures were read, so the PDF is
 /// not fetched for them again; a note on it says what could not be read.
@@ -69,10 +64,8 @@ pub async fn read_pdf_pictures(pdf_url: &str, bytes: Vec<u8>, engine: &Engine) -
 
 fn read_pdf_pictures_now(pdf_url: &str, bytes: &[u8], engine: &Engine) -> Vec<PictureText> {
     let mut marker = PictureText {
-        url: pdf_url.to_string(),
         sha256: sha256_hex(bytes),
-        text: String::new(),
-        note: None,
+        ..PictureText::pdf(pdf_url)
     };
     let (pictures, skipped) = match crate::read::pdf::pdf_pictures(bytes, MAX_IMAGES) {
         Ok(x) => x,
@@ -88,19 +81,15 @@ fn read_pdf_pictures_now(pdf_url: &str, bytes: &[u8], engine: &Engine) -> Vec<Pi
     }
     let mut out = vec![marker];
     for p in pictures {
-        let url = pdf_picture_url(pdf_url, p.number);
+        let picture = PictureText {
+            sha256: p.sha256,
+            ..PictureText::in_pdf(pdf_url, p.number)
+        };
         out.push(match engine.read(&p.encoded) {
-            Ok(text) => PictureText {
-                url,
-                sha256: p.sha256,
-                text,
-                note: None,
-            },
+            Ok(text) => PictureText { text, ..picture },
             Err(why) => PictureText {
-                url,
-                sha256: p.sha256,
-                text: String::new(),
                 note: Some(why),
+                ..picture
             },
         });
     }
@@ -122,16 +111,14 @@ pub async fn read_pictures(
     for u in urls.iter().take(MAX_IMAGES) {
         if let Some(k) = known
             .iter()
-            .find(|k| &k.url == u && (!k.sha256.is_empty() || k.note.is_some()))
+            .find(|k| k.key() == PictureKey::Article(u) && (!k.sha256.is_empty() || k.note.is_some()))
         {
             out.push(k.clone());
             continue;
         }
         let note = |n: String| PictureText {
-            url: u.clone(),
-            sha256: String::new(),
-            text: String::new(),
             note: Some(n),
+            ..PictureText::article(u)
         };
         let Ok(url) = url::Url::parse(u) else {
             out.push(note("not an absolute URL; skipped".into()));
@@ -161,18 +148,15 @@ pub async fn read_pictures(
         let read = tokio::task::spawn_blocking(move || engine.read(&bytes))
             .await
             .unwrap_or_else(|e| Err(format!("OCR stopped: {e}")));
+        let picture = PictureText {
+            sha256,
+            ..PictureText::article(u)
+        };
         out.push(match read {
-            Ok(text) => PictureText {
-                url: u.clone(),
-                sha256,
-                text,
-                note: None,
-            },
+            Ok(text) => PictureText { text, ..picture },
             Err(why) => PictureText {
-                url: u.clone(),
-                sha256,
-                text: String::new(),
                 note: Some(why),
+                ..picture
             },
         });
     }
@@ -194,10 +178,10 @@ fn unread_pictures(id: &IssueId, e: &Entry) -> Option<Unread> {
     if !texts.clone().all(|(_, o)| o.report.lacks_monitoring_figures()) {
         return None;
     }
-    let read: HashSet<&str> = e
+    let read: HashSet<PictureKey> = e
         .observations
         .get(&SourceKind::Ocr)
-        .map(|o| o.pictures.iter().map(|p| p.url.as_str()).collect())
+        .map(|o| o.pictures.iter().map(PictureText::key).collect())
         .unwrap_or_default();
     let wechat = e
         .observations
@@ -205,7 +189,11 @@ fn unread_pictures(id: &IssueId, e: &Entry) -> Option<Unread> {
         .and_then(|o| o.content_html.as_deref())
         .map(section_pictures)
         .unwrap_or_default();
-    let wechat = if wechat.iter().take(MAX_IMAGES).any(|u| !read.contains(u.as_str())) {
+    let wechat = if wechat
+        .iter()
+        .take(MAX_IMAGES)
+        .any(|u| !read.contains(&PictureKey::Article(u)))
+    {
         wechat
     } else {
         Vec::new()
@@ -215,7 +203,7 @@ fn unread_pictures(id: &IssueId, e: &Entry) -> Option<Unread> {
         .get(&SourceKind::Website)
         .filter(|o| o.pdf_text.is_some())
         .and_then(|o| o.report.pdf.clone())
-        .filter(|u| !read.contains(u.as_str()));
+        .filter(|u| !read.contains(&PictureKey::Pdf(u)));
     (!wechat.is_empty() || pdf.is_some()).then(|| Unread {
         id: id.clone(),
         wechat,
@@ -267,7 +255,7 @@ async fn ocr_pass(run: &mut SeriesRun<'_>) {
         };
         // Pictures read before that this read did not cover (a PDF's) stay.
         for p in &before {
-            if !pictures.iter().any(|q| q.url == p.url) {
+            if !pictures.iter().any(|q| q.key() == p.key()) {
                 pictures.push(p.clone());
             }
         }
@@ -283,7 +271,7 @@ async fn ocr_pass(run: &mut SeriesRun<'_>) {
         let new = pictures
             .iter()
             .filter(|p| !p.sha256.is_empty() && !p.text.is_empty())
-            .filter(|p| !before.iter().any(|b| b.url == p.url))
+            .filter(|p| !before.iter().any(|b| b.key() == p.key()))
             .count();
         run.summary.pictures_read += new;
         if pictures == before {
