@@ -184,6 +184,20 @@ pub struct Failure {
     pub since: Option<chrono::NaiveDate>,
 }
 
+/// How far the last walk of a listing went.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListingWalk {
+    /// Issues the walk went through (archived or read), newest first.
+    #[serde(default)]
+    pub reached: usize,
+    /// It reached the listing's last page (or the series' `since`).
+    #[serde(default)]
+    pub ended: bool,
+    /// The listing page where a failure cut the walk short: the next run goes on from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut_at: Option<String>,
+}
+
 /// `state.json`: what the crawler and notifier remember besides the issues.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct State {
@@ -196,6 +210,9 @@ pub struct State {
     /// Validators of discovery sources, for conditional requests.
     #[serde(default)]
     pub discovery: BTreeMap<String, Validators>,
+    /// Per website listing, how far the last walk went.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub listings: BTreeMap<String, ListingWalk>,
     /// Per chat target, the issue keys (`year-issue`) announced.
     #[serde(default)]
     pub announced: BTreeMap<String, Vec<String>>,
@@ -428,6 +445,11 @@ pub fn observe(
     entry.upgrade();
     if let Some(prev) = entry.observations.get(&source) {
         if observation.via == ReadVia::Feed && prev.via != ReadVia::Feed {
+            return None;
+        }
+        // A failure never replaces a text: a read whose PDF now fails (404, corrupt, too large)
+        // leaves the observation that has the PDF's text as it was (the failure is in the state).
+        if prev.pdf_text.is_some() && observation.pdf_text.is_none() && observation.pdf_failure.is_some() {
             return None;
         }
         // What this read could not see is kept from the earlier one.

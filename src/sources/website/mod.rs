@@ -2,8 +2,11 @@
 //! by its own 下一页 link), read each new issue's detail page and its PDF, and record what they
 //! say as the issue's `website` observation.
 
+use std::collections::HashSet;
+
 use url::Url;
 
+use crate::archive::ListingWalk;
 use crate::assemble::{Observation, ReadVia, SourceKind};
 use crate::config::{Config, Series};
 use crate::crawl::{SeriesRun, Source, SourceRun, describe, label, now};
@@ -35,10 +38,11 @@ impl Source for Website {
 
     fn run<'a, 'b: 'a>(&'a self, run: &'a mut SeriesRun<'b>) -> SourceRun<'a> {
         Box::pin(async move {
+            let mut walked = Walked::default();
             for listing in &run.series.listings {
-                walk(run, listing).await;
+                walk(run, listing, &mut walked).await;
             }
-            retry_failed(run).await;
+            retry_failed(run, &mut walked).await;
         })
     }
 
@@ -76,16 +80,45 @@ fn item_issue(item: &ListingItem, series: &Series) -> Option<IssueId> {
     })
 }
 
-/// Walks one listing, newest first, reading the issues not archived yet.
-async fn walk(run: &mut SeriesRun<'_>, listing: &str) {
-    let Ok(mut page_url) = Url::parse(listing) else {
+/// What one run of the website source has done so far.
+#[derive(Default)]
+struct Walked {
+    /// Detail pages requested this run: each is asked once a run, whatever else wants it.
+    attempted: HashSet<String>,
+    /// A listing could not be read this run (the host is likely down: nothing is retried).
+    listing_failed: bool,
+}
+
+/// How far a listing was walked, kept in the state so that a later run knows whether the
+/// listing's first page being unchanged (or all known) means nothing older is missing.
+fn walk_state<'a>(run: &'a SeriesRun<'_>, listing: &str) -> Option<&'a ListingWalk> {
+    run.state.listings.get(listing)
+}
+
+/// Whether this run may stop early (on a 304 of the first page, or on a page whose issues are
+/// all archived): only when an earlier walk went as deep as this run asks and was not cut short.
+fn may_stop_early(run: &SeriesRun<'_>, listing: &str) -> bool {
+    if run.opts.backfill {
+        return false;
+    }
+    walk_state(run, listing).is_some_and(|w| w.cut_at.is_none() && (w.ended || w.reached >= run.limit))
+}
+
+/// Walks one listing, newest first, reading the issues not archived yet. The walk resumes where
+/// an earlier one was cut short, and a backfill (or a deeper limit) walks past the pages it knows.
+async fn walk(run: &mut SeriesRun<'_>, listing: &str, walked: &mut Walked) {
+    let Ok(first) = Url::parse(listing) else {
         run.summary.unreachable.push((listing.to_string(), "not a URL".into()));
+        walked.listing_failed = true;
         return;
     };
+    let stop_early = may_stop_early(run, listing);
+    let mut page_url = first;
     let mut reached = 0usize;
+    let mut outcome = ListingWalk::default();
     for page_no in 0..MAX_LISTING_PAGES {
         run.progress.fetching(page_url.as_str());
-        let validators = (page_no == 0)
+        let validators = (page_no == 0 && stop_early)
             .then(|| run.state.discovery.get(listing).cloned())
             .flatten();
         let fetched = run.fetcher.get(&page_url, validators.as_ref()).await;
@@ -109,6 +142,11 @@ async fn walk(run: &mut SeriesRun<'_>, listing: &str) {
                 run.summary
                     .unreachable
                     .push((page_url.to_string(), describe(&other, run.config.fetch.max_body_bytes)));
+                walked.listing_failed = page_no == 0;
+                // The next run goes on from this page.
+                outcome.cut_at = Some(page_url.to_string());
+                outcome.reached = reached;
+                run.state.listings.insert(listing.to_string(), outcome);
                 return;
             }
         };
@@ -123,54 +161,75 @@ async fn walk(run: &mut SeriesRun<'_>, listing: &str) {
                 .since
                 .is_some_and(|since| item.date.is_some_and(|d| d < since))
             {
-                return;
+                outcome.ended = true;
+                break;
             }
             if reached >= run.limit {
-                return;
+                break;
             }
             reached += 1;
             let key = item.url.to_string();
+            // An issue is known by its detail page (the listing's title can be off by one).
             let archived = run
                 .known
-                .entries
-                .get(&id)
+                .entry_at(&key)
                 .is_some_and(|e| e.observations.contains_key(&SourceKind::Website));
-            if archived || run.state.failed.get(&key).is_some_and(|f| f.permanent) {
+            if archived || run.failed_for_good(&key) || walked.attempted.contains(&key) {
                 run.summary.known += 1;
                 continue;
             }
             all_known = false;
-            read_issue(run, &item.url, Some(&id)).await;
+            read_issue(run, &item.url, Some(&id), walked).await;
         }
-        if all_known && !run.opts.backfill && !page.items.is_empty() {
-            return;
+        let resume = walk_state(run, listing).and_then(|w| w.cut_at.clone());
+        let next = page.next.filter(|n| *n != page_url);
+        if outcome.ended || reached >= run.limit || next.is_none() {
+            outcome.ended |= next.is_none();
+            break;
         }
-        match page.next {
-            Some(next) if next != page_url => page_url = next,
-            _ => return,
+        if all_known && !page.items.is_empty() {
+            if stop_early {
+                return;
+            }
+            // Everything here is archived: go on where an earlier walk was cut short, if it was.
+            if let Some(r) = resume.and_then(|r| Url::parse(&r).ok())
+                && r != page_url
+            {
+                page_url = r;
+                continue;
+            }
         }
+        page_url = next.unwrap_or(page_url);
     }
+    outcome.reached = reached;
+    run.state.listings.insert(listing.to_string(), outcome);
 }
 
-/// Detail pages whose issue failed transiently in an earlier run are read again.
-async fn retry_failed(run: &mut SeriesRun<'_>) {
+/// Detail pages whose issue failed transiently in an earlier run are read again (once a run,
+/// and not when the listing itself could not be read).
+async fn retry_failed(run: &mut SeriesRun<'_>, walked: &mut Walked) {
+    if walked.listing_failed {
+        return;
+    }
     let retry: Vec<String> = run
         .state
         .failed
         .iter()
         .filter(|(u, f)| !f.permanent && f.kind == "website_transient" && Url::parse(u).is_ok())
         .map(|(u, _)| u.clone())
+        .filter(|u| !walked.attempted.contains(u))
         .collect();
     for u in retry {
         if let Ok(url) = Url::parse(&u) {
-            read_issue(run, &url, None).await;
+            read_issue(run, &url, None, walked).await;
         }
     }
 }
 
 /// Reads one issue: its detail page, then its PDF.
-async fn read_issue(run: &mut SeriesRun<'_>, url: &Url, expected: Option<&IssueId>) {
+async fn read_issue(run: &mut SeriesRun<'_>, url: &Url, expected: Option<&IssueId>, walked: &mut Walked) {
     let key = url.to_string();
+    walked.attempted.insert(key.clone());
     run.progress.fetching(&key);
     run.summary.article_requests += 1;
     let fetched = run.fetcher.get(url, None).await;
@@ -248,7 +307,9 @@ async fn read_issue(run: &mut SeriesRun<'_>, url: &Url, expected: Option<&IssueI
     }
     run.state.failed.remove(&key);
     run.progress.note(&format!("website: {}", label(&obs.report)));
-    run.store(SourceKind::Website, obs, None);
+    // Known next time by the URL the listing gives, wherever it redirected.
+    let via = (final_url.as_str() != key).then_some(key.as_str());
+    run.store(SourceKind::Website, obs, via);
 }
 
 /// Fetches and reads the PDF, putting its figures (and the week it states) into `report`.

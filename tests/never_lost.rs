@@ -1,0 +1,231 @@
+//! What the website source must never do (issue 18, items 3 and 5; issue 19, item 2): lose a
+//! figure it read because a later fetch failed, fetch an issue again because its listing title is
+//! off by one, stop a backfill at an unchanged first page, forget where a cut-short walk stopped,
+//! or ask one failing page twice in a run.
+
+mod common;
+
+use cncert_feed::archive::Archive;
+use cncert_feed::assemble::SourceKind;
+use cncert_feed::crawl::CrawlOptions;
+use common::server::FixtureServer;
+use serde_json::{Value, json};
+
+const DETAIL_43: &str = "/publish/main/44/2024/20241031120119000104755/20241031120119000104755_.html";
+const PDF_43: &str = "/publish/main/upload/File/网络安全信息与动态周报2024年第43期.pdf";
+const LISTING: &str = "/publish/main/44/index.html";
+
+fn site_routes() -> Vec<Value> {
+    let site: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::cert_dir().join("site.json")).expect("site.json"))
+            .expect("site.json is JSON");
+    site["routes"].as_array().expect("routes").clone()
+}
+
+/// The fixture's routes with `path` answered by `responses` instead.
+fn with_route(mut routes: Vec<Value>, path: &str, responses: Value) -> Vec<Value> {
+    routes.retain(|r| r["path"].as_str() != Some(path));
+    routes.insert(0, json!({"path": path, "responses": responses}));
+    routes
+}
+
+fn website_only(limit: Option<usize>, backfill: bool) -> CrawlOptions {
+    CrawlOptions {
+        sources: Some(vec![SourceKind::Website]),
+        no_ocr: true,
+        max_issues: limit,
+        backfill,
+        ..CrawlOptions::default()
+    }
+}
+
+fn config_for(server: &FixtureServer) -> cncert_feed::Config {
+    common::two_source_config(&server.origin, &server.origin, &[])
+}
+
+/// Requests for `path` (compared percent-encoded, as the server logs it).
+fn requests_to(server: &FixtureServer, path: &str) -> usize {
+    let encoded = url::Url::parse("http://x/")
+        .and_then(|u| u.join(path))
+        .map(|u| u.path().to_string())
+        .unwrap_or_default();
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.path == path || r.path == encoded)
+        .count()
+}
+
+fn issues(data: &std::path::Path) -> Vec<cncert_feed::archive::Entry> {
+    Archive::new(data).load_series("cncert-weekly").expect("archive loads")
+}
+
+#[test]
+fn a_listing_off_by_one_and_a_pdf_that_later_404s_lose_nothing() {
+    let listing = format!(
+        r#"<html><body><ul class="waring_con"><li><span>[2024-10-31]</span><a href="javascript:void(0)" onclick='window.open("{DETAIL_43}")' title="网络安全信息与动态周报-2024年第42期">网络安全信息与动态周报-2024年第42期</a></li></ul></body></html>"#
+    );
+    let routes = with_route(
+        site_routes(),
+        LISTING,
+        json!([{"status": 200, "body": listing, "headers": {"Content-Type": "text/html; charset=utf-8"}}]),
+    );
+    let routes = with_route(
+        routes,
+        PDF_43,
+        json!([
+            {"status": 200, "file": "files/pdf/2024-43.pdf", "headers": {"Content-Type": "application/pdf"}},
+            {"status": 404, "body": "gone", "headers": {"Content-Type": "text/html"}}
+        ]),
+    );
+    let server = FixtureServer::start_with(&common::cert_dir(), routes, 0);
+    let config = config_for(&server);
+    let data = common::temp_dir("off-by-one");
+    common::run_crawl(&config, &data, website_only(None, false));
+    let first = issues(&data);
+    let e = first.iter().find(|e| e.report.issue == Some(43)).expect("43 archived");
+    let figures = e.report.metrics.clone();
+    assert!(figures.contains_key("incidents_handled"), "{figures:?}");
+    assert!(e.observations[&SourceKind::Website].pdf_text.is_some());
+
+    // The listing still says 第42期; the page is known by its URL and not fetched again.
+    common::run_crawl(&config, &data, website_only(None, false));
+    common::run_crawl(&config, &data, website_only(None, true));
+    assert_eq!(requests_to(&server, DETAIL_43), 1, "{:?}", server.requests());
+    let after = issues(&data);
+    let e = after
+        .iter()
+        .find(|e| e.report.issue == Some(43))
+        .expect("43 still archived");
+    assert_eq!(e.report.metrics, figures);
+}
+
+#[test]
+fn a_pdf_failure_never_replaces_the_text_read_before() {
+    // The same page read again (a transient failure of the issue was recorded, so it is retried)
+    // when its PDF now answers 404: the archived PDF text and its figures stay.
+    let routes = with_route(
+        site_routes(),
+        PDF_43,
+        json!([
+            {"status": 200, "file": "files/pdf/2024-43.pdf", "headers": {"Content-Type": "application/pdf"}},
+            {"status": 404, "body": "gone", "headers": {"Content-Type": "text/html"}}
+        ]),
+    );
+    let server = FixtureServer::start_with(&common::cert_dir(), routes, 0);
+    let config = config_for(&server);
+    let data = common::temp_dir("pdf-later-404");
+    common::run_crawl(&config, &data, website_only(None, true));
+    let figures = issues(&data)
+        .into_iter()
+        .find(|e| e.report.issue == Some(43))
+        .expect("43 archived")
+        .report
+        .metrics;
+    assert!(figures.contains_key("incidents_handled"));
+    // Ask for the page again as a failed page would be.
+    let archive = Archive::new(&data);
+    let mut state = archive.load_state("cncert-weekly").expect("state");
+    let detail = format!("https://www.cert.org.cn{DETAIL_43}");
+    state.failed.insert(
+        detail,
+        cncert_feed::archive::Failure {
+            kind: "website_transient".into(),
+            reason: "HTTP 503".into(),
+            at: cncert_feed::crawl::now(),
+            permanent: false,
+            since: None,
+        },
+    );
+    archive.save_state("cncert-weekly", &state).expect("state saved");
+    common::run_crawl(&config, &data, website_only(None, false));
+    assert_eq!(
+        requests_to(&server, PDF_43),
+        2,
+        "the PDF was asked again and answered 404"
+    );
+    let e = issues(&data)
+        .into_iter()
+        .find(|e| e.report.issue == Some(43))
+        .expect("43");
+    assert_eq!(e.report.metrics, figures);
+    assert!(e.observations[&SourceKind::Website].pdf_text.is_some());
+}
+
+#[test]
+fn a_backfill_walks_past_an_unchanged_first_page() {
+    let server = FixtureServer::start(&common::cert_dir());
+    let config = config_for(&server);
+    let data = common::temp_dir("backfill-304");
+    common::run_crawl(&config, &data, website_only(Some(2), false));
+    let few = issues(&data).len();
+    assert_eq!(few, 2);
+    // The first page answers 304 to a conditional request: a backfill must not send one.
+    common::run_crawl(&config, &data, website_only(None, true));
+    let all = issues(&data).len();
+    assert!(all > few + 10, "backfill reached {all} issues");
+}
+
+#[test]
+fn a_deeper_limit_walks_past_pages_it_knows() {
+    let server = FixtureServer::start(&common::cert_dir());
+    let config = config_for(&server);
+    let data = common::temp_dir("deeper-limit");
+    common::run_crawl(&config, &data, website_only(Some(3), false));
+    assert_eq!(issues(&data).len(), 3);
+    common::run_crawl(&config, &data, website_only(Some(15), false));
+    assert!(issues(&data).len() >= 14, "{}", issues(&data).len());
+}
+
+#[test]
+fn a_walk_cut_short_resumes_where_it_stopped() {
+    let routes = with_route(
+        site_routes(),
+        "/publish/main/44/index_2.html",
+        json!([
+            {"status": 503, "body": "busy", "headers": {"Content-Type": "text/html"}},
+            {"status": 503, "body": "busy", "headers": {"Content-Type": "text/html"}},
+            {"status": 200, "file": "files/listing/index_2.html", "headers": {"Content-Type": "text/html"}}
+        ]),
+    );
+    let server = FixtureServer::start_with(&common::cert_dir(), routes, 0);
+    let config = config_for(&server);
+    let data = common::temp_dir("resume");
+    let s = common::run_crawl(&config, &data, website_only(None, false));
+    assert!(!s.unreachable.is_empty(), "page 2 failed: {:?}", s.unreachable);
+    let first = issues(&data).len();
+    // Page 1 is all archived now, and unchanged: the walk goes on at page 2 all the same.
+    common::run_crawl(&config, &data, website_only(None, false));
+    let second = issues(&data);
+    assert!(
+        second
+            .iter()
+            .any(|e| e.report.year == Some(2024) && e.report.issue == Some(43)),
+        "page 2's issues were not reached ({first} then {})",
+        second.len()
+    );
+}
+
+#[test]
+fn a_failing_page_is_asked_once_a_run() {
+    let routes = with_route(
+        site_routes(),
+        DETAIL_43,
+        json!([{"status": 503, "body": "busy", "headers": {"Content-Type": "text/html"}}]),
+    );
+    let server = FixtureServer::start_with(&common::cert_dir(), routes, 0);
+    let config = config_for(&server);
+    let data = common::temp_dir("once-a-run");
+    common::run_crawl(&config, &data, website_only(None, true));
+    let attempts = 1 + config.fetch.max_retries as usize;
+    assert_eq!(requests_to(&server, DETAIL_43), attempts);
+    // The next run asks it again (it is transient), once.
+    let s = common::run_crawl(&config, &data, website_only(None, false));
+    assert_eq!(requests_to(&server, DETAIL_43), 2 * attempts);
+    let lines = s
+        .failed
+        .iter()
+        .filter(|(u, _)| u.contains("20241031120119000104755"))
+        .count();
+    assert_eq!(lines, 1, "{:?}", s.failed);
+}
