@@ -8,6 +8,7 @@
 pub mod archive;
 pub mod assemble;
 pub mod classify;
+pub mod cli;
 pub mod config;
 pub mod consistency;
 pub mod crawl;
