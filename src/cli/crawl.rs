@@ -121,3 +121,17 @@ fn reextract(config: &Config, args: &CrawlArgs, archive: &Archive, quiet: bool) 
     }
     Ok(outcome)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_start_must_be_a_wechat_article_url() {
+        check_start("https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOp").unwrap();
+        for bad in ["mp.weixin.qq.com/s/Abc", "https://example.org/s/AbCdEfGhIjKlMnOp"] {
+            let e = check_start(bad).unwrap_err();
+            assert!(e.to_string().contains(&format!("--start {bad}")), "{e:#}");
+        }
+    }
+}

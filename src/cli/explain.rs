@@ -112,3 +112,25 @@ pub fn parse_issue_ref(s: &str) -> Option<(i32, u32)> {
     }
     Some((y.parse().ok()?, i.parse().ok()?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_refs_are_year_slash_or_dash_issue() {
+        assert_eq!(parse_issue_ref("2024/43"), Some((2024, 43)));
+        assert_eq!(parse_issue_ref("2024-7"), Some((2024, 7)));
+        for not_a_ref in [
+            "24/43",
+            "2024/",
+            "2024/143",
+            "2024/4x",
+            "saved/page.html",
+            "https://x/2024/43",
+            "2024",
+        ] {
+            assert_eq!(parse_issue_ref(not_a_ref), None, "{not_a_ref}");
+        }
+    }
+}

@@ -257,3 +257,27 @@ pub fn run_extract_ocr(config: &Config, inputs: &[String]) -> anyhow::Result<Out
     }
     Ok(Outcome::failed_if(failed > 0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_line_puts_the_input_last() {
+        let report = Report::of_kind(PageKind::Deleted, Some("https://mp.weixin.qq.com/s/x".to_string()));
+        let line = record_line(&report, "saved \"page\".html").unwrap();
+        assert!(line.ends_with(r#","input":"saved \"page\".html"}"#), "{line}");
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["kind"], "deleted");
+        assert_eq!(value["url"], "https://mp.weixin.qq.com/s/x");
+        assert_eq!(value["input"], "saved \"page\".html");
+    }
+
+    #[test]
+    fn a_pdf_is_known_by_its_header_even_after_junk() {
+        assert!(memchr_pdf(b"%PDF-1.7\n"));
+        assert!(memchr_pdf(b"\xEF\xBB\xBF junk %PDF-1.4"));
+        assert!(!memchr_pdf(b"<html>%PDF</html>"));
+        assert!(!memchr_pdf(b""));
+    }
+}

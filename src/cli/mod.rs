@@ -351,3 +351,74 @@ async fn fetch_document(input: &str, fetcher: &Fetcher, config: &Config) -> Resu
         Fetched::NotModified => Err("unexpected 304".to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether the error's chain holds a usage error (exit 2).
+    fn is_usage(e: &anyhow::Error) -> bool {
+        e.chain()
+            .filter_map(|c| c.downcast_ref::<crate::Error>())
+            .any(|c| c.kind() == crate::error::ErrorKind::Usage)
+    }
+
+    /// The repository's config.yaml.
+    fn config() -> Config {
+        Config::parse(include_str!("../../config.yaml"), "config.yaml").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn base_urls_map_hosts_and_a_bare_url_maps_wechat() {
+        let mut config = config();
+        apply_base_urls(
+            &mut config,
+            &[
+                "http://127.0.0.1:8080".to_string(),
+                "WWW.Cert.org.cn=http://127.0.0.1:9090/mirror".to_string(),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            config.fetch.base_url.as_ref().unwrap().as_str(),
+            "http://127.0.0.1:8080/"
+        );
+        assert_eq!(
+            config.fetch.base_urls.get("www.cert.org.cn").unwrap().as_str(),
+            "http://127.0.0.1:9090/mirror/"
+        );
+    }
+
+    #[test]
+    fn a_bad_base_url_is_a_usage_error_naming_the_argument() {
+        let mut config = config();
+        for bad in ["not a url", "ftp://example.org/", "www.cert.org.cn=/relative"] {
+            let e = apply_base_urls(&mut config, &[bad.to_string()]).unwrap_err();
+            assert!(is_usage(&e), "{bad}: {e:#}");
+            assert!(e.to_string().contains(&format!("--base-url {bad}")), "{e:#}");
+        }
+    }
+
+    #[test]
+    fn unknown_sources_and_series_are_usage_errors() {
+        let config = config();
+        assert_eq!(parse_sources(&[]).unwrap(), None);
+        assert_eq!(
+            parse_sources(&["website".to_string(), " wechat".to_string()]).unwrap(),
+            Some(vec![SourceKind::Website, SourceKind::Wechat])
+        );
+        assert!(is_usage(&parse_sources(&["rss".to_string()]).unwrap_err()));
+        assert!(is_usage(&check_series(&config, Some("no-such-series")).unwrap_err()));
+        let first = config.series[0].id.clone();
+        check_series(&config, Some(&first)).unwrap();
+    }
+
+    #[test]
+    fn outcomes_map_to_the_documented_exit_codes() {
+        assert_eq!(Outcome::Done.exit_code(), 0);
+        assert_eq!(Outcome::Failed.exit_code(), 1);
+        assert_eq!(Outcome::SourceUnavailable.exit_code(), 3);
+        assert_eq!(Outcome::failed_if(true), Outcome::Failed);
+        assert_eq!(Outcome::failed_if(false), Outcome::Done);
+    }
+}
