@@ -7,6 +7,7 @@
 
 pub mod archive;
 pub mod assemble;
+pub mod cli;
 pub mod config;
 pub mod consistency;
 pub mod crawl;

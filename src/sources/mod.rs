@@ -4,6 +4,7 @@
 //! Which reader a document needs, by its bytes: a PDF (`%PDF-`), a detail page of the website
 //! (`artil_tit`/`artil_content`), or a WeChat article page; each source's reader makes the record.
 
+use crate::assemble::SourceKind;
 use crate::crawl::Source;
 use crate::fetch::HostPolicy;
 
@@ -46,6 +47,17 @@ pub enum DocumentKind {
     WechatPage,
     /// Not a web page nor a PDF (a binary, a YAML or text file): nothing to read.
     NotADocument,
+}
+
+impl DocumentKind {
+    /// The source whose document this is: the website's (its PDFs and detail pages) or WeChat's.
+    pub fn source(self) -> Option<SourceKind> {
+        match self {
+            DocumentKind::Pdf | DocumentKind::WebsitePage | DocumentKind::WebsiteListing => Some(SourceKind::Website),
+            DocumentKind::WechatPage => Some(SourceKind::Wechat),
+            DocumentKind::NotADocument => None,
+        }
+    }
 }
 
 /// Whether bytes look like a web page: no NUL bytes near the start, and an HTML tag
