@@ -68,9 +68,16 @@ pub struct Fetcher {
     hosts: Vec<HostPolicy>,
     gates: Mutex<HashMap<String, Arc<HostGate>>>,
     blocked: Mutex<HashMap<String, String>>,
+    /// Per host, connection-level failures in a row (DNS, refused, TLS), and why the host was
+    /// given up for the run once there were [`DOWN_AFTER`] of them.
+    unreachable: Mutex<HashMap<String, (u32, Option<String>)>>,
     /// Base wait before the first retry, doubled each time (tests shorten it).
     pub retry_wait: Duration,
 }
+
+/// After this many connection-level failures in a row (DNS, refused, TLS), a host is down for the
+/// run: its remaining requests are not sent (they fail as transient, to be retried next run).
+pub const DOWN_AFTER: u32 = 3;
 
 /// What a host is fetched for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,6 +261,7 @@ impl Fetcher {
             hosts,
             gates: Mutex::new(HashMap::new()),
             blocked: Mutex::new(HashMap::new()),
+            unreachable: Mutex::new(HashMap::new()),
             retry_wait: Duration::from_millis(cfg.retry_wait_ms),
         })
     }
@@ -280,6 +288,44 @@ impl Fetcher {
     fn logical(&self, url: &Url) -> Url {
         let hosts: Vec<&str> = self.hosts.iter().map(|h| h.host).collect();
         from_origin(url, &self.cfg, &hosts)
+    }
+
+    /// The hosts given up this run because they could not be reached, with the last reason.
+    pub fn down_hosts(&self) -> Vec<(String, String)> {
+        let u = self.unreachable.lock().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<_> = u
+            .iter()
+            .filter_map(|(h, (_, why))| why.as_ref().map(|w| (h.clone(), w.clone())))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Counts a connection-level failure of `host`; the reason it is down once it is.
+    fn connection_failed(&self, host: &str, reason: &str) -> Option<String> {
+        let mut u = self.unreachable.lock().unwrap_or_else(|p| p.into_inner());
+        let e = u.entry(host.to_string()).or_insert((0, None));
+        e.0 += 1;
+        if e.0 >= DOWN_AFTER && e.1.is_none() {
+            e.1 = Some(reason.to_string());
+        }
+        e.1.clone()
+    }
+
+    /// Whether `host` is down this run, and why.
+    fn is_down(&self, host: &str) -> Option<String> {
+        let u = self.unreachable.lock().unwrap_or_else(|p| p.into_inner());
+        u.get(host).and_then(|(_, why)| why.clone())
+    }
+
+    /// `host` answered: its count of failures in a row starts again.
+    fn answered(&self, host: &str) {
+        let mut u = self.unreachable.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = u.get_mut(host)
+            && e.1.is_none()
+        {
+            e.0 = 0;
+        }
     }
 
     fn gate(&self, host: &str) -> Arc<HostGate> {
@@ -341,6 +387,11 @@ impl Fetcher {
         if let Some(reason) = self.blocked.lock().unwrap_or_else(|p| p.into_inner()).get(&host) {
             return Fetched::Blocked(format!("not requested: {host} blocked this run earlier ({reason})"));
         }
+        if let Some(reason) = self.is_down(&host) {
+            return Fetched::Failed(format!(
+                "not requested: {host} could not be reached earlier this run ({reason})"
+            ));
+        }
         let attempts = self.cfg.retries_for(&host) + 1;
         let mut last = String::new();
         // The wait the server asked for (Retry-After), which replaces the backoff once.
@@ -351,8 +402,18 @@ impl Fetcher {
                 tokio::time::sleep(wait).await;
             }
             match self.once(url, validators, &allowed, max).await {
-                Attempt::Done(f) => return f,
+                Attempt::Done(f) => {
+                    self.answered(&host);
+                    return f;
+                }
+                Attempt::Unreachable(reason) => {
+                    if self.connection_failed(&host, &reason).is_some() {
+                        return Fetched::Failed(format!("{reason} ({host} is given up for this run)"));
+                    }
+                    last = reason;
+                }
                 Attempt::Retry { reason, wait } => {
+                    self.answered(&host);
                     last = reason;
                     asked = wait;
                 }
@@ -418,13 +479,10 @@ impl Fetcher {
             let resp = match req.send().await {
                 Ok(r) => r,
                 Err(e) => {
-                    let kind = if e.is_timeout() {
-                        "timed out"
-                    } else if e.is_connect() {
-                        "could not connect"
-                    } else {
-                        "request failed"
-                    };
+                    if e.is_connect() {
+                        return Attempt::Unreachable(format!("could not connect: {}", error_chain(&e)));
+                    }
+                    let kind = if e.is_timeout() { "timed out" } else { "request failed" };
                     return Attempt::Retry {
                         reason: format!("{kind}: {}", error_chain(&e)),
                         wait: None,
@@ -519,7 +577,12 @@ impl Fetcher {
 
 enum Attempt {
     Done(Fetched),
-    Retry { reason: String, wait: Option<Duration> },
+    /// No connection (DNS, refused, TLS, connect timeout): counts towards the host being down.
+    Unreachable(String),
+    Retry {
+        reason: String,
+        wait: Option<Duration>,
+    },
     Captcha(String),
 }
 
@@ -586,5 +649,50 @@ mod tests {
         assert_eq!(from_origin(&mapped, &cfg, &hosts), w);
         let other = url("https://example.org/x");
         assert_eq!(to_origin(&other, &cfg), other);
+    }
+
+    #[tokio::test]
+    async fn a_host_that_refuses_connections_is_given_up_for_the_run() {
+        // A port nobody listens on: every connection is refused at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let url = |s: &str| Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        let mut cfg = Fetch {
+            max_retries: 5,
+            delay_ms: 0,
+            ..Fetch::default()
+        };
+        cfg.base_urls
+            .insert("down.example".to_string(), url(&format!("http://127.0.0.1:{port}/")));
+        cfg.base_urls.insert(
+            "up.example".to_string(),
+            url(&format!("http://127.0.0.1:{port}/other/")),
+        );
+        let hosts = vec![HostPolicy::pages("down.example"), HostPolicy::pages("up.example")];
+        let mut f = Fetcher::new(&cfg, hosts).unwrap_or_else(|e| panic!("{e}"));
+        f.retry_wait = Duration::from_millis(1);
+        // The first request stops after DOWN_AFTER refusals, not 1 + max_retries.
+        match f.get(&url("https://down.example/a"), None).await {
+            Fetched::Failed(why) => assert!(why.contains("given up for this run"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // The others are not sent: failed as transient, so the next run tries them again.
+        for i in 0..10 {
+            match f.get(&url(&format!("https://down.example/{i}")), None).await {
+                Fetched::Failed(why) => assert!(why.starts_with("not requested"), "{why}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(
+            f.down_hosts().iter().map(|(h, _)| h.as_str()).collect::<Vec<_>>(),
+            vec!["down.example"]
+        );
+        // Another host is its own: it gets its own tries.
+        match f.get(&url("https://up.example/a"), None).await {
+            Fetched::Failed(why) => assert!(why.contains("given up for this run"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -291,6 +291,11 @@ pub fn print_summary(s: &crate::crawl::Summary, quiet: bool) -> Outcome {
         for (u, why) in &s.unreachable {
             eprintln!("  discovery source unreadable: {u}: {why}");
         }
+        for (host, why) in &s.down_hosts {
+            eprintln!(
+                "  host unreachable: {host}: {why}; its other requests were not sent this run (tried again next run)"
+            );
+        }
         for (issue, w) in &s.figure_warnings {
             eprintln!("  figure warning: {issue}: {w}");
         }

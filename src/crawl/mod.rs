@@ -66,6 +66,9 @@ pub struct Summary {
     pub blocked: Vec<String>,
     /// Discovery sources that could not be read.
     pub unreachable: Vec<(String, String)>,
+    /// Hosts given up this run because they could not be reached (DNS, refused, TLS), with the
+    /// last reason: their other requests were not sent and are tried again next run.
+    pub down_hosts: Vec<(String, String)>,
     /// Article pages requested (not counting retries).
     pub article_requests: usize,
     /// Requests the source answered (any HTTP status).
@@ -166,6 +169,7 @@ pub async fn crawl(cx: &CrawlContext<'_>, opts: &CrawlOptions) -> Result<Summary
     for (host, reason) in cx.fetcher.blocked_hosts() {
         summary.blocked.push(format!("{host}: {reason}"));
     }
+    summary.down_hosts = cx.fetcher.down_hosts();
     Ok(summary)
 }
 
