@@ -113,7 +113,14 @@ pub fn find_figures(text: &str, series: &Series) -> Figures {
             }
         }
         match values.as_slice() {
-            [] => {}
+            [] => {
+                // The text states the figure, but not so that it can be read for sure.
+                if let Some((m, why)) = matches.iter().find_map(|m| m.rejected.as_ref().map(|r| (m, r))) {
+                    let reason = format!("{key} left out: {why}, in {}", figures.quote(m.span));
+                    figures.warnings.push(reason.clone());
+                    figures.left_out.insert(key.clone(), reason);
+                }
+            }
             [(v, _)] => {
                 if key == ASSESSMENT {
                     figures.assessment = Some(v.to_string());
