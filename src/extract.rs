@@ -118,7 +118,8 @@ pub fn normalize_title(s: &str) -> String {
     normalize_line(s).trim().to_string()
 }
 
-/// Parses a count as written: `295`, `1,234`, `18.4万` (184000), `1.2亿`.
+/// Parses a count as written: `295`, `1,234`, `18.4万` (184000), `1.2亿`. A comma is a
+/// thousands separator, every three digits or not at all: `4078,19` and `40,78` are not numbers.
 pub fn parse_number(s: &str) -> Option<i64> {
     let s = s.trim();
     let (digits, mult) = if let Some(d) = s.strip_suffix('万') {
@@ -128,8 +129,9 @@ pub fn parse_number(s: &str) -> Option<i64> {
     } else {
         (s, 1)
     };
-    let digits: String = digits.chars().filter(|c| *c != ',' && !c.is_whitespace()).collect();
-    let (int, frac) = digits.split_once('.').unwrap_or((&digits, ""));
+    let digits: String = digits.chars().filter(|c| !c.is_whitespace()).collect();
+    let (grouped, frac) = digits.split_once('.').unwrap_or((&digits, ""));
+    let int = thousands(grouped)?;
     if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -149,6 +151,26 @@ pub fn parse_number(s: &str) -> Option<i64> {
         frac_value += i64::from(d - b'0') * scale;
     }
     whole.checked_add(frac_value)
+}
+
+/// The digits of an integer part written with thousands separators (`1,234,567`), or without
+/// (`1234567`); `None` when a comma is misplaced (`4078,19`, `1,2345`, `,123`, `123,`).
+fn thousands(s: &str) -> Option<String> {
+    let mut groups = s.split(',');
+    let first = groups.next()?;
+    let mut out = first.to_string();
+    let mut grouped = false;
+    for g in groups {
+        grouped = true;
+        if g.len() != 3 {
+            return None;
+        }
+        out.push_str(g);
+    }
+    if grouped && !(1..=3).contains(&first.len()) {
+        return None;
+    }
+    Some(out)
 }
 
 /// What a title says: the issue and the week it covers.
@@ -503,6 +525,26 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(join_split_numbers(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_comma_is_a_thousands_separator_every_three_digits_or_not_at_all() {
+        for (s, want) in [
+            ("4,078", Some(4078)),
+            ("1,234,567", Some(1_234_567)),
+            ("12,345.5万", Some(123_455_000)),
+            ("4078", Some(4078)),
+            ("4078,19", None),
+            ("40,78", None),
+            ("4,0781", None),
+            ("1234,567", None),
+            ("4,078,1", None),
+            (",078", None),
+            ("4,078,", None),
+            ("4,,078", None),
+        ] {
+            assert_eq!(parse_number(s), want, "{s}");
         }
     }
 }

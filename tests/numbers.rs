@@ -75,3 +75,36 @@ fn a_split_that_may_be_two_numbers_is_left_out_with_a_warning() {
     assert!(warned(&r, "infected_hosts"), "{:?}", r.warnings);
     assert!(warned(&r, "3.8万"), "the warning names the text: {:?}", r.warnings);
 }
+
+#[test]
+fn thousands_separators_come_every_three_digits() {
+    let r = read("本周共处理网络安全事件4,078起。");
+    assert_eq!(count(&r, "incidents_handled"), Some(4078), "{:?}", r.warnings);
+    let r = read("本周共处理网络安全事件1,234,567起。");
+    assert_eq!(count(&r, "incidents_handled"), Some(1_234_567), "{:?}", r.warnings);
+    let r = read("本周共处理网络安全事件1,234.5万起。");
+    assert_eq!(count(&r, "incidents_handled"), Some(12_345_000), "{:?}", r.warnings);
+    // A comma that ends the number (a full-width comma, NFKC-folded) is punctuation.
+    let r = read("新增信息安全漏洞数量为305，较上周增加15个。");
+    assert_eq!(count(&r, "new_vulnerabilities"), Some(305), "{:?}", r.warnings);
+}
+
+#[test]
+fn a_misplaced_comma_leaves_the_figure_out_with_a_warning() {
+    for (text, written) in [
+        ("本周共处理网络安全事件4078,19起。", "4078,19"),
+        ("本周共处理网络安全事件40,78起。", "40,78"),
+        ("本周共处理网络安全事件4,0781起。", "4,0781"),
+        ("本周共处理网络安全事件4,078,1起。", "4,078,1"),
+        ("新增信息安全漏洞数量为4078,19个。", "4078,19"),
+        ("新增信息安全漏洞数量为4078, 19个。", "4078», 19个"),
+    ] {
+        let r = read(text);
+        assert!(r.metrics.is_empty(), "{text:?}: {:?}", r.metrics);
+        assert!(
+            r.warnings.iter().any(|w| w.contains("left out") && w.contains(written)),
+            "{text:?}: the warning names the text: {:?}",
+            r.warnings
+        );
+    }
+}
