@@ -202,29 +202,59 @@ pub fn assemble(observations: &BTreeMap<SourceKind, Observation>) -> Assembled {
             }
         }
     }
+    // What each disagreement chose, before the rules below may leave it out.
+    let chosen: BTreeMap<String, (SourceKind, MetricValue)> = conflicts
+        .keys()
+        .filter_map(|key| {
+            let from = *figure_sources.get(key)?;
+            let value = if key == ASSESSMENT_KEY {
+                MetricValue::Level(report.assessment.clone()?)
+            } else {
+                report.metrics.get(key)?.clone()
+            };
+            Some((key.clone(), (from, value)))
+        })
+        .collect();
     // Figures from different sources must still agree with each other; where they do not, the
     // least trusted source's figures are left out.
     let trust = |key: &str| figure_sources.get(key).map(|k| *k as u8).unwrap_or(0);
     let removed = crate::consistency::enforce(&mut report.metrics, trust);
     let mut check_warnings = Vec::new();
+    let mut broken: BTreeMap<String, String> = BTreeMap::new();
     for (keys, reason) in removed {
+        // The rule without enforce's own "; <keys> left out".
+        let rule = reason
+            .strip_suffix(&format!("; {} left out", keys.join(", ")))
+            .unwrap_or(&reason)
+            .to_string();
         for k in &keys {
             figure_sources.remove(k);
+            broken.insert(k.clone(), rule.clone());
         }
         check_warnings.push(reason);
     }
-    for (key, others) in &conflicts {
-        let chosen_from = figure_sources.get(key).map(|k| k.as_str()).unwrap_or("?");
-        let chosen = if key == ASSESSMENT_KEY {
-            report.assessment.clone().unwrap_or_default()
-        } else {
-            report.metrics.get(key).map(|v| v.to_string()).unwrap_or_default()
-        };
+    for (key, others) in conflicts.iter_mut() {
         let rest: Vec<String> = others.iter().map(|(k, v)| format!("{} {v}", k.as_str())).collect();
-        warnings.push(format!(
-            "sources disagree on {key}: {chosen_from} {chosen} kept, {} listed in conflicts",
-            rest.join(", ")
-        ));
+        let rest = rest.join(", ");
+        let Some((from, value)) = chosen.get(key) else {
+            warnings.push(format!(
+                "sources disagree on {key}: {rest}, listed in conflicts; none is in the record"
+            ));
+            continue;
+        };
+        let from_name = from.as_str();
+        match broken.get(key) {
+            None => warnings.push(format!(
+                "sources disagree on {key}: {from_name} {value} kept, {rest} listed in conflicts"
+            )),
+            Some(rule) => {
+                warnings.push(format!(
+                    "sources disagree on {key}: {from_name} {value} (chosen by precedence), {rest}; left out: it breaks the rule {rule}; every value listed in conflicts"
+                ));
+                // The record no longer states the chosen value: it joins the others.
+                others.insert(*from, value.clone());
+            }
+        }
     }
     warnings.extend(check_warnings);
     for (kind, o) in &ordered {
@@ -392,5 +422,49 @@ mod tests {
         assert_eq!(a.sources.len(), 1);
         assert_eq!(a.sources[0].pdf_size, Some(1234));
         assert!(a.conflicts.is_empty());
+    }
+
+    #[test]
+    fn a_conflicts_chosen_value_that_breaks_a_rule_is_reported_as_left_out() {
+        let mut o = BTreeMap::new();
+        o.insert(
+            SourceKind::Website,
+            obs(
+                "https://www.cert.org.cn/d.html",
+                &[("incidents_handled", 295)],
+                Some("良"),
+            ),
+        );
+        o.insert(
+            SourceKind::Wechat,
+            obs("https://mp.weixin.qq.com/s?x", &[("incidents_cross_border", 500)], None),
+        );
+        o.insert(
+            SourceKind::Ocr,
+            obs("https://mp.weixin.qq.com/s?x", &[("incidents_cross_border", 140)], None),
+        );
+        let a = assemble(&o);
+        assert!(!a.report.metrics.contains_key("incidents_cross_border"));
+        assert!(!a.figure_sources.contains_key("incidents_cross_border"));
+        let w: Vec<&String> = a
+            .report
+            .warnings
+            .iter()
+            .filter(|w| w.starts_with("sources disagree on incidents_cross_border"))
+            .collect();
+        assert_eq!(w.len(), 1, "{:?}", a.report.warnings);
+        assert!(!w[0].contains('?') && !w[0].contains("kept"), "{}", w[0]);
+        assert!(
+            w[0].contains("wechat 500")
+                && w[0].contains("ocr 140")
+                && w[0].contains("left out")
+                && w[0].contains("incidents_cross_border (500) is more than incidents_handled (295)"),
+            "{}",
+            w[0]
+        );
+        // Both values stay on the record.
+        let c = &a.conflicts["incidents_cross_border"];
+        assert_eq!(c.get(&SourceKind::Wechat), Some(&MetricValue::Count(500)));
+        assert_eq!(c.get(&SourceKind::Ocr), Some(&MetricValue::Count(140)));
     }
 }

@@ -118,7 +118,8 @@ pub fn normalize_title(s: &str) -> String {
     normalize_line(s).trim().to_string()
 }
 
-/// Parses a count as written: `295`, `1,234`, `18.4万` (184000), `1.2亿`.
+/// Parses a count as written: `295`, `1,234`, `18.4万` (184000), `1.2亿`. A comma is a
+/// thousands separator, every three digits or not at all: `4078,19` and `40,78` are not numbers.
 pub fn parse_number(s: &str) -> Option<i64> {
     let s = s.trim();
     let (digits, mult) = if let Some(d) = s.strip_suffix('万') {
@@ -128,8 +129,9 @@ pub fn parse_number(s: &str) -> Option<i64> {
     } else {
         (s, 1)
     };
-    let digits: String = digits.chars().filter(|c| *c != ',' && !c.is_whitespace()).collect();
-    let (int, frac) = digits.split_once('.').unwrap_or((&digits, ""));
+    let digits: String = digits.chars().filter(|c| !c.is_whitespace()).collect();
+    let (grouped, frac) = digits.split_once('.').unwrap_or((&digits, ""));
+    let int = thousands(grouped)?;
     if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -149,6 +151,26 @@ pub fn parse_number(s: &str) -> Option<i64> {
         frac_value += i64::from(d - b'0') * scale;
     }
     whole.checked_add(frac_value)
+}
+
+/// The digits of an integer part written with thousands separators (`1,234,567`), or without
+/// (`1234567`); `None` when a comma is misplaced (`4078,19`, `1,2345`, `,123`, `123,`).
+fn thousands(s: &str) -> Option<String> {
+    let mut groups = s.split(',');
+    let first = groups.next()?;
+    let mut out = first.to_string();
+    let mut grouped = false;
+    for g in groups {
+        grouped = true;
+        if g.len() != 3 {
+            return None;
+        }
+        out.push_str(g);
+    }
+    if grouped && !(1..=3).contains(&first.len()) {
+        return None;
+    }
+    Some(out)
 }
 
 /// What a title says: the issue and the week it covers.
@@ -259,9 +281,12 @@ pub fn paragraphs_with(text: &str, join_numbers: bool) -> Vec<String> {
     out
 }
 
-/// Joins numbers that a PDF split into separate text runs (`29\n5起` → `295起`, `23.\n8万`):
-/// whitespace between a digit (or a decimal point) and a digit is dropped, so that a pattern can
-/// never take part of a number for the whole.
+/// Joins numbers that a PDF split into separate text runs (`29\n5起` → `295起`, `23.\n8万`,
+/// `1\n.0%`): whitespace between a digit (or a decimal point) and a digit is dropped, so that a
+/// pattern can never take part of a number for the whole. Between two runs of digits the break is
+/// kept when the second is a number of its own ([`complete_number_at`]: `305 15.0%`, a table's
+/// next column): joining there would make one wrong number of two, and a pattern that then sees
+/// digits after its number leaves the figure out.
 fn join_split_numbers(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
@@ -278,10 +303,13 @@ fn join_split_numbers(text: &str) -> String {
             let prev = out.chars().next_back();
             let next = chars.get(i).copied();
             let after = chars.get(i + 1).copied();
-            let numeric_prev = prev.is_some_and(|p| p.is_ascii_digit() || p == '.');
             let joins = !blank_line
                 && match next {
-                    Some(n) if n.is_ascii_digit() => numeric_prev,
+                    // `23.` + `8万`: the number is not complete without its decimals.
+                    Some(n) if n.is_ascii_digit() && prev == Some('.') => true,
+                    Some(n) if n.is_ascii_digit() => {
+                        prev.is_some_and(|p| p.is_ascii_digit()) && !complete_number_at(&chars[i..])
+                    }
                     Some('.') => prev.is_some_and(|p| p.is_ascii_digit()) && after.is_some_and(|a| a.is_ascii_digit()),
                     _ => false,
                 };
@@ -294,6 +322,21 @@ fn join_split_numbers(text: &str) -> String {
         i += 1;
     }
     out
+}
+
+/// Whether the digits at the start of `chars` are a number of its own rather than the tail of a
+/// number split before them: a percentage (`15%`, `15.0%`), a decimal (`15.0`, `3.8万`) or a
+/// magnitude (`38万`). Only plain digits (`5`, `17个`, `5起`) continue the number before a break.
+fn complete_number_at(chars: &[char]) -> bool {
+    let end = chars
+        .iter()
+        .position(|c| !(c.is_ascii_digit() || *c == ','))
+        .unwrap_or(chars.len());
+    match chars.get(end) {
+        Some('.') => chars.get(end + 1).is_some_and(|c| c.is_ascii_digit()),
+        Some('%' | '％' | '‰' | '万' | '亿') => true,
+        _ => false,
+    }
 }
 
 fn header_re() -> &'static regex::Regex {
@@ -458,4 +501,50 @@ pub fn report_from_text(title: Option<&str>, paragraphs: &[String], config: &Con
         warnings: figures.warnings,
         ..Report::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_numbers_are_joined_but_not_into_the_next_column() {
+        let cases = [
+            ("事件\n29 5\n起", "事件\n295\n起"),
+            ("域名3\n17个", "域名317个"),
+            ("约为23.\n8万", "约为23.8万"),
+            ("约占境内1\n.0%", "约占境内1.0%"),
+            ("约占境内0.\n6%", "约占境内0.6%"),
+            ("漏洞数 305 15.0%", "漏洞数 305 15.0%"),
+            ("漏洞305\n15.0%", "漏洞305\n15.0%"),
+            ("总数 2219 25.5%", "总数 2219 25.5%"),
+            ("数 305 15%", "数 305 15%"),
+            ("约为2\n3.8万", "约为2\n3.8万"),
+            ("约为2 38万", "约为2 38万"),
+            ("295起\n\n2024", "295起\n\n2024"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(join_split_numbers(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_comma_is_a_thousands_separator_every_three_digits_or_not_at_all() {
+        for (s, want) in [
+            ("4,078", Some(4078)),
+            ("1,234,567", Some(1_234_567)),
+            ("12,345.5万", Some(123_455_000)),
+            ("4078", Some(4078)),
+            ("4078,19", None),
+            ("40,78", None),
+            ("4,0781", None),
+            ("1234,567", None),
+            ("4,078,1", None),
+            (",078", None),
+            ("4,078,", None),
+            ("4,,078", None),
+        ] {
+            assert_eq!(parse_number(s), want, "{s}");
+        }
+    }
 }

@@ -30,4 +30,7 @@ pub const WECHAT_HOST: &str = "mp.weixin.qq.com";
 /// The placeholder for a number in metric patterns.
 pub const NUMBER_PLACEHOLDER: &str = "{N}";
 /// What `{N}` expands to: digits with optional thousands commas and decimals, then 万 or 亿.
-pub const NUMBER_REGEX: &str = r"(?P<value>[0-9][0-9,]*(?:\.[0-9]+)?[万亿]?)";
+/// Every comma between digits is taken (`4078,19`), so that the number parser, which allows a
+/// comma only every three digits (`4,078`), can refuse a misplaced one rather than a pattern
+/// taking `4078` for the whole; a comma not followed by a digit ends the number (`305,较上周`).
+pub const NUMBER_REGEX: &str = r"(?P<value>[0-9]+(?:,[0-9]+)*(?:\.[0-9]+)?[万亿]?)";

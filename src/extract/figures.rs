@@ -113,7 +113,14 @@ pub fn find_figures(text: &str, series: &Series) -> Figures {
             }
         }
         match values.as_slice() {
-            [] => {}
+            [] => {
+                // The text states the figure, but not so that it can be read for sure.
+                if let Some((m, why)) = matches.iter().find_map(|m| m.rejected.as_ref().map(|r| (m, r))) {
+                    let reason = format!("{key} left out: {why}, in {}", figures.quote(m.span));
+                    figures.warnings.push(reason.clone());
+                    figures.left_out.insert(key.clone(), reason);
+                }
+            }
             [(v, _)] => {
                 if key == ASSESSMENT {
                     figures.assessment = Some(v.to_string());
@@ -173,16 +180,28 @@ fn matches_of(text: &str, key: &str, kind: MetricKind, patterns: &[Pattern]) -> 
                         .is_some_and(|t| t.ends_with('%'));
                     // A number ending in 万 or 亿 is complete, whatever follows.
                     let has_unit = raw.ends_with(['万', '亿']);
+                    // `4078, 19`: a misplaced thousands separator or a list; either way unsure.
+                    let comma_then_digits = text[v.end()..].strip_prefix(',').is_some_and(|r| {
+                        r.trim_start_matches([' ', '\t'])
+                            .starts_with(|c: char| c.is_ascii_digit())
+                    });
                     if !has_unit
                         && rest.starts_with(|c: char| c.is_ascii_digit())
                         && !(rest.len() < text[v.end()..].len() && next_is_percentage)
                     {
                         rejected = Some("more digits follow the number after a space: it may be cut short".to_string());
                         None
+                    } else if !has_unit && comma_then_digits {
+                        rejected = Some(format!(
+                            "'{raw}' is followed by a comma and more digits: it may be cut short"
+                        ));
+                        None
                     } else {
                         let n = parse_number(raw);
                         if n.is_none() {
-                            rejected = Some(format!("'{raw}' is not a number"));
+                            rejected = Some(format!(
+                                "'{raw}' is not a number (a thousands comma comes every three digits)"
+                            ));
                         }
                         n.map(MetricValue::Count)
                     }
