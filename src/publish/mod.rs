@@ -12,6 +12,7 @@ pub mod jsonfeed;
 pub mod opml;
 pub mod rss;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -233,10 +234,20 @@ pub fn change_mark(c: Option<&Change>, cur: Option<&MetricValue>) -> String {
     }
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in xml_safe(s).chars() {
+/// Escapes text where it enters HTML, as element content or a (quoted) attribute value:
+/// `& < > " '` become `&amp; &lt; &gt; &quot; &#39;`; everything else is kept. The one rule of the
+/// crate: text (from the archive or the config) is escaped exactly once, by this function, at the
+/// point where it is put into HTML (feed content, pages, Telegram, the e-mail's HTML part), and
+/// never where a field is plain text (titles, summaries, chat markdown). Sanitized HTML (the
+/// article body) is not text and does not go through it. Borrows when nothing needs escaping.
+pub fn escape_html(s: &str) -> Cow<'_, str> {
+    let special = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'');
+    let Some(first) = s.find(special) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = String::with_capacity(s.len() + 16);
+    out.push_str(&s[..first]);
+    for c in s[first..].chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -246,7 +257,12 @@ pub fn esc(s: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
+}
+
+/// Text for a feed or page: what XML refuses dropped ([`xml_safe`]), then [`escape_html`].
+pub fn esc(s: &str) -> String {
+    escape_html(&xml_safe(s)).into_owned()
 }
 
 impl<'a> FeedModel<'a> {
