@@ -64,6 +64,12 @@ fn hostile_archive() -> (PathBuf, cncert_feed::Config) {
         .to_string();
     v["observations"]["wechat"]["content_html"] = json!(format!("{body}{ALT_IMG}"));
     std::fs::write(&file, serde_json::to_string_pretty(&v).expect("json")).expect("write");
+    // 第2期 with links that are no web links.
+    let file2 = data.join("cncert-weekly/2025/2.json");
+    let mut v2 = read_json(&file2);
+    v2["url"] = json!("javascript:alert(7)");
+    v2["pdf"] = json!("data:text/html,<script>alert(8)</script>");
+    std::fs::write(&file2, serde_json::to_string_pretty(&v2).expect("json")).expect("write");
     let series = &mut config.series[0];
     series.summary = Some("态势：{assessment}｜漏洞威胁{vulnerability_threat_level}<i>&amp;".to_string());
     if let Some(m) = series.metrics.iter_mut().find(|m| m.key == "incidents_handled") {
@@ -163,6 +169,22 @@ fn markup_from_the_archive_is_text_in_every_feed_and_page() {
     let page = std::fs::read_to_string(dir.join("index.html")).expect("page");
     assert_inert("series page", &page);
     assert!(page.contains("alert(4)"), "the warning shows");
+    let second = jf["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["_report"]["issue"] == 2))
+        .and_then(|i| i["content_html"].as_str())
+        .expect("第2期");
+    for scheme in ["javascript:", "data:"] {
+        assert!(
+            !page.contains(&format!("href=\"{scheme}")),
+            "series page: a {scheme} link"
+        );
+        assert!(
+            !second.contains(&format!("href=\"{scheme}")),
+            "content_html: a {scheme} link"
+        );
+    }
+    assert!(page.contains("<td>2025年第2期</td>"), "the issue shows, unlinked");
     let front = std::fs::read_to_string(out.join("index.html")).expect("front page");
     assert_inert("front page", &front);
 }

@@ -260,6 +260,14 @@ pub fn escape_html(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A URL from the archive as an `href` value: escaped like any text ([`esc`]), and only when it
+/// is an http(s) URL; `None` for anything else (`javascript:`, `data:`, no URL at all), which then
+/// gets no link. The URL is not rewritten otherwise, so ordinary links stay as archived.
+pub fn escape_href(u: &str) -> Option<String> {
+    let parsed = url::Url::parse(u.trim()).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then(|| esc(u))
+}
+
 /// Text for a feed or page: what XML refuses dropped ([`xml_safe`]), then [`escape_html`].
 pub fn esc(s: &str) -> String {
     escape_html(&xml_safe(s)).into_owned()
