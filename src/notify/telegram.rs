@@ -1,11 +1,12 @@
-//! Telegram Bot API `sendMessage`: HTML parse mode (only `<b>` and `<a>` are used; `& < > "`
-//! escaped as the API requires), to a channel (`@name`) or a chat id. The API answers
+//! Telegram Bot API `sendMessage`: HTML parse mode (only `<b>` and `<a>` are used; every text
+//! escaped with [`crate::publish::escape_html`]), to a channel (`@name`) or a chat id. The API answers
 //! `{"ok": true}`; `{"ok": false}` or HTTP 429 with `parameters.retry_after` is a failure.
 //! At most 20 messages a minute to one chat.
 
 use serde_json::{Value, json};
 
 use super::{Destination, Message, Platform, shorten};
+use crate::publish::escape_html;
 
 /// The Bot API's origin when `TELEGRAM_API_URL` is unset.
 pub const DEFAULT_API: &str = "https://api.telegram.org";
@@ -16,19 +17,11 @@ pub const MAX_TEXT: usize = 4096;
 /// Telegram.
 pub struct Telegram;
 
-/// Escapes text for Telegram's HTML parse mode.
+/// Escapes text for Telegram's HTML parse mode: control characters but newlines dropped, then
+/// [`escape_html`] (Telegram reads `&amp; &lt; &gt; &quot;` and numeric entities such as `&#39;`).
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars().filter(|c| !c.is_control() || *c == '\n') {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
+    let kept: String = s.chars().filter(|c| !c.is_control() || *c == '\n').collect();
+    escape_html(&kept).into_owned()
 }
 
 /// The message text in HTML within [`MAX_TEXT`] characters (counted before entity parsing, so

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use chrono::Datelike;
 use regex::Regex;
 
-use super::{FeedModel, ReportData, change_mark, esc};
+use super::{FeedModel, ReportData, change_mark, esc, escape_href};
 use crate::archive::Entry;
 use crate::config::{MetricKind, Series, Site};
 use crate::report::MetricValue;
@@ -227,6 +227,8 @@ pub fn rewrite_images(html: &str, proxy: Option<&str>) -> String {
                 }
             }
             match src.and_then(|s| image_src(&s, proxy)) {
+                // `alt` is an attribute value as ammonia wrote it (already escaped, `<` and `>`
+                // included), not text: it is not escaped again.
                 Some(s) => format!(
                     "<img src=\"{}\" alt=\"{alt}\" referrerpolicy=\"no-referrer\" loading=\"lazy\">",
                     esc(&s)
@@ -261,8 +263,8 @@ pub fn item_content(series: &Series, site: &Site, e: &Entry, d: &ReportData) -> 
         ));
         out.push('\n');
     }
-    if let Some(u) = &e.report.url {
-        let _ = write!(out, "<p><a href=\"{}\">阅读原文</a></p>", esc(u));
+    if let Some(u) = e.report.url.as_deref().and_then(escape_href) {
+        let _ = write!(out, "<p><a href=\"{u}\">阅读原文</a></p>");
     }
     super::xml_safe(&out)
 }
@@ -478,12 +480,11 @@ pub fn series_page(model: &FeedModel) -> String {
     );
     if let Some((e, d)) = model.all.last().zip(model.data.last()) {
         let _ = write!(body, "<h2>最新一期：");
-        match &e.report.url {
+        match e.report.url.as_deref().and_then(escape_href) {
             Some(u) => {
                 let _ = write!(
                     body,
-                    "<a href=\"{}\">{}</a>",
-                    esc(u),
+                    "<a href=\"{u}\">{}</a>",
                     esc(e.report.title.as_deref().unwrap_or(""))
                 );
             }
@@ -570,8 +571,8 @@ pub fn series_page(model: &FeedModel) -> String {
     );
     for (e, d) in model.all.iter().zip(&model.data).rev() {
         let name = format!("{}年第{}期", d.year, d.issue);
-        let link = match &e.report.url {
-            Some(u) => format!("<a href=\"{}\">{}</a>", esc(u), esc(&name)),
+        let link = match e.report.url.as_deref().and_then(escape_href) {
+            Some(u) => format!("<a href=\"{u}\">{}</a>", esc(&name)),
             None => esc(&name),
         };
         let period = match (d.period_start, d.period_end) {
@@ -583,8 +584,8 @@ pub fn series_page(model: &FeedModel) -> String {
         } else {
             ""
         };
-        let pdf = match e.report.pdf.as_deref() {
-            Some(u) => format!(" <a href=\"{}\" title=\"报告 PDF（CNCERT 网站）\">PDF</a>", esc(u)),
+        let pdf = match e.report.pdf.as_deref().and_then(escape_href) {
+            Some(u) => format!(" <a href=\"{u}\" title=\"报告 PDF（CNCERT 网站）\">PDF</a>"),
             None => String::new(),
         };
         // What the checks found about this issue's figures: a reader should know.

@@ -12,6 +12,7 @@ pub mod jsonfeed;
 pub mod opml;
 pub mod rss;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -233,10 +234,20 @@ pub fn change_mark(c: Option<&Change>, cur: Option<&MetricValue>) -> String {
     }
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in xml_safe(s).chars() {
+/// Escapes text where it enters HTML, as element content or a (quoted) attribute value:
+/// `& < > " '` become `&amp; &lt; &gt; &quot; &#39;`; everything else is kept. The one rule of the
+/// crate: text (from the archive or the config) is escaped exactly once, by this function, at the
+/// point where it is put into HTML (feed content, pages, Telegram, the e-mail's HTML part), and
+/// never where a field is plain text (titles, summaries, chat markdown). Sanitized HTML (the
+/// article body) is not text and does not go through it. Borrows when nothing needs escaping.
+pub fn escape_html(s: &str) -> Cow<'_, str> {
+    let special = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'');
+    let Some(first) = s.find(special) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = String::with_capacity(s.len() + 16);
+    out.push_str(&s[..first]);
+    for c in s[first..].chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -246,7 +257,20 @@ pub fn esc(s: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
+}
+
+/// A URL from the archive as an `href` value: escaped like any text ([`esc`]), and only when it
+/// is an http(s) URL; `None` for anything else (`javascript:`, `data:`, no URL at all), which then
+/// gets no link. The URL is not rewritten otherwise, so ordinary links stay as archived.
+pub fn escape_href(u: &str) -> Option<String> {
+    let parsed = url::Url::parse(u.trim()).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then(|| esc(u))
+}
+
+/// Text for a feed or page: what XML refuses dropped ([`xml_safe`]), then [`escape_html`].
+pub fn esc(s: &str) -> String {
+    escape_html(&xml_safe(s)).into_owned()
 }
 
 impl<'a> FeedModel<'a> {

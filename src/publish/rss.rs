@@ -1,12 +1,13 @@
 //! RSS 2.0: `atom:link rel="self"`, `guid isPermaLink="false"` tag ids, RFC 822 dates, zh-cn,
-//! the article as `content:encoded`, the figures under the `cncert:` namespace.
+//! the summary line (escaped: `description` is HTML) and the article as `content:encoded`, the
+//! figures under the `cncert:` namespace.
 
 use std::collections::BTreeMap;
 
 use rss::extension::Extension;
 use rss::extension::atom::{AtomExtension, Link};
 
-use super::{FeedModel, Item, NS_PREFIX, NS_URI, ReportData, xml_safe};
+use super::{FeedModel, Item, NS_PREFIX, NS_URI, ReportData, esc, xml_safe};
 use crate::error::{Error, Result};
 
 /// The figures of one item as extension elements: `<cncert:report …><cncert:metric …/></cncert:report>`.
@@ -72,7 +73,8 @@ fn item(model: &FeedModel, it: &Item) -> rss::Item {
     rss::Item {
         title: Some(it.title.clone()),
         link: (!it.link.is_empty()).then(|| it.link.clone()),
-        description: Some(xml_safe(&it.summary)),
+        // RSS `description` is HTML (readers render it): the summary line is text, so escaped.
+        description: Some(esc(&it.summary)),
         author: None,
         categories: model
             .categories(it)
