@@ -44,6 +44,10 @@ pub struct PictureText {
     /// Why there is no text (404, too large, not a picture), when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The picture could not be had for a passing reason (a timeout, a refused connection, a
+    /// 5xx): it is fetched again next run, where a 404 or a picture too large is not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retry: bool,
 }
 
 impl PictureText {
@@ -86,6 +90,12 @@ impl PictureText {
         }
     }
 
+    /// Whether the picture was had and read (even to no text), or given up for good: it is
+    /// not fetched again.
+    pub fn is_settled(&self) -> bool {
+        !self.retry && (!self.sha256.is_empty() || self.note.is_some())
+    }
+
     /// Whether this entry stands for a PDF whose pictures were read (not a picture itself).
     pub fn is_pdf_record(&self) -> bool {
         self.pdf_record
@@ -101,8 +111,9 @@ impl PictureText {
         }
     }
 
-    /// Marks the PDF records of pictures stored before records said so (archives written before
-    /// `pdf_record`): an entry with no text whose URL has pictures under it or names a `.pdf`.
+    /// Reads what archives written before `pdf_record` and `retry` left implicit: an entry with no
+    /// text whose URL has pictures under it or names a `.pdf` is a PDF record; a picture whose
+    /// note says it failed for a passing reason is fetched again.
     pub fn mark_legacy_pdf_records(all: &mut [PictureText]) {
         let parents: Vec<String> = all
             .iter()
@@ -111,6 +122,25 @@ impl PictureText {
                 _ => None,
             })
             .collect();
+        // A note of a passing failure, from before failures were told apart: fetched again.
+        const PASSING: &[&str] = &[
+            "timed out",
+            "could not connect",
+            "request failed",
+            "attempts)",
+            "blocked",
+            "HTTP 5",
+            "HTTP 408",
+            "HTTP 429",
+        ];
+        for p in all
+            .iter_mut()
+            .filter(|p| p.sha256.is_empty() && !p.pdf_record && !p.retry)
+        {
+            if p.note.as_deref().is_some_and(|n| PASSING.iter().any(|m| n.contains(m))) {
+                p.retry = true;
+            }
+        }
         for p in all.iter_mut().filter(|p| !p.pdf_record && p.text.is_empty()) {
             let path = url::Url::parse(&p.url).map(|u| u.path().to_ascii_lowercase());
             if parents.contains(&p.url) || path.is_ok_and(|path| path.ends_with(".pdf")) {
@@ -172,5 +202,19 @@ mod tests {
         PictureText::mark_legacy_pdf_records(&mut all);
         let records: Vec<bool> = all.iter().map(PictureText::is_pdf_record).collect();
         assert_eq!(records, vec![true, false, false, true]);
+        // Notes of passing failures, from before `retry`, are fetched again; a 404 is not.
+        let note = |n: &str| PictureText {
+            note: Some(n.into()),
+            ..PictureText::article("https://mmbiz.qpic.cn/c/640")
+        };
+        let mut old = vec![
+            note("HTTP 503 (after 4 attempts); skipped"),
+            note("timed out: operation timed out; skipped"),
+            note("HTTP 404; skipped"),
+            note("larger than 5 MiB; skipped"),
+        ];
+        PictureText::mark_legacy_pdf_records(&mut old);
+        let settled: Vec<bool> = old.iter().map(PictureText::is_settled).collect();
+        assert_eq!(settled, vec![false, false, true, true]);
     }
 }

@@ -608,3 +608,57 @@ fn rendered_pictures_in_other_fonts_sizes_and_qualities() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// A picture that could not be fetched for a passing reason (5xx, timeout, refused) is not
+/// "read": the next run fetches it again and its figures arrive; the run that failed says so.
+#[test]
+fn a_picture_that_failed_for_a_passing_reason_is_fetched_again_next_run() {
+    if engine_or_skip().is_none() {
+        return;
+    }
+    let (mut routes, urls) = wechat_and_image_routes();
+    for r in routes
+        .iter_mut()
+        .filter(|r| r["path"].as_str().is_some_and(|p| p.starts_with("/sz_mmbiz")))
+    {
+        let ok = r["responses"][0].clone();
+        let busy = serde_json::json!({"status": 503, "body": "busy", "headers": {"Content-Type": "text/plain"}});
+        // Every attempt of the first run answers 503 (1 + max_retries of them).
+        r["responses"] = serde_json::json!([busy, busy, busy, busy, ok]);
+    }
+    let server = FixtureServer::start_with(&image_site(), routes, 0);
+    let mut config = common::server_config(&server.origin, &urls);
+    config.fetch.base_urls.insert(
+        "mmbiz.qpic.cn".into(),
+        url::Url::parse(&format!("{}/", server.origin)).expect("url"),
+    );
+    let data = common::temp_dir("ocr-retry");
+    let s = common::run_crawl(&config, &data, cncert_feed::crawl::CrawlOptions::default());
+    assert_eq!(s.pictures_read, 0, "{s:?}");
+    assert!(s.pictures_failed >= 10, "{s:?}");
+    assert!(
+        s.failed
+            .iter()
+            .any(|(u, why)| u.contains("mmbiz.qpic.cn") && why.contains("HTTP 503")),
+        "{:?}",
+        s.failed
+    );
+    let archive = cncert_feed::archive::Archive::new(&data);
+    let e10 = |archive: &cncert_feed::archive::Archive| {
+        archive
+            .load_series("cncert-weekly")
+            .expect("archive")
+            .into_iter()
+            .find(|e| e.report.issue == Some(10))
+            .expect("第10期")
+    };
+    assert_eq!(e10(&archive).report.metrics.get("infected_hosts"), None);
+
+    let s = common::run_crawl(&config, &data, cncert_feed::crawl::CrawlOptions::default());
+    assert!(s.pictures_read >= 10, "{s:?}");
+    assert_eq!(s.pictures_failed, 0, "{s:?}");
+    assert_eq!(
+        e10(&archive).report.metrics.get("infected_hosts"),
+        Some(&MetricValue::Count(232_000))
+    );
+}

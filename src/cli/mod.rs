@@ -302,9 +302,18 @@ pub fn print_summary(s: &crate::crawl::Summary, quiet: bool) -> Outcome {
         if s.pictures_read > 0 {
             eprintln!("  pictures read by OCR: {}", s.pictures_read);
         }
+        if s.pictures_failed > 0 {
+            eprintln!("  pictures not fetched (tried again next run): {}", s.pictures_failed);
+        }
         if let Some(why) = &s.ocr_unavailable {
             eprintln!("  note: {why}; the figures in pictures were not read");
         }
+    }
+    if s.pictures_failed > 0 && s.pictures_read == 0 {
+        eprintln!(
+            "warning: none of the {} pictures to read could be fetched; their figures are missing until a later run reaches the picture host",
+            s.pictures_failed
+        );
     }
     for b in &s.blocked {
         eprintln!(

@@ -87,6 +87,8 @@ pub struct Summary {
     pub articles_unanswered: usize,
     /// Pictures fetched and read by OCR.
     pub pictures_read: usize,
+    /// Pictures that could not be fetched for a passing reason (fetched again next run).
+    pub pictures_failed: usize,
     /// Why pictures were not read this run (Tesseract missing), if so.
     pub ocr_unavailable: Option<String>,
 }

@@ -111,7 +111,7 @@ pub async fn read_pictures(
     for u in urls.iter().take(MAX_IMAGES) {
         if let Some(k) = known
             .iter()
-            .find(|k| k.key() == PictureKey::Article(u) && (!k.sha256.is_empty() || k.note.is_some()))
+            .find(|k| k.key() == PictureKey::Article(u) && k.is_settled())
         {
             out.push(k.clone());
             continue;
@@ -131,11 +131,22 @@ pub async fn read_pictures(
                 continue;
             }
             Fetched::Status(code) => {
-                out.push(note(format!("HTTP {code}; skipped")));
+                let passing = code == 408 || code == 429 || code >= 500;
+                out.push(PictureText {
+                    retry: passing,
+                    ..note(format!("HTTP {code}; skipped"))
+                });
                 continue;
             }
-            Fetched::Refused(why) | Fetched::Failed(why) | Fetched::Blocked(why) => {
+            Fetched::Refused(why) => {
                 out.push(note(format!("{why}; skipped")));
+                continue;
+            }
+            Fetched::Failed(why) | Fetched::Blocked(why) => {
+                out.push(PictureText {
+                    retry: true,
+                    ..note(format!("{why}; tried again next run"))
+                });
                 continue;
             }
             Fetched::NotModified => {
@@ -181,7 +192,7 @@ fn unread_pictures(id: &IssueId, e: &Entry) -> Option<Unread> {
     let read: HashSet<PictureKey> = e
         .observations
         .get(&SourceKind::Ocr)
-        .map(|o| o.pictures.iter().map(PictureText::key).collect())
+        .map(|o| o.pictures.iter().filter(|p| !p.retry).map(PictureText::key).collect())
         .unwrap_or_default();
     let wechat = e
         .observations
@@ -271,9 +282,16 @@ async fn ocr_pass(run: &mut SeriesRun<'_>) {
         let new = pictures
             .iter()
             .filter(|p| !p.sha256.is_empty() && !p.text.is_empty())
-            .filter(|p| !before.iter().any(|b| b.key() == p.key()))
+            .filter(|p| !before.iter().any(|b| b.key() == p.key() && b.is_settled()))
             .count();
         run.summary.pictures_read += new;
+        for p in pictures.iter().filter(|p| p.retry) {
+            run.summary.pictures_failed += 1;
+            let why = p.note.clone().unwrap_or_default();
+            run.summary
+                .failed
+                .push((p.url.clone(), format!("picture of {}: {why}", label(&base))));
+        }
         if pictures == before {
             continue;
         }
