@@ -229,3 +229,70 @@ fn a_failing_page_is_asked_once_a_run() {
         .count();
     assert_eq!(lines, 1, "{:?}", s.failed);
 }
+
+/// The history check gives the same record whatever order the issues were archived in: a crawl
+/// (newest first, each issue checked against those archived before it) and a re-extraction of
+/// the same archive (every issue against all the others) agree.
+#[test]
+fn a_crawl_and_a_reextract_of_its_archive_agree() {
+    // The newest issue states a figure far outside the ones before it (a typo of 379 as 37900):
+    // the crawl reaches it first, before any issue it could be compared with is archived.
+    let site = common::temp_dir("order-site");
+    copy_dir(&common::site_dir(), &site);
+    let page = site.join("pages/2025-03.html");
+    let html = std::fs::read_to_string(&page).expect("page");
+    assert!(html.contains("共处理网络安全事件379起"));
+    std::fs::write(
+        &page,
+        html.replacen("共处理网络安全事件379起", "共处理网络安全事件37900起", 1),
+    )
+    .expect("write");
+    let wechat = FixtureServer::start(&site);
+    let start = common::strings(&common::expected()["start_urls"]);
+    let config = common::server_config(&wechat.origin, &start);
+    let data = common::temp_dir("order");
+    let opts = CrawlOptions {
+        backfill: true,
+        no_ocr: true,
+        ..CrawlOptions::default()
+    };
+    common::run_crawl(&config, &data, opts);
+    let before: Vec<Value> = issues(&data)
+        .iter()
+        .map(|e| json!({"report": e.report, "figure_sources": e.figure_sources}))
+        .collect();
+    let archive = Archive::new(&data);
+    let s =
+        cncert_feed::crawl::reextract(&config, &archive, &cncert_feed::sources::all(), None, false).expect("reextract");
+    assert!(s.losses.is_empty(), "{:?}", s.losses);
+    let after: Vec<Value> = issues(&data)
+        .iter()
+        .map(|e| json!({"report": e.report, "figure_sources": e.figure_sources}))
+        .collect();
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(b, a, "re-extraction changed a record the crawl made");
+    }
+    let newest = issues(&data)
+        .into_iter()
+        .find(|e| e.report.year == Some(2025) && e.report.issue == Some(3))
+        .expect("2025-03");
+    assert!(
+        newest.report.warnings.iter().any(|w| w.contains("far outside")),
+        "{:?}",
+        newest.report.warnings
+    );
+    assert!(s.updated.is_empty(), "{:?}", s.updated);
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("dir").flatten() {
+        let p = e.path();
+        let dst = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &dst);
+        } else {
+            std::fs::copy(&p, &dst).expect("copy");
+        }
+    }
+}

@@ -19,6 +19,8 @@ pub struct Known {
     pub entries: HashMap<IssueId, Entry>,
     /// Every URL an archived issue was read at (its own, aliases, each source's), to its issue.
     pub by_url: HashMap<String, IssueId>,
+    /// Issues archived or changed this run (their neighbours' history is checked again at the end).
+    pub touched: std::collections::HashSet<IssueId>,
     /// Documents fetched this run that a later source of the run may read again (a PDF whose
     /// pictures the pictures source reads), by URL; dropped at the end of the series.
     pub documents: HashMap<String, Vec<u8>>,
@@ -29,6 +31,7 @@ impl Known {
     pub fn load(archive: &Archive, series: &str) -> Result<Known> {
         let mut known = Known {
             entries: HashMap::new(),
+            touched: Default::default(),
             by_url: HashMap::new(),
             documents: HashMap::new(),
         };
@@ -163,6 +166,7 @@ impl SeriesRun<'_> {
                     self.summary.known += 1;
                 }
                 self.known.index(&id, &entry);
+                self.known.touched.insert(id.clone());
                 self.known.entries.insert(id, entry);
             }
             Err(e) => self.summary.write_failures.push(format!("{name}: {e}")),
@@ -175,6 +179,68 @@ pub(crate) fn note_figure_warnings(summary: &mut Summary, name: &str, old: Optio
     for w in new.report.warnings.iter().filter(|w| is_figure_warning(w)) {
         if !old.is_some_and(|o| o.report.warnings.contains(w)) {
             summary.figure_warnings.push((name.to_string(), w.clone()));
+        }
+    }
+}
+
+impl SeriesRun<'_> {
+    /// Holds the issues archived or changed this run, and their neighbours, against all the
+    /// others as they read now, the way `crawl --reextract` does: a record does not depend on the
+    /// order its issues were archived in (a crawl goes newest first, so the newest issue had no
+    /// neighbour when it was stored). Saves what changed; never drops a figure read from text.
+    pub fn settle_history(&mut self) {
+        if self.known.touched.is_empty() {
+            return;
+        }
+        let ordinal = |id: &IssueId| i64::from(id.year) * 60 + i64::from(id.issue);
+        let near = crate::consistency::HISTORY_NEIGHBOURS as i64;
+        let touched: Vec<i64> = self.known.touched.iter().map(ordinal).collect();
+        // Every issue as its sources give it, before any history check.
+        let bases: Vec<(IssueId, Report)> = self
+            .known
+            .entries
+            .iter()
+            .map(|(id, e)| {
+                let mut b = e.clone();
+                b.reassemble();
+                (id.clone(), b.report)
+            })
+            .collect();
+        let mut ids: Vec<IssueId> = bases
+            .iter()
+            .map(|(id, _)| id.clone())
+            .filter(|id| touched.iter().any(|t| (ordinal(id) - t).abs() <= near))
+            .collect();
+        ids.sort_by_key(|id| std::cmp::Reverse(ordinal(id)));
+        for id in ids {
+            let Some(old) = self.known.entries.get(&id) else {
+                continue;
+            };
+            let mut new = old.clone();
+            new.reassemble();
+            let others: Vec<&Report> = bases.iter().filter(|(k, _)| *k != id).map(|(_, r)| r).collect();
+            new.check_history(&others);
+            if new.report == old.report && new.figure_sources == old.figure_sources && new.conflicts == old.conflicts {
+                continue;
+            }
+            let drops_text =
+                old.report.metrics.keys().any(|k| {
+                    !new.report.metrics.contains_key(k) && old.figure_sources.get(k) != Some(&SourceKind::Ocr)
+                });
+            if drops_text {
+                continue;
+            }
+            if new.report.metrics != old.report.metrics || new.report.assessment != old.report.assessment {
+                new.updated = now();
+            }
+            let name = label(&new.report);
+            note_figure_warnings(self.summary, &name, Some(old), &new);
+            match self.archive.save_entry(&new) {
+                Ok(_) => {
+                    self.known.entries.insert(id, new);
+                }
+                Err(e) => self.summary.write_failures.push(format!("{name}: {e}")),
+            }
         }
     }
 }

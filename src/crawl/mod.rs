@@ -214,6 +214,7 @@ async fn crawl_series(
         source.run(&mut run).await;
     }
     run.known.documents.clear();
+    run.settle_history();
     run.save_state();
     Ok(())
 }
