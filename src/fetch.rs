@@ -3,7 +3,7 @@
 //! It names no host: the sources hand it their hosts as [`HostPolicy`] data (which hosts serve
 //! pages and documents, which serve pictures, what a block looks like on each), and only those are
 //! fetched (through `fetch.base_urls` when mapped), plus a discovery source's own host for that one
-//! request. Redirects are followed by hand so that each hop is checked and mapped; a host's block
+//! request; each on its default port only (the extra host: or on the port of the request's own URL). Redirects are followed by hand so that each hop is checked and mapped; a host's block
 //! (WeChat's anti-crawler check) is a transient failure that is retried with backoff and, if it
 //! persists, ends fetching from that host for the run.
 
@@ -346,7 +346,9 @@ impl Fetcher {
         self.get_allowing(url, validators, None).await
     }
 
-    /// Fetches `url`, allowing `extra_host` (a discovery source's own host) for this request only.
+    /// Fetches `url`, allowing `extra_host` (a discovery source's own host) for this request only:
+    /// on its default port, or, when `url` is on it with an explicit port, on exactly `url`'s
+    /// origin; redirects to another port of it are refused.
     pub async fn get_allowing(&self, url: &Url, validators: Option<&Validators>, extra_host: Option<&str>) -> Fetched {
         self.fetch(url, validators, extra_host, self.cfg.max_body_bytes).await
     }
@@ -372,10 +374,10 @@ impl Fetcher {
 
     async fn fetch(&self, url: &Url, validators: Option<&Validators>, extra_host: Option<&str>, max: u64) -> Fetched {
         let pages = self.hosts_of(HostRole::Pages);
+        let extra = extra_host.map(|host| ExtraOrigin::of(host, url));
         let allowed = |u: &Url| {
-            matches!(u.scheme(), "http" | "https")
-                && u.host_str()
-                    .is_some_and(|h| (pages.contains(&h) && u.port().is_none()) || Some(h) == extra_host)
+            let on_pages = u.host_str().is_some_and(|h| pages.contains(&h) && u.port().is_none());
+            matches!(u.scheme(), "http" | "https") && (on_pages || extra.as_ref().is_some_and(|e| e.allows(u)))
         };
         if !allowed(url) {
             return Fetched::Refused(format!(
@@ -572,6 +574,36 @@ impl Fetcher {
             });
         }
         Attempt::Done(Fetched::Refused("more than 5 redirects".to_string()))
+    }
+}
+
+/// The one origin a request may reach besides the hosts of pages (a discovery feed's own host,
+/// the picture host): its host on its default port, or, when the request's own URL is on that
+/// host with an explicit port, exactly that URL's origin (scheme, host and port). The port rule
+/// holds for the first URL and for every redirect hop, on the logical URL (before `base_urls`).
+struct ExtraOrigin<'a> {
+    /// The host allowed for this request.
+    host: &'a str,
+    /// The origin of the request's URL when it names `host` with an explicit port.
+    explicit: Option<url::Origin>,
+}
+
+impl<'a> ExtraOrigin<'a> {
+    /// The origin `host` stands for in a request for `first`.
+    fn of(host: &'a str, first: &Url) -> ExtraOrigin<'a> {
+        let explicit = (first.host_str() == Some(host) && first.port().is_some()).then(|| first.origin());
+        ExtraOrigin { host, explicit }
+    }
+
+    /// Whether `u` is on this origin.
+    fn allows(&self, u: &Url) -> bool {
+        if u.host_str() != Some(self.host) {
+            return false;
+        }
+        match &self.explicit {
+            Some(origin) => u.origin() == *origin,
+            None => u.port().is_none(),
+        }
     }
 }
 

@@ -261,3 +261,55 @@ fn articles_timing_out_exit_3_even_when_discovery_answers() {
     );
     assert_eq!(out.status.code(), Some(3), "{stderr}");
 }
+
+#[test]
+fn a_usage_error_creates_no_directory() {
+    // Issue 19.5.1: every argument is checked before any directory is created, so a bad
+    // `--out` (or a bad `--data` of ping) leaves a new `--data` (or `--out`) uncreated.
+    let server = FixtureServer::start(&common::site_dir());
+    let dir = common::temp_dir("exit-nothing-created");
+    let new = dir.join("new");
+    let a_file = dir.join("a-file");
+    std::fs::write(&a_file, b"not a directory").expect("write");
+    let under_a_file = a_file.join("out");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            crawl_args("build", &server.origin, text(&new), &["--out", "/dev/null"]),
+            "is a file, not a directory",
+        ),
+        (
+            crawl_args("build", &server.origin, text(&new), &["--out", text(&a_file)]),
+            "is a file, not a directory",
+        ),
+        (
+            crawl_args("build", &server.origin, text(&new), &["--out", text(&under_a_file)]),
+            "cannot be created",
+        ),
+        (
+            vec!["render", "--data", text(&a_file), "--out", text(&new)],
+            "is a file, not a directory",
+        ),
+        (
+            vec![
+                "ping",
+                "--site-url",
+                "https://reader.example.io/",
+                "--websub-hub",
+                "https://hub.example.net/",
+                "--out",
+                text(&new),
+                "--data",
+                text(&under_a_file),
+            ],
+            "cannot be created",
+        ),
+    ];
+    for (args, message) in &cases {
+        let out = run(&dir, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert!(!new.exists(), "{args:?} created {} before failing", new.display());
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}

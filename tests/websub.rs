@@ -208,3 +208,33 @@ fn ping_says_what_is_missing() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--websub-hub"));
     assert_eq!(pings(&server).len(), 3);
 }
+
+#[test]
+fn a_missing_feed_fails_the_run_after_the_others_are_pinged_and_recorded() {
+    // Issue 19.5.3: one feed file missing (not the whole output) is no usage error: the others are
+    // pinged and recorded, the run exits 1, and the missing one is pinged once it is there.
+    let data = archive_with(&["2024-42.html"]);
+    let out = common::temp_dir("websub-out");
+    let server = ok_hub();
+    let hub_url = format!("{}/hub", server.origin);
+    render(&data, &out, &hub_url);
+    let atom = out.join("cncert-weekly/atom.xml");
+    std::fs::remove_file(&atom).expect("remove atom.xml");
+    let o = ping(&data, &out, &hub_url);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("atom.xml") && err.contains("render"), "{err}");
+    let feeds = three_feeds();
+    assert_eq!(
+        pinged_urls(&pings(&server)),
+        vec![feeds[0].clone(), feeds[2].clone()],
+        "the feeds after the missing one are pinged too"
+    );
+    // Both were recorded: after rendering again, only atom.xml is pinged.
+    render(&data, &out, &hub_url);
+    let o = ping(&data, &out, &hub_url);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let all = pings(&server);
+    assert_eq!(all.len(), 3, "only the missing feed is pinged again");
+    assert_eq!(pinged_urls(&all[2..]), vec![feeds[1].clone()]);
+}

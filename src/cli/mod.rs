@@ -79,22 +79,38 @@ pub fn usage(argument: impl Into<String>, message: impl Into<String>) -> anyhow:
 }
 
 /// Pre-flight check of a directory the command writes: it must not be a file, and it must be
-/// possible to create it and write into it. Checked before any work starts.
+/// possible to create it and write into it. Checked before any work starts, and without creating
+/// anything, so that a later argument found wrong leaves no directory behind (issue 19.5): a
+/// directory that does not exist yet is created by the first write into it. The only trace is a
+/// probe file, written and removed at once, in the directory or, when it does not exist yet, in
+/// its nearest existing ancestor.
 pub fn writable_dir(flag: &str, dir: &Path) -> anyhow::Result<()> {
     let arg = format!("{flag} {}", dir.display());
-    if dir.exists() && !dir.is_dir() {
-        return Err(usage(arg, "is a file, not a directory; give a directory"));
-    }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| usage(&arg, format!("cannot be created ({e}); give a writable directory")))?;
-    let probe = dir.join(format!(".cncert-feed-write-test-{}", std::process::id()));
-    match std::fs::write(&probe, b"") {
-        Ok(()) => {
-            let _ = std::fs::remove_file(&probe);
-            Ok(())
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(usage(arg, "is a file, not a directory; give a directory"));
         }
-        Err(e) => Err(usage(arg, format!("is not writable ({e}); give a writable directory"))),
+        return probe(dir).map_err(|e| usage(arg, format!("is not writable ({e}); give a writable directory")));
     }
+    let cannot = |why: String| usage(&arg, format!("cannot be created ({why}); give a writable directory"));
+    let ancestor = dir
+        .ancestors()
+        .skip(1)
+        .map(|a| if a.as_os_str().is_empty() { Path::new(".") } else { a })
+        .find(|a| a.exists())
+        .unwrap_or(Path::new("."));
+    if !ancestor.is_dir() {
+        return Err(cannot(format!("{} is a file, not a directory", ancestor.display())));
+    }
+    probe(ancestor).map_err(|e| cannot(format!("{} is not writable: {e}", ancestor.display())))
+}
+
+/// Writes an empty probe file into `dir` and removes it.
+fn probe(dir: &Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".cncert-feed-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
 }
 
 /// Pre-flight check of a directory the command only reads: it must not be a file.

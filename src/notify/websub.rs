@@ -35,7 +35,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Tells `hub` about every feed in `out` that changed since it was last told. `config.site`
-/// must have the site's URL (the feeds' public URLs are what the hub fetches).
+/// must have the site's URL (the feeds' public URLs are what the hub fetches). An `out` that
+/// holds no feed at all is a usage error, found before any ping; a feed missing among rendered
+/// ones is a failure of that feed (in [`PingSummary::failed`]), after which the others are
+/// pinged and recorded.
 pub async fn ping(config: &Config, archive: &Archive, out: &Path, hub: &url::Url) -> Result<PingSummary> {
     if config.site.base_url.is_none() {
         return Err(Error::usage(
@@ -53,23 +56,42 @@ pub async fn ping(config: &Config, archive: &Archive, out: &Path, hub: &url::Url
         ))
         .build()
         .map_err(|e| Error::HttpClient { message: e.to_string() })?;
+    let feed_path = |series: &str, file: &str| out.join(series).join(file);
+    let rendered = config
+        .series
+        .iter()
+        .any(|s| FEED_FILES.iter().any(|f| feed_path(&s.id, f).is_file()));
+    if !rendered && let Some(first) = config.series.first() {
+        return Err(Error::usage(
+            "--out",
+            format!(
+                "holds no feed ({} is missing); run `cncert-feed render` (or build) first, with the same --out",
+                feed_path(&first.id, FEED_FILES[0]).display()
+            ),
+        ));
+    }
     let mut summary = PingSummary::default();
     let hub_str = hub.as_str().to_string();
     for series in &config.series {
         let mut state = archive.load_state(&series.id)?;
         archive.probe_state(&series.id)?;
         for file in FEED_FILES {
-            let path = out.join(&series.id).join(file);
-            let bytes = std::fs::read(&path).map_err(|e| {
-                Error::usage(
-                    "--out",
-                    format!(
-                        "cannot read {} ({e}); run `cncert-feed render` (or build) first, with the same --out",
-                        path.display()
-                    ),
-                )
-            })?;
+            let path = feed_path(&series.id, file);
             let feed_url = public_url(&config.site, &format!("{}/{file}", series.id));
+            // One feed missing among rendered ones fails the run (exit 1), not the others.
+            let bytes = match std::fs::read(&path) {
+                Ok(b) => b,
+                Err(e) => {
+                    summary.failed.push((
+                        feed_url,
+                        format!(
+                            "cannot read {} ({e}); run `cncert-feed render` (or build) first, with the same --out",
+                            path.display()
+                        ),
+                    ));
+                    continue;
+                }
+            };
             let sha = sha256_hex(&bytes);
             if state
                 .pinged
