@@ -296,3 +296,94 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// One answer the website may give to a request for a detail page or its PDF.
+fn answer(kind: u8, file: &str, content_type: &str) -> Value {
+    match kind {
+        0 => json!({"status": 200, "file": file, "headers": {"Content-Type": content_type}}),
+        1 => json!({"status": 404, "body": "gone", "headers": {"Content-Type": "text/html"}}),
+        2 => json!({"status": 503, "body": "busy", "headers": {"Content-Type": "text/html"}}),
+        _ => {
+            json!({"status": 200, "body": "<html><body>维护中</body></html>", "headers": {"Content-Type": "text/html"}})
+        }
+    }
+}
+
+/// Whatever a detail page and its PDF answer over three runs (the page, a 404, a 503, a
+/// maintenance page instead of the PDF; every sequence of two answers each, the listing naming
+/// the issue right or one off), a figure once archived is never removed or changed by a later
+/// failure, and the PDF's text once stored stays. Every combination is run, not a sample.
+#[test]
+fn no_sequence_of_failures_removes_an_archived_figure() {
+    let mut problems = Vec::new();
+    for listed_as in [43u32, 42] {
+        for page in [[0u8, 0], [2, 0], [0, 2]] {
+            for first in 0u8..4 {
+                for second in 0u8..4 {
+                    if let Err(why) = runs_keep_figures(listed_as, &page, &[first, second]) {
+                        problems.push(format!(
+                            "listed as {listed_as}, page {page:?}, pdf {:?}: {why}",
+                            [first, second]
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// Three runs over one issue whose page and PDF answer as given (each answer for every attempt of
+/// one request); Err says what was lost.
+fn runs_keep_figures(listed_as: u32, page: &[u8], pdf: &[u8]) -> Result<(), String> {
+    let listing = format!(
+        r#"<html><body><ul class="waring_con"><li><span>[2024-10-31]</span><a href="javascript:void(0)" onclick='window.open("{DETAIL_43}")' title="网络安全信息与动态周报-2024年第{listed_as}期">网络安全信息与动态周报-2024年第{listed_as}期</a></li></ul></body></html>"#
+    );
+    let repeat = |seq: &[u8], file: &str, ct: &str| -> Value {
+        Value::Array(
+            seq.iter()
+                .flat_map(|k| std::iter::repeat_n(answer(*k, file, ct), 2))
+                .collect(),
+        )
+    };
+    let routes = with_route(
+        site_routes(),
+        LISTING,
+        json!([{"status": 200, "body": listing, "headers": {"Content-Type": "text/html; charset=utf-8"}}]),
+    );
+    let routes = with_route(
+        routes,
+        DETAIL_43,
+        repeat(page, "files/detail/2024-43.html", "text/html; charset=utf-8"),
+    );
+    let routes = with_route(routes, PDF_43, repeat(pdf, "files/pdf/2024-43.pdf", "application/pdf"));
+    let server = FixtureServer::start_with(&common::cert_dir(), routes, 0);
+    let config = config_for(&server);
+    let data = common::temp_dir("failure-sequences");
+    let mut seen: std::collections::BTreeMap<String, cncert_feed::MetricValue> = Default::default();
+    let mut had_text = false;
+    for run in 0..3 {
+        common::run_crawl(&config, &data, website_only(None, false));
+        let Some(e) = issues(&data).into_iter().find(|e| e.report.issue == Some(43)) else {
+            if !seen.is_empty() {
+                return Err(format!("run {run}: the issue left the archive"));
+            }
+            continue;
+        };
+        for (k, v) in &seen {
+            if e.report.metrics.get(k) != Some(v) {
+                return Err(format!("run {run}: {k} = {v} became {:?}", e.report.metrics.get(k)));
+            }
+        }
+        let has_text = e
+            .observations
+            .get(&SourceKind::Website)
+            .is_some_and(|o| o.pdf_text.is_some());
+        if had_text && !has_text {
+            return Err(format!("run {run}: the PDF's text was lost"));
+        }
+        had_text = has_text;
+        seen.extend(e.report.metrics.clone());
+    }
+    Ok(())
+}
