@@ -236,6 +236,14 @@ fn decode_picture(doc: &lopdf::Document, img: &lopdf::xobject::PdfImage, w: u32,
                 .decompressed_content_with_limit(MAX_PICTURE_PIXELS as usize * 4)
                 .ok()?
         };
+        // The JPEG's own header may state another size than the PDF's dictionary: checked
+        // before it is decoded (to see that it can be), so a small stream never decodes huge.
+        let (jw, jh) = image::ImageReader::with_format(std::io::Cursor::new(&jpeg), image::ImageFormat::Jpeg)
+            .into_dimensions()
+            .ok()?;
+        if jw == 0 || jh == 0 || u64::from(jw) * u64::from(jh) > MAX_PICTURE_PIXELS {
+            return None;
+        }
         image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).ok()?;
         return Some(jpeg);
     }
