@@ -222,3 +222,27 @@ fn hostile_fragments_are_read_without_panic() {
         }
     }
 }
+
+#[test]
+fn a_body_nested_100000_deep_is_stored_and_published_as_its_text() {
+    let url = Url::parse("https://www.cert.org.cn/publish/main/44/2024/10/1.html").expect("valid");
+    let d = parse_detail(deep_detail(100_000).as_bytes(), &url);
+    let content = d.content_html.expect("the content is read");
+    // What the crawl stores (ammonia's tree would take minutes over this body) …
+    let stored = cncert_feed::archive::sanitize_body(&content);
+    assert!(
+        stored.contains("<p>本周，互联网网络安全态势整体评价为良。共处理网络安全事件295起"),
+        "{stored}"
+    );
+    assert!(!stored.contains("<div"), "{}", &stored[..stored.len().min(300)]);
+    // … and what a feed shows of an archive edited by hand to hold such a body.
+    let fed = cncert_feed::publish::html::sanitize_for_feed(&content);
+    assert!(fed.contains("共处理网络安全事件295起"), "{fed}");
+    assert!(!fed.contains("<div"), "{}", &fed[..fed.len().min(300)]);
+    // A WeChat body too: `<`, `>` and `&` in its text stay text.
+    let wechat = format!("{}<p>a &lt;b&gt; &amp; c</p>", "<section>".repeat(100_000));
+    assert_eq!(
+        cncert_feed::archive::sanitize_body(&wechat),
+        "<p>a &lt;b&gt; &amp; c</p>\n"
+    );
+}
