@@ -246,3 +246,20 @@ fn a_body_nested_100000_deep_is_stored_and_published_as_its_text() {
         "<p>a &lt;b&gt; &amp; c</p>\n"
     );
 }
+
+#[test]
+fn a_page_just_under_the_depth_limit_with_many_elements_is_read_flat_too() {
+    let url = Url::parse("https://www.cert.org.cn/publish/main/44/2024/10/1.html").expect("valid");
+    let page = format!("{}{}", deep_detail(500), "<p>x</p>".repeat(20_000));
+    let d = parse_detail(page.as_bytes(), &url);
+    assert_eq!(d.title.as_deref(), Some(TITLE));
+    assert!(
+        d.warnings.iter().any(|w| w.contains("read without a tree")),
+        "{:?}",
+        d.warnings
+    );
+    assert_eq!(
+        d.pdf.as_ref().map(Url::as_str),
+        Some("https://www.cert.org.cn/publish/main/upload/File/43.pdf")
+    );
+}

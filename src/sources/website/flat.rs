@@ -15,6 +15,9 @@ use crate::read::html::decode_entities;
 
 /// Deeper nesting than this is read flat. Real pages of the site nest a dozen elements deep.
 pub const MAX_PAGE_DEPTH: usize = 512;
+/// A page whose start tags sit, added up, deeper than this is read flat (see
+/// [`tree_too_costly`]). The site's pages (a few KB, a dozen deep) add up to a few thousand.
+pub const MAX_PAGE_WORK: usize = 4_000_000;
 
 /// Elements without an end tag.
 const VOID: &[&str] = &[
@@ -246,16 +249,22 @@ fn attribute(attrs: &str, name: &str) -> Option<String> {
     None
 }
 
-/// Whether elements open (and are not closed) deeper than `limit` anywhere: one linear pass.
-pub fn nesting_exceeds(s: &str, limit: usize) -> bool {
-    let mut depth = 0usize;
+/// Whether a tree would cost too much: elements open (and are not closed) deeper than
+/// `max_depth` anywhere, or the depths at each start tag add up to more than `max_work` (what
+/// html5ever's scope checks walk, roughly: 500 elements deep, then 10 MiB of `<p>x</p>`, took
+/// 5.6 s). One linear pass.
+pub fn tree_too_costly(s: &str, max_depth: usize, max_work: usize) -> bool {
+    let (mut depth, mut work) = (0usize, 0usize);
     for t in Tokens::new(s, 0, s.len()) {
         if let Token::Tag(t) = t {
             if t.closing {
                 depth = depth.saturating_sub(1);
-            } else if !t.empty {
-                depth += 1;
-                if depth > limit {
+            } else {
+                work = work.saturating_add(depth);
+                if !t.empty {
+                    depth += 1;
+                }
+                if depth > max_depth || work > max_work {
                     return true;
                 }
             }

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use super::flat::{self, MAX_PAGE_DEPTH};
+use super::flat::{self, MAX_PAGE_DEPTH, MAX_PAGE_WORK};
 
 /// The host of CNCERT's website.
 pub const WEBSITE_HOST: &str = "www.cert.org.cn";
@@ -157,9 +157,10 @@ pub(super) fn resolve(base: &Url, href: &str) -> Option<Url> {
     matches!(u.scheme(), "http" | "https").then_some(u)
 }
 
-/// Whether a decoded page nests elements too deep for a tree (then it is read flat).
+/// Whether a decoded page nests elements too deep (or too deep too often) for a tree: then it is
+/// read flat.
 fn too_deep(text: &str) -> bool {
-    flat::nesting_exceeds(text, MAX_PAGE_DEPTH)
+    flat::tree_too_costly(text, MAX_PAGE_DEPTH, MAX_PAGE_WORK)
 }
 
 /// Reads one listing page: its items (date, title, detail URL) and the next page's URL. A page
@@ -227,7 +228,7 @@ pub fn parse_detail(bytes: &[u8], page_url: &Url) -> DetailPage {
     let mut detail = if too_deep(&text) {
         let mut d = flat::parse_detail_flat(&text, page_url);
         d.warnings.push(format!(
-            "the page nests elements more than {MAX_PAGE_DEPTH} deep (broken or hostile markup): read without a tree"
+            "the page nests elements more than {MAX_PAGE_DEPTH} deep, or deep too often (broken or hostile markup): read without a tree"
         ));
         d
     } else {
