@@ -5,7 +5,12 @@ comments, deep nesting, many attributes, <script> blocks). Work must grow linear
 for each kind the 4 MB page may take at most 4.5x the 1 MB page (plus a 20 ms allowance for
 process start). Prints a table and exits 1 when a kind is not linear.
 
-    python3 benches/hostile_bench.py [--repeat 3]
+Website detail pages (issue 19.3): the same check for deep nesting (read flat, without a tree) and
+for pages nested just under the flat reader's limit (500 deep, then tiny paragraphs: the tree's
+worst case), at 1, 4 and 10 MiB, and the page of 100,000 nested <div> of the issue. `--old BIN`
+times that page with another build too (the tree reader took 40 s on it).
+
+    python3 benches/hostile_bench.py [--repeat 3] [--old path/to/old/cncert-feed]
 
 Needs a release build (`cargo build --release`).
 """
@@ -43,11 +48,29 @@ def page(unit, size):
     ).encode()
 
 
-def timed(path, repeat):
+WEBSITE_KINDS = {
+    "deep nesting": ("", "<div>"),
+    "500 deep, then <p>": ("<div>" * 500, "<p>x</p>"),
+    "tiny elements": ("", "<span>a</span>"),
+}
+
+
+def website_page(prefix, unit, size):
+    head = (
+        '<html><head><meta charset="utf-8"></head><body>'
+        '<h2 class="artil_tit">网络安全信息与动态周报-2024年第43期</h2>'
+        '<div class="artil_art">来源：CNCERT　时间：2024-10-31</div><div class="artil_content">'
+        + prefix + TEXT + '<a href="/upload/File/43.pdf">pdf</a>'
+    )
+    n = max(1, (size - len(head.encode())) // len(unit.encode()))
+    return (head + unit * n).encode()
+
+
+def timed(path, repeat, binary=BIN):
     best = None
     for _ in range(repeat):
         t = time.perf_counter()
-        r = subprocess.run([BIN, "extract", path], capture_output=True)
+        r = subprocess.run([binary, "extract", path], capture_output=True)
         dt = time.perf_counter() - t
         if r.returncode != 0:
             sys.exit(f"extract failed on {path}: {r.stderr.decode()[:400]}")
@@ -58,6 +81,7 @@ def timed(path, repeat):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--old", help="another build to time on the 100,000-div website page")
     args = ap.parse_args()
     if not os.path.exists(BIN):
         sys.exit("build first: cargo build --release")
@@ -78,7 +102,39 @@ def main():
                 f"{name:28} {times[0] * 1000:9.1f} {times[1] * 1000:9.1f} {times[1] * 250:9.1f} {ratio:7.2f}"
                 + ("" if linear else "  NOT LINEAR")
             )
+        ok &= website(tmp, args)
     sys.exit(0 if ok else 1)
+
+
+def website(tmp, args):
+    """Website detail pages: linear in size, and the issue's 100,000-div page."""
+    ok = True
+    print()
+    print(f"{'website detail page':28} {'1 MiB ms':>9} {'4 MiB ms':>9} {'10 MiB ms':>10} {'ratio':>7}")
+    for name, (prefix, unit) in WEBSITE_KINDS.items():
+        times = []
+        for mb in (1, 4, 10):
+            path = os.path.join(tmp, f"website-{name.split()[0]}-{mb}.html")
+            with open(path, "wb") as fh:
+                fh.write(website_page(prefix, unit, mb * MB))
+            times.append(timed(path, args.repeat))
+        ratio = times[1] / times[0]
+        linear = times[1] <= 4.5 * times[0] + 0.020
+        ok &= linear
+        print(
+            f"{name:28} {times[0] * 1000:9.1f} {times[1] * 1000:9.1f} {times[2] * 1000:10.1f} {ratio:7.2f}"
+            + ("" if linear else "  NOT LINEAR")
+        )
+    path = os.path.join(tmp, "website-100k-divs.html")
+    with open(path, "wb") as fh:
+        fh.write(website_page("", "<div>\n", len("<div>\n") * 100_000 + 400))
+    size = os.path.getsize(path) / MB
+    new = timed(path, args.repeat)
+    line = f"100,000 nested <div> ({size:.1f} MiB): this build {new * 1000:.1f} ms"
+    if args.old:
+        line += f", {args.old}: {timed(path, 1, args.old) * 1000:.1f} ms"
+    print(line)
+    return ok
 
 
 if __name__ == "__main__":

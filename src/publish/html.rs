@@ -182,8 +182,17 @@ fn renamed_re() -> &'static Regex {
 
 /// Sanitizes a stored body for a feed: HTML5 structure becomes `div`/`p`/`span` (older readers
 /// drop unknown elements), then only plain elements and attributes remain: no script, style,
-/// iframe, event handlers, `javascript:` URLs or inline CSS.
+/// iframe, event handlers, `javascript:` URLs or inline CSS. A body nested too deep for a tree
+/// (an archive edited by hand) is shown as its text.
 pub fn sanitize_for_feed(html: &str) -> String {
+    // An archive edited by hand may hold a body too deep for the sanitizer's tree: its text then.
+    let flat;
+    let html = if crate::archive::nesting_exceeds(html, crate::archive::MAX_BODY_DEPTH) {
+        flat = crate::archive::sanitize_body(html);
+        flat.as_str()
+    } else {
+        html
+    };
     let renamed = renamed_re().replace_all(html, |c: &regex::Captures| {
         let to = RENAMED
             .iter()

@@ -15,6 +15,7 @@ use crate::fetch::{Fetched, HostPolicy};
 use crate::report::{IssueId, PageKind, Report};
 use page::{ListingItem, parse_listing};
 
+pub mod flat;
 pub mod page;
 pub mod read;
 

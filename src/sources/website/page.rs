@@ -2,11 +2,15 @@
 //! GB2312), and the link to the report's PDF.
 //!
 //! Pages are small (a few KB), so they are read with scraper/html5ever after decoding their
-//! charset; nothing here touches the network.
+//! charset; a page nested deeper than any real one (hostile markup, where html5ever's scope checks
+//! take time quadratic in the depth) is read flat, without a tree, by [`super::flat`]. Nothing
+//! here touches the network.
 
 use chrono::NaiveDate;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
+
+use super::flat::{self, MAX_PAGE_DEPTH, MAX_PAGE_WORK};
 
 /// The host of CNCERT's website.
 pub const WEBSITE_HOST: &str = "www.cert.org.cn";
@@ -125,15 +129,15 @@ pub fn find_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
 }
 
-/// The target of a listing link: its href, or the `window.open("…")` argument when the href is
-/// only `javascript:`.
-fn link_target(a: ElementRef<'_>) -> Option<String> {
-    let href = a.value().attr("href").map(str::trim).unwrap_or("");
+/// The target of a listing link: its href, or the `window.open("…")` argument of its onclick
+/// when the href is only `javascript:`.
+pub(super) fn link_target(href: Option<&str>, onclick: Option<&str>) -> Option<String> {
+    let href = href.map(str::trim).unwrap_or("");
     let scripted = href.is_empty() || href.starts_with('#') || href.to_ascii_lowercase().starts_with("javascript:");
     if !scripted {
         return Some(href.to_string());
     }
-    let onclick = a.value().attr("onclick")?;
+    let onclick = onclick?;
     let start = onclick.find("open(")? + "open(".len();
     let rest = onclick[start..].trim_start();
     let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
@@ -142,16 +146,47 @@ fn link_target(a: ElementRef<'_>) -> Option<String> {
     Some(inner[..end].trim().to_string())
 }
 
+/// The target of a listing link element (see [`link_target`]).
+fn element_target(a: ElementRef<'_>) -> Option<String> {
+    link_target(a.value().attr("href"), a.value().attr("onclick"))
+}
+
 /// Resolves a link against the page it is on; only http(s) results.
-fn resolve(base: &Url, href: &str) -> Option<Url> {
+pub(super) fn resolve(base: &Url, href: &str) -> Option<Url> {
     let u = base.join(href.trim()).ok()?;
     matches!(u.scheme(), "http" | "https").then_some(u)
 }
 
-/// Reads one listing page: its items (date, title, detail URL) and the next page's URL.
+/// Whether a decoded page nests elements too deep (or too deep too often) for a tree: then it is
+/// read flat.
+fn too_deep(text: &str) -> bool {
+    flat::tree_too_costly(text, MAX_PAGE_DEPTH, MAX_PAGE_WORK)
+}
+
+/// Reads one listing page: its items (date, title, detail URL) and the next page's URL. A page
+/// nested too deep for a tree is read flat (the same answers on the site's pages).
 pub fn parse_listing(bytes: &[u8], page_url: &Url) -> ListingPage {
     let (text, _) = decode(bytes);
-    let doc = Html::parse_document(&text);
+    if too_deep(&text) {
+        flat::parse_listing_flat(&text, page_url)
+    } else {
+        listing_with_dom(&text, page_url)
+    }
+}
+
+/// Reads one listing page with html5ever, whatever its depth (the reference the flat reader is
+/// held to; quadratic in the nesting depth).
+pub fn parse_listing_with_dom(bytes: &[u8], page_url: &Url) -> ListingPage {
+    listing_with_dom(&decode(bytes).0, page_url)
+}
+
+/// Reads one listing page without a tree, whatever its depth.
+pub fn parse_listing_flat(bytes: &[u8], page_url: &Url) -> ListingPage {
+    flat::parse_listing_flat(&decode(bytes).0, page_url)
+}
+
+fn listing_with_dom(text: &str, page_url: &Url) -> ListingPage {
+    let doc = Html::parse_document(text);
     let mut page = ListingPage::default();
     let (Some(li_sel), Some(a_sel), Some(span_sel)) = (selector("li"), selector("a"), selector("span")) else {
         return page;
@@ -168,7 +203,7 @@ pub fn parse_listing(bytes: &[u8], page_url: &Url) -> ListingPage {
                 t
             }
         };
-        let Some(url) = link_target(a).and_then(|h| resolve(page_url, &h)) else {
+        let Some(url) = element_target(a).and_then(|h| resolve(page_url, &h)) else {
             continue;
         };
         page.items.push(ListingItem {
@@ -180,20 +215,49 @@ pub fn parse_listing(bytes: &[u8], page_url: &Url) -> ListingPage {
     page.next = doc
         .select(&a_sel)
         .find(|a| text_of(*a).contains("下一页"))
-        .and_then(link_target)
+        .and_then(element_target)
         .and_then(|h| resolve(page_url, &h))
         .filter(|u| u != page_url);
     page
 }
 
-/// Reads a detail page: heading, date, PDF link and the content.
+/// Reads a detail page: heading, date, PDF link and the content. A page nested too deep for a
+/// tree is read flat (the same answers on the site's pages), with a warning saying so.
 pub fn parse_detail(bytes: &[u8], page_url: &Url) -> DetailPage {
     let (text, warning) = decode(bytes);
-    let doc = Html::parse_document(&text);
-    let mut detail = DetailPage {
-        warnings: warning.into_iter().collect(),
-        ..DetailPage::default()
+    let mut detail = if too_deep(&text) {
+        let mut d = flat::parse_detail_flat(&text, page_url);
+        d.warnings.push(format!(
+            "the page nests elements more than {MAX_PAGE_DEPTH} deep, or deep too often (broken or hostile markup): read without a tree"
+        ));
+        d
+    } else {
+        detail_with_dom(&text, page_url)
     };
+    detail.warnings.splice(0..0, warning);
+    detail
+}
+
+/// Reads a detail page with html5ever, whatever its depth (the reference the flat reader is
+/// held to; quadratic in the nesting depth).
+pub fn parse_detail_with_dom(bytes: &[u8], page_url: &Url) -> DetailPage {
+    let (text, warning) = decode(bytes);
+    let mut detail = detail_with_dom(&text, page_url);
+    detail.warnings.splice(0..0, warning);
+    detail
+}
+
+/// Reads a detail page without a tree, whatever its depth.
+pub fn parse_detail_flat(bytes: &[u8], page_url: &Url) -> DetailPage {
+    let (text, warning) = decode(bytes);
+    let mut detail = flat::parse_detail_flat(&text, page_url);
+    detail.warnings.splice(0..0, warning);
+    detail
+}
+
+fn detail_with_dom(text: &str, page_url: &Url) -> DetailPage {
+    let doc = Html::parse_document(text);
+    let mut detail = DetailPage::default();
     if let Some(s) = selector("h2.artil_tit, .artil_tit") {
         detail.title = doc.select(&s).next().map(text_of).filter(|t| !t.is_empty());
     }
