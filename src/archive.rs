@@ -486,40 +486,11 @@ pub fn observe(
     Some(entry)
 }
 
-/// Deeper nesting than this is not handed to the sanitizer's tree (html5ever's scope checks take
-/// time quadratic in the depth: a body of 100,000 nested `<div>` took minutes).
-pub const MAX_BODY_DEPTH: usize = 512;
-
-/// Whether elements open (and are not closed) deeper than `limit` anywhere in `html`: one
-/// linear pass over the tags, void elements and comments aside.
-pub fn nesting_exceeds(html: &str, limit: usize) -> bool {
-    const VOID: &[&[u8]] = &[
-        b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"keygen", b"link", b"meta", b"param",
-        b"source", b"track", b"wbr",
-    ];
-    let b = html.as_bytes();
-    let (mut depth, mut i) = (0usize, 0usize);
-    while let Some(p) = memchr::memchr(b'<', &b[i..]) {
-        let rest = &b[i + p + 1..];
-        i += p + 1;
-        if rest.starts_with(b"!--") {
-            match memchr::memmem::find(&rest[3..], b"-->") {
-                Some(e) => i += 3 + e + 3,
-                None => return false,
-            }
-        } else if rest.first() == Some(&b'/') {
-            depth = depth.saturating_sub(1);
-        } else if rest.first().is_some_and(u8::is_ascii_alphabetic) {
-            let len = rest.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
-            if !VOID.iter().any(|v| v.eq_ignore_ascii_case(&rest[..len])) {
-                depth += 1;
-                if depth > limit {
-                    return true;
-                }
-            }
-        }
-    }
-    false
+/// Whether a body's tree would cost too much to hand to the sanitizer (html5ever's scope checks
+/// take time quadratic in the depth: a body of 100,000 nested `<div>` took minutes).
+pub fn too_deep_for_a_tree(html: &str) -> bool {
+    use crate::extract::{MAX_DOM_DEPTH, MAX_TREE_WORK, tree_too_costly};
+    tree_too_costly(html.as_bytes(), MAX_DOM_DEPTH, MAX_TREE_WORK)
 }
 
 /// A body nested too deep for a tree, as its text: one `<p>` a paragraph, read in one linear
@@ -539,7 +510,7 @@ fn flat_body(html: &str) -> String {
 /// `javascript:` URLs; images keep `data-src` (rendering turns it into `src`). A body nested
 /// deeper than [`MAX_BODY_DEPTH`] is kept as its text (see [`flat_body`]).
 pub fn sanitize_body(html: &str) -> String {
-    if nesting_exceeds(html, MAX_BODY_DEPTH) {
+    if too_deep_for_a_tree(html) {
         return flat_body(html);
     }
     let mut b = ammonia::Builder::default();

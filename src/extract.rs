@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use unicode_normalization::UnicodeNormalization;
 
-pub use body::{Body, read_body, read_body_fast, read_body_with_dom};
+pub use body::{
+    Body, MAX_DOM_DEPTH, MAX_TREE_WORK, nesting_exceeds, read_body, read_body_fast, read_body_with_dom, tree_too_costly,
+};
 pub use figures::{ASSESSMENT, FigureMatch, Figures, find_figures, joined_text, untaken};
 
 use crate::config::{Config, Series};

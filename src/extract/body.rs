@@ -129,26 +129,30 @@ impl Builder {
     }
 }
 
-/// Reads a body fragment: the fast tokenizer when it can, html5ever otherwise; markup nested
-/// deeper than any real article (hostile input, where html5ever's scope checks would take time
-/// quadratic in the depth) is read flat.
+/// Reads a body fragment: the fast tokenizer when it can, html5ever otherwise; markup whose tree
+/// would cost too much ([`tree_too_costly`]: nested deeper than any real article, or deep too
+/// often; hostile input, where the scope checks take time quadratic in the depth) is read flat.
 pub fn read_body(html: &str) -> Body {
-    read_body_fast(html).unwrap_or_else(|| {
-        if nesting_exceeds(html.as_bytes(), MAX_DOM_DEPTH) {
-            read_body_flat(html)
-        } else {
-            read_body_with_dom(html)
-        }
-    })
+    if tree_too_costly(html.as_bytes(), MAX_DOM_DEPTH, MAX_TREE_WORK) {
+        return read_body_flat(html);
+    }
+    read_body_fast(html).unwrap_or_else(|| read_body_with_dom(html))
 }
 
 /// Deeper nesting than this is read flat. Real article bodies nest a few dozen elements deep.
 pub const MAX_DOM_DEPTH: usize = 512;
 
-/// Whether elements open (and are not closed) deeper than `limit` anywhere: one linear pass
-/// counting start tags (void and self-closing ones aside) and end tags, comments skipped.
-pub fn nesting_exceeds(b: &[u8], limit: usize) -> bool {
-    let mut depth = 0usize;
+/// Above this, a tree of the markup would cost too much: the depths at each start tag added up
+/// (what html5ever's scope checks walk, roughly). Real bodies and pages add up to a few
+/// thousand; 500 elements deep and then 10 MiB of `<p>x</p>` add up to about a billion.
+pub const MAX_TREE_WORK: usize = 4_000_000;
+
+/// Whether a tree of the markup would cost too much: elements open (and not closed) deeper than
+/// `max_depth` anywhere, or the depths at each start tag add up to more than `max_work`. One
+/// linear pass counting start tags (void and self-closing ones aside) and end tags, comments
+/// skipped. Every reader of untrusted HTML asks this before it builds a tree.
+pub fn tree_too_costly(b: &[u8], max_depth: usize, max_work: usize) -> bool {
+    let (mut depth, mut work) = (0usize, 0usize);
     let mut i = 0;
     while let Some(p) = memchr::memchr(b'<', &b[i..]) {
         let at = i + p;
@@ -163,18 +167,24 @@ pub fn nesting_exceeds(b: &[u8], limit: usize) -> bool {
         if rest.first() == Some(&b'/') {
             depth = depth.saturating_sub(1);
         } else if let Some((name, len)) = tag_name(rest) {
+            work = work.saturating_add(depth);
             let end = memchr::memchr(b'>', &rest[len..]).map(|e| len + e);
             let self_closing = end.is_some_and(|e| e > 0 && rest[e - 1] == b'/');
             if !VOID.contains(&name.as_str()) && !self_closing {
                 depth += 1;
-                if depth > limit {
-                    return true;
-                }
+            }
+            if depth > max_depth || work > max_work {
+                return true;
             }
         }
         i = at + 1;
     }
     false
+}
+
+/// Whether elements open (and are not closed) deeper than `limit` anywhere.
+pub fn nesting_exceeds(b: &[u8], limit: usize) -> bool {
+    tree_too_costly(b, limit, usize::MAX)
 }
 
 /// Reads markup as a flat run of tags and text, in one linear pass with no tree: block tags

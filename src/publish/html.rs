@@ -187,7 +187,7 @@ fn renamed_re() -> &'static Regex {
 pub fn sanitize_for_feed(html: &str) -> String {
     // An archive edited by hand may hold a body too deep for the sanitizer's tree: its text then.
     let flat;
-    let html = if crate::archive::nesting_exceeds(html, crate::archive::MAX_BODY_DEPTH) {
+    let html = if crate::archive::too_deep_for_a_tree(html) {
         flat = crate::archive::sanitize_body(html);
         flat.as_str()
     } else {

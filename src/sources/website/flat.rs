@@ -249,30 +249,6 @@ fn attribute(attrs: &str, name: &str) -> Option<String> {
     None
 }
 
-/// Whether a tree would cost too much: elements open (and are not closed) deeper than
-/// `max_depth` anywhere, or the depths at each start tag add up to more than `max_work` (what
-/// html5ever's scope checks walk, roughly: 500 elements deep, then 10 MiB of `<p>x</p>`, took
-/// 5.6 s). One linear pass.
-pub fn tree_too_costly(s: &str, max_depth: usize, max_work: usize) -> bool {
-    let (mut depth, mut work) = (0usize, 0usize);
-    for t in Tokens::new(s, 0, s.len()) {
-        if let Token::Tag(t) = t {
-            if t.closing {
-                depth = depth.saturating_sub(1);
-            } else {
-                work = work.saturating_add(depth);
-                if !t.empty {
-                    depth += 1;
-                }
-                if depth > max_depth || work > max_work {
-                    return true;
-                }
-            }
-        }
-    }
-    false
-}
-
 /// What ends an element being measured besides its own end tag.
 struct Ends<'n> {
     /// The element's name.

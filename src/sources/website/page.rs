@@ -160,7 +160,7 @@ pub(super) fn resolve(base: &Url, href: &str) -> Option<Url> {
 /// Whether a decoded page nests elements too deep (or too deep too often) for a tree: then it is
 /// read flat.
 fn too_deep(text: &str) -> bool {
-    flat::tree_too_costly(text, MAX_PAGE_DEPTH, MAX_PAGE_WORK)
+    crate::extract::tree_too_costly(text.as_bytes(), MAX_PAGE_DEPTH, MAX_PAGE_WORK)
 }
 
 /// Reads one listing page: its items (date, title, detail URL) and the next page's URL. A page
