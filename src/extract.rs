@@ -51,9 +51,11 @@ pub(crate) fn is_cjk(c: char) -> bool {
 /// Normalizes one line of text: NFKC, zero-width characters dropped, whitespace next to CJK
 /// removed, other runs of whitespace collapsed, URLs removed.
 pub fn normalize_line(s: &str) -> String {
-    let nfkc: String = s
+    let joined = join_ligatures(s);
+    let nfkc: String = joined
         .nfkc()
         .filter(|c| !matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'))
+        .map(fold_radical)
         .collect();
     let without_urls = remove_urls(&nfkc);
     let chars: Vec<char> = without_urls.chars().collect();
@@ -78,6 +80,72 @@ pub fn normalize_line(s: &str) -> String {
         i += 1;
     }
     out
+}
+
+/// The ordinary character a CJK radical form stands for, where a font maps its glyph to the radical
+/// (Qt's wkhtmltopdf writes ⻢ U+2EE2 for 马, ⻔ for 门, ⻚ for 页 …). Kangxi Radicals and CJK
+/// Compatibility Ideographs are already folded by NFKC; the CJK Radicals Supplement is not.
+fn fold_radical(c: char) -> char {
+    match c {
+        '\u{2EA0}' => '民',
+        '\u{2EA9}' => '王',
+        '\u{2EB0}' => '纟',
+        '\u{2EC1}' => '虎',
+        '\u{2EC4}' => '西',
+        '\u{2EC5}' => '见',
+        '\u{2EC6}' => '角',
+        '\u{2EC8}' => '讠',
+        '\u{2EC9}' => '贝',
+        '\u{2ECB}' => '车',
+        '\u{2ED0}' => '钅',
+        '\u{2ED3}' => '长',
+        '\u{2ED4}' => '门',
+        '\u{2ED8}' => '青',
+        '\u{2ED9}' => '韦',
+        '\u{2EDA}' => '页',
+        '\u{2EDB}' => '风',
+        '\u{2EDC}' => '飞',
+        '\u{2EDD}' => '食',
+        '\u{2EE0}' => '饣',
+        '\u{2EE2}' => '马',
+        '\u{2EE3}' => '骨',
+        '\u{2EE4}' => '鬼',
+        '\u{2EE5}' => '鱼',
+        '\u{2EE6}' => '鸟',
+        '\u{2EE7}' => '卤',
+        '\u{2EE8}' => '麦',
+        '\u{2EE9}' => '黄',
+        '\u{2EEA}' => '黾',
+        '\u{2EEC}' => '齐',
+        '\u{2EEE}' => '齿',
+        '\u{2EF0}' => '龙',
+        '\u{2EF3}' => '龟',
+        other => other,
+    }
+}
+
+/// Latin ligatures (ﬁ ﬂ ﬀ ﬃ ﬄ ﬅ ﬆ, U+FB00–FB06) with the spaces a PDF reader put around them
+/// removed where letters stand on both sides (`con ﬁ cker` is `conﬁcker`); NFKC then spells them.
+fn join_ligatures(s: &str) -> std::borrow::Cow<'_, str> {
+    let is_ligature = |c: char| ('\u{FB00}'..='\u{FB06}').contains(&c);
+    if !s.chars().any(is_ligature) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_whitespace() {
+            let before = chars[..i].iter().rev().find(|c| !c.is_whitespace());
+            let after = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+            let letter = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphabetic() || is_ligature(*c));
+            let touches = before.is_some_and(|c| is_ligature(*c)) || after.is_some_and(|c| is_ligature(*c));
+            if touches && letter(before) && letter(after) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Removes `http://…` and `https://…` runs (and `www.` hosts) so that their digits never become figures.
