@@ -28,14 +28,28 @@ pub fn extract_page(page: &[u8], source_url: Option<&str>, config: &Config) -> E
     let source = source_url.and_then(article_link).map(|l| l.as_str().to_string());
     let url = scanned.url.clone().or(source);
     if let Some(kind) = scanned.interstitial {
-        let kind = match kind {
-            Interstitial::Captcha => PageKind::Captcha,
-            Interstitial::Deleted => PageKind::Deleted,
-            Interstitial::Unavailable => PageKind::Unavailable,
-            Interstitial::ParamError => PageKind::ParamError,
+        let (kind, note) = match kind {
+            Interstitial::Captcha => (PageKind::Captcha, None),
+            Interstitial::Deleted => (PageKind::Deleted, None),
+            Interstitial::Unavailable => (
+                PageKind::Unavailable,
+                Some("WeChat says the content cannot be viewed (violation, complaint or blocked account)"),
+            ),
+            Interstitial::Temporary => (
+                PageKind::Unavailable,
+                Some("WeChat says the content is temporarily unavailable (暂时无法查看); it may come back"),
+            ),
+            Interstitial::ParamError => (PageKind::ParamError, None),
+            // Not other_article: that kind says an article lives at this URL, and a profile has no
+            // title, time or body of one; a crawl must neither archive it nor expect an issue here.
+            Interstitial::Profile => (
+                PageKind::Unavailable,
+                Some("an account's profile page (关于公众号), not an article"),
+            ),
         };
         let mut report = Report::of_kind(kind, url);
         report.warnings = scanned.warnings;
+        report.warnings.extend(note.map(str::to_string));
         return Extracted {
             report,
             content_html: None,
@@ -48,6 +62,13 @@ pub fn extract_page(page: &[u8], source_url: Option<&str>, config: &Config) -> E
         published: scanned.published,
         author: scanned.nickname.clone(),
     };
+    if scanned.post {
+        // A picture or text post: an article with no #js_content to read figures from.
+        let mut out = extract_body("", meta, config);
+        out.content_html = None;
+        out.report.warnings.splice(0..0, scanned.warnings);
+        return out;
+    }
     let Some(body) = scanned.content_html else {
         let mut report = Report::of_kind(PageKind::Unavailable, meta.url);
         report.title = meta.title;
