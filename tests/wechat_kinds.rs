@@ -20,6 +20,18 @@ fn read(file: &str, config: &Config) -> Value {
     serde_json::to_value(extract_page(&bytes, None, config).report).expect("serializable")
 }
 
+/// The repository's config.yaml without its `biz:` line: the series known by its name only.
+fn config_without_biz() -> Config {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.yaml");
+    let text = std::fs::read_to_string(path).expect("config.yaml readable");
+    let text: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("biz:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    Config::parse(&text, "config.yaml without biz").expect("valid config")
+}
+
 fn url(mid: &str, idx: &str, sn: &str) -> String {
     format!("https://mp.weixin.qq.com/s?__biz={BIZ}&mid={mid}&idx={idx}&sn={sn}")
 }
@@ -141,4 +153,55 @@ fn a_profile_page_is_no_article() {
         "{:?}",
         warnings(&got)
     );
+}
+
+#[test]
+fn the_old_name_with_the_right_biz_is_an_issue_with_a_warning() {
+    let got = read("old-name.html", &common::repo_config());
+    check(
+        &got,
+        [
+            Some("report"),
+            Some("网络安全信息与动态周报2023年第4期（1月16日-1月22日）"),
+            Some("CNCERT风险评估"),
+            Some("2023-01-31T09:30:00+08:00"),
+            Some(&url("2247490001", "1", "4a1b2c3d4e5f60718293a4b5c6d7e8f9")),
+        ],
+    );
+    let w = warnings(&got);
+    assert!(
+        w.iter().any(|w| w.contains("CNCERT风险评估") && w.contains(ACCOUNT)),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn the_right_name_with_another_biz_is_not_an_issue() {
+    let got = read("wrong-biz.html", &common::repo_config());
+    assert_eq!(got["kind"], "other_article", "{got}");
+    assert_eq!(got["author"], ACCOUNT);
+}
+
+#[test]
+fn the_right_name_and_biz_give_no_account_warning() {
+    let got = read("right-name.html", &common::repo_config());
+    assert_eq!(got["kind"], "report", "{got}");
+    assert!(!warnings(&got).iter().any(|w| w.contains(ACCOUNT)), "{got}");
+}
+
+#[test]
+fn without_biz_in_the_config_the_name_decides_as_before() {
+    let config = config_without_biz();
+    assert!(config.series.iter().all(|s| s.biz.is_none()));
+    assert_eq!(read("old-name.html", &config)["kind"], "other_article");
+    assert_eq!(read("wrong-biz.html", &config)["kind"], "report");
+    assert_eq!(read("right-name.html", &config)["kind"], "report");
+}
+
+#[test]
+fn the_shipped_config_knows_the_account_by_its_biz() {
+    let config = common::repo_config();
+    let series = config.series("cncert-weekly").expect("the series");
+    assert_eq!(series.biz.as_deref(), Some(BIZ));
+    assert_eq!(series.author.as_deref(), Some(ACCOUNT));
 }

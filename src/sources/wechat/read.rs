@@ -94,11 +94,9 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
         .as_deref()
         .map(normalize_title)
         .and_then(|t| config.series.iter().find_map(|s| parse_title(&t, s).map(|p| (s, p))));
-    let author_ok = |s: &Series| match (&s.author, &meta.author) {
-        (Some(want), Some(got)) => want.trim() == got.trim(),
-        _ => true,
-    };
-    let Some((series, parsed)) = matched.filter(|(s, _)| author_ok(s)) else {
+    let page_biz = meta.url.as_deref().and_then(url_biz);
+    let Some((series, parsed)) = matched.filter(|(s, _)| account_ok(s, page_biz.as_deref(), meta.author.as_deref()))
+    else {
         let mut report = Report::of_kind(PageKind::OtherArticle, meta.url);
         report.title = title;
         report.published = meta.published;
@@ -114,6 +112,16 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
     let figures = find_figures(&text, series);
     let (assessment, metrics) = (figures.assessment, figures.metrics);
     let mut warnings = figures.warnings;
+    // The page passed by its __biz (a name alone would have had to match): say it was renamed.
+    if let (Some(want), Some(got), Some(biz), Some(_)) = (&series.author, &meta.author, &series.biz, &page_biz)
+        && want.trim() != got.trim()
+    {
+        warnings.push(format!(
+            "the account {biz} shows the name {}, configured author: {}; renamed? (identified by its __biz)",
+            got.trim(),
+            want.trim()
+        ));
+    }
     if metrics.is_empty() && figures.left_out.is_empty() {
         warnings.push(format!(
             "no figures found in {}: the wording may have changed; adjust the metric patterns in config.yaml",
@@ -167,4 +175,26 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
         content_html: Some(body_html.to_string()),
         text: None,
     }
+}
+
+/// Whether a page is by the series' account: by its `__biz` when the series configures one and the
+/// page gives one (the name is then for display only: accounts get renamed), else by its name.
+fn account_ok(series: &Series, page_biz: Option<&str>, page_author: Option<&str>) -> bool {
+    if let (Some(want), Some(got)) = (&series.biz, page_biz) {
+        return want.trim() == got;
+    }
+    match (&series.author, page_author) {
+        (Some(want), Some(got)) => want.trim() == got.trim(),
+        _ => true,
+    }
+}
+
+/// The `__biz` (account id) of an article URL, percent-decoded (`%3D` is `=`).
+pub fn url_biz(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1.split('#').next()?;
+    let raw = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("__biz="))
+        .filter(|v| !v.is_empty())?;
+    Some(raw.replace("%3D", "=").replace("%3d", "="))
 }
