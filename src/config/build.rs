@@ -249,6 +249,12 @@ impl ConfigFile {
                 title: s.title.clone(),
                 title_re,
                 author: s.author.clone().filter(|a| !a.is_empty()),
+                biz: s
+                    .biz
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|b| !b.is_empty())
+                    .map(str::to_string),
                 start,
                 feeds,
                 albums,

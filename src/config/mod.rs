@@ -149,8 +149,10 @@ pub struct Series {
     pub title: String,
     /// Title regex with groups `year` and `issue`.
     pub title_re: Regex,
-    /// Account name.
+    /// Account name (with `biz`, for display only).
     pub author: Option<String>,
+    /// Account id (`__biz`): identifies the account when a page gives one.
+    pub biz: Option<String>,
     /// Start URLs.
     pub start: Vec<String>,
     /// Discovery feeds.

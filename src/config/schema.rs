@@ -137,9 +137,14 @@ pub struct SeriesConfig {
     pub title: String,
     /// Regex over an article title with named groups `year` and `issue`.
     pub title_pattern: String,
-    /// The publishing account's name; pages by another account are not issues.
+    /// The publishing account's name; pages by another account are not issues. With `biz`, the
+    /// name is for display only and a page of the right `biz` showing another name gets a warning.
     #[serde(default)]
     pub author: Option<String>,
+    /// The publishing account's WeChat id (`__biz`, e.g. `MzIwNDk0MDgxMw==`): when set, a page whose
+    /// URL gives a `__biz` is an issue only if it is this one, whatever name the page shows.
+    #[serde(default)]
+    pub biz: Option<String>,
     /// Article URLs to start from.
     #[serde(default)]
     pub start: Vec<String>,

@@ -15,6 +15,7 @@ mod discover;
 pub mod page;
 pub mod pictures;
 pub mod read;
+mod script;
 pub mod url;
 
 /// WeChat's image host: pictures of articles are fetched from it, and from nowhere else.

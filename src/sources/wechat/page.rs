@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, MatchKind};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 
+use super::script::{js_unescape, script_number, script_string, starts_identifier};
 use super::url::{ArticleLink, article_link, canonical};
 use crate::read::html::decode_entities;
 use crate::report::beijing;
@@ -22,6 +23,10 @@ pub enum Interstitial {
     Unavailable,
     /// 参数错误.
     ParamError,
+    /// 该内容暂时无法查看 / "This content is temporarily unavailable".
+    Temporary,
+    /// An account's profile page (关于公众号): no article.
+    Profile,
 }
 
 /// What the byte scan found in a page.
@@ -31,18 +36,22 @@ pub struct ScannedPage {
     pub og_title: Option<String>,
     /// Text of `#activity-name`.
     pub heading_title: Option<String>,
-    /// `var msg_title`.
+    /// `var msg_title`, else a picture or text post's `title` (`d.title = xml ? … : '…'`,
+    /// `title: JsDecode('…')`).
     pub script_title: Option<String>,
     /// Canonical URL from `var biz/mid/idx/sn`, else og:url, else msg_link.
     pub url: Option<String>,
     /// Publication time.
     pub published: Option<DateTime<FixedOffset>>,
-    /// Account name (`var nickname`, `#js_name`).
+    /// Account name (`var nickname`, `nick_name: JsDecode('…')`, `#js_name`).
     pub nickname: Option<String>,
     /// The `#js_content` element, outer HTML.
     pub content_html: Option<String>,
     /// The interstitial this page is, if it is one and has no article body.
     pub interstitial: Option<Interstitial>,
+    /// A live post without `#js_content` (a picture post 图片分享 or a text post 文本分享): the page's
+    /// scripts give its title, its time and its account or its URL.
+    pub post: bool,
     /// Problems worth telling the user (invalid UTF-8 …).
     pub warnings: Vec<String>,
 }
@@ -67,12 +76,25 @@ const NEEDLES: &[(&str, N)] = &[
     ("property=\"og:url\"", N::OgUrl),
     ("biz =", N::Biz),
     ("biz=", N::Biz),
+    ("biz:", N::Biz),
     ("sn =", N::Sn),
     ("sn=", N::Sn),
+    ("sn:", N::Sn),
     ("mid =", N::Mid),
     ("mid=", N::Mid),
+    ("mid:", N::Mid),
     ("idx =", N::Idx),
     ("idx=", N::Idx),
+    ("idx:", N::Idx),
+    ("nick_name:", N::NickName),
+    ("nick_name =", N::NickName),
+    ("nick_name=", N::NickName),
+    ("create_time:", N::CreateTimeField),
+    ("create_time =", N::CreateTimeField),
+    ("create_time=", N::CreateTimeField),
+    ("title:", N::Title),
+    ("title =", N::Title),
+    ("title=", N::Title),
     ("ct =", N::Ct),
     ("ct=", N::Ct),
     ("oriCreateTime =", N::OriCreateTime),
@@ -93,6 +115,14 @@ const NEEDLES: &[(&str, N)] = &[
     ("完成验证后即可继续访问", N::Verify),
     ("wappoc_appmsgcaptcha", N::CaptchaPath),
     ("该内容已被发布者删除", N::Deleted),
+    ("The content has been deleted by the author", N::Deleted),
+    (
+        "Unable to view this content because it violates regulation",
+        N::Unavailable,
+    ),
+    ("暂时无法查看", N::Temporary),
+    ("temporarily unavailable", N::Temporary),
+    ("关于公众号", N::Profile),
     ("此内容因违规无法查看", N::Unavailable),
     ("此内容被投诉且经审核涉嫌侵权", N::Unavailable),
     ("此内容发送失败无法查看", N::Unavailable),
@@ -125,6 +155,9 @@ enum N {
     MsgLink,
     ActivityName,
     Nickname,
+    NickName,
+    CreateTimeField,
+    Title,
     JsName,
     ScriptOpen,
     ScriptClose,
@@ -133,11 +166,13 @@ enum N {
     CaptchaPath,
     Deleted,
     Unavailable,
+    Temporary,
     ParamError,
+    Profile,
 }
 
 /// Number of distinct things looked for.
-const KINDS: usize = N::ParamError as usize + 1;
+const KINDS: usize = N::Profile as usize + 1;
 
 impl N {
     /// The script variable this needle names, if it is one.
@@ -153,6 +188,9 @@ impl N {
             N::MsgTitle => "msg_title",
             N::MsgLink => "msg_link",
             N::Nickname => "nickname",
+            N::NickName => "nick_name",
+            N::CreateTimeField => "create_time",
+            N::Title => "title",
             _ => return None,
         })
     }
@@ -254,16 +292,22 @@ pub fn scan(page: &[u8]) -> ScannedPage {
         let inner = strip_tags(&text(&page[start..start + len.min(64 * 1024)]));
         Some(inner.trim().to_string()).filter(|s| !s.is_empty())
     });
-    let var = |n: N| script_string(page, at(n), n).map(|b| js_unescape(&String::from_utf8_lossy(&b)));
-    let script_title = var(N::MsgTitle).map(|s| decode_entities(&s));
-    let nickname = var(N::Nickname).map(|s| decode_entities(&s)).or_else(|| {
-        at(N::JsName).first().and_then(|&p| {
-            let start = p + memchr::memchr(b'>', &page[p..])? + 1;
-            let len = memchr::memchr(b'<', &page[start..])?;
-            let s = decode_entities(String::from_utf8_lossy(&page[start..start + len]).trim());
-            Some(s).filter(|s| !s.is_empty())
-        })
-    });
+    let var = |n: N| {
+        let name = n.variable()?;
+        script_string(page, at(n), name).map(|b| js_unescape(&String::from_utf8_lossy(&b)))
+    };
+    let script_title = var(N::MsgTitle).or_else(|| var(N::Title)).map(|s| decode_entities(&s));
+    let nickname = var(N::Nickname)
+        .or_else(|| var(N::NickName))
+        .map(|s| decode_entities(&s))
+        .or_else(|| {
+            at(N::JsName).first().and_then(|&p| {
+                let start = p + memchr::memchr(b'>', &page[p..])? + 1;
+                let len = memchr::memchr(b'<', &page[start..])?;
+                let s = decode_entities(String::from_utf8_lossy(&page[start..start + len]).trim());
+                Some(s).filter(|s| !s.is_empty())
+            })
+        });
 
     let url = match (var(N::Biz), var(N::Mid), var(N::Idx), var(N::Sn)) {
         (Some(b), Some(m), Some(i), Some(s)) => canonical(&b, &m, &i, &s),
@@ -285,9 +329,9 @@ pub fn scan(page: &[u8]) -> ScannedPage {
     let published = var(N::Ct)
         .and_then(|s| epoch(&s))
         .or_else(|| {
-            script_string(page, at(N::OriCreateTime), N::OriCreateTime)
-                .and_then(|b| epoch(&String::from_utf8_lossy(&b)))
-                .or_else(|| script_number(page, at(N::OriCreateTime), N::OriCreateTime).and_then(|s| epoch(&s)))
+            var(N::OriCreateTime)
+                .and_then(|s| epoch(&s))
+                .or_else(|| script_number(page, at(N::OriCreateTime), "oriCreateTime").and_then(|s| epoch(&s)))
         })
         .or_else(|| {
             let s = var(N::CreateTime)?;
@@ -296,22 +340,32 @@ pub fn scan(page: &[u8]) -> ScannedPage {
                 .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S"))
                 .ok()?;
             beijing().from_local_datetime(&naive).single()
-        });
+        })
+        .or_else(|| var(N::CreateTimeField).and_then(|s| epoch(&s)));
+    let has_title = [&og_title, &heading_title, &script_title]
+        .into_iter()
+        .flatten()
+        .any(|t| !t.trim().is_empty());
+    let post = content_html.is_none() && has_title && published.is_some() && (nickname.is_some() || url.is_some());
 
+    // A live post is no notice, even if its scripts hold a notice's words.
     let interstitial = if content_html.is_some() {
         None
     } else if !at(N::CaptchaPath).is_empty() || (!at(N::EnvAbnormal).is_empty() && !at(N::Verify).is_empty()) {
         Some(Interstitial::Captcha)
-    } else if !at(N::Deleted).is_empty() {
-        Some(Interstitial::Deleted)
-    } else if !at(N::Unavailable).is_empty() {
-        Some(Interstitial::Unavailable)
-    } else if !at(N::ParamError).is_empty() {
-        Some(Interstitial::ParamError)
-    } else if !at(N::EnvAbnormal).is_empty() {
-        Some(Interstitial::Captcha)
-    } else {
+    } else if post {
         None
+    } else {
+        [
+            (N::Deleted, Interstitial::Deleted),
+            (N::Unavailable, Interstitial::Unavailable),
+            (N::Temporary, Interstitial::Temporary),
+            (N::ParamError, Interstitial::ParamError),
+            (N::EnvAbnormal, Interstitial::Captcha),
+            (N::Profile, Interstitial::Profile),
+        ]
+        .into_iter()
+        .find_map(|(n, i)| (!at(n).is_empty()).then_some(i))
     };
 
     if lossy {
@@ -326,6 +380,7 @@ pub fn scan(page: &[u8]) -> ScannedPage {
         nickname,
         content_html,
         interstitial,
+        post,
         warnings,
     }
 }
@@ -404,182 +459,6 @@ fn meta_content(page: &[u8], inside: usize) -> Option<&[u8]> {
             .unwrap_or(tag.len() - at);
         Some(&tag[at..at + len])
     }
-}
-
-/// Whether the name found at `hit` starts there (not the tail of a longer identifier); a member
-/// access counts only for `window.`.
-fn starts_identifier(page: &[u8], hit: usize) -> bool {
-    let Some(&prev) = hit.checked_sub(1).and_then(|p| page.get(p)) else {
-        return true;
-    };
-    if prev == b'.' {
-        return hit >= 7 && &page[hit - 7..hit - 1] == b"window";
-    }
-    // A URL's query inside a script string (`…&amp;mid=…`, `?mid=`) is no assignment either.
-    if matches!(prev, b'&' | b'?' | b'#' | b'/') || page[..hit].ends_with(b"&amp;") {
-        return false;
-    }
-    !(prev.is_ascii_alphanumeric() || prev == b'_' || prev == b'$')
-}
-
-/// Position of the value assigned to the variable `kind` names at `hit` (after `name =`), or
-/// `None` when that occurrence is not an assignment (`==`, a longer name).
-fn assignment_value_start(page: &[u8], hit: usize, kind: N) -> Option<usize> {
-    let mut p = hit + kind.variable()?.len();
-    while page.get(p).is_some_and(|b| *b == b' ' || *b == b'\t') {
-        p += 1;
-    }
-    if page.get(p) != Some(&b'=') || page.get(p + 1) == Some(&b'=') {
-        return None;
-    }
-    p += 1;
-    while page.get(p).is_some_and(|b| b.is_ascii_whitespace()) {
-        p += 1;
-    }
-    Some(p)
-}
-
-/// The first non-empty quoted literal of the assignment expression (`var x = "" || "a";`)
-/// at one of the hits: the value must be string literals joined by `||`. Escapes are kept as
-/// written (see [`js_unescape`]).
-fn script_string(page: &[u8], hits: &[usize], kind: N) -> Option<Vec<u8>> {
-    for &hit in hits {
-        let Some(mut p) = assignment_value_start(page, hit, kind) else {
-            continue;
-        };
-        let limit = (p + 64 * 1024).min(page.len());
-        loop {
-            while p < limit && matches!(page[p], b' ' | b'\t') {
-                p += 1;
-            }
-            let Some(&q @ (b'"' | b'\'')) = page.get(p).filter(|_| p < limit) else {
-                break;
-            };
-            let mut e = p + 1;
-            while e < limit && page[e] != q && page[e] != b'\n' {
-                e += if page[e] == b'\\' { 2 } else { 1 };
-            }
-            let lit = &page[p + 1..e.min(limit)];
-            if !lit.is_empty() {
-                return Some(lit.to_vec());
-            }
-            p = e + 1;
-            while p < limit && matches!(page[p], b' ' | b'\t') {
-                p += 1;
-            }
-            if page.get(p..p + 2) != Some(b"||") {
-                break;
-            }
-            p += 2;
-        }
-    }
-    None
-}
-
-/// An unquoted number assigned at one of the hits (`oriCreateTime = 1730367000`).
-fn script_number(page: &[u8], hits: &[usize], kind: N) -> Option<String> {
-    hits.iter().find_map(|&hit| {
-        let p = assignment_value_start(page, hit, kind)?;
-        let len = page[p..].iter().take(20).take_while(|b| b.is_ascii_digit()).count();
-        (len > 0).then(|| String::from_utf8_lossy(&page[p..p + len]).into_owned())
-    })
-}
-
-/// Undoes JavaScript string escapes: `\x26`, `\u4e2d`, surrogate pairs (`\ud83d\udd25` is one
-/// character), `\u{1F525}`, `\"`, `\\`, line continuations; `\n`, `\r`, `\t` and the other
-/// control escapes become a space (titles are one line). A lone surrogate becomes U+FFFD.
-pub fn js_unescape(s: &str) -> String {
-    if !s.contains('\\') {
-        return s.to_string();
-    }
-    let chars: Vec<char> = s.chars().collect();
-    let hex = |from: usize, len: usize| -> Option<u32> {
-        let h: String = chars.get(from..from + len)?.iter().collect();
-        if h.chars().all(|c| c.is_ascii_hexdigit()) {
-            u32::from_str_radix(&h, 16).ok()
-        } else {
-            None
-        }
-    };
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c != '\\' {
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        let Some(&next) = chars.get(i + 1) else {
-            break;
-        };
-        match next {
-            'x' => match hex(i + 2, 2).and_then(char::from_u32) {
-                Some(ch) => {
-                    out.push(ch);
-                    i += 4;
-                }
-                None => {
-                    out.push('x');
-                    i += 2;
-                }
-            },
-            'u' if chars.get(i + 2) == Some(&'{') => {
-                let close = chars[i + 3..].iter().position(|c| *c == '}').map(|p| i + 3 + p);
-                let value = close.and_then(|e| hex(i + 3, e - (i + 3)).filter(|_| e > i + 3 && e - (i + 3) <= 6));
-                match (close, value) {
-                    (Some(e), Some(v)) => {
-                        out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
-                        i = e + 1;
-                    }
-                    _ => {
-                        out.push('u');
-                        i += 2;
-                    }
-                }
-            }
-            'u' => match hex(i + 2, 4) {
-                Some(high @ 0xD800..=0xDBFF) => {
-                    let low = (chars.get(i + 6) == Some(&'\\') && chars.get(i + 7) == Some(&'u'))
-                        .then(|| hex(i + 8, 4))
-                        .flatten()
-                        .filter(|l| (0xDC00..=0xDFFF).contains(l));
-                    match low {
-                        Some(low) => {
-                            let cp = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
-                            out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
-                            i += 12;
-                        }
-                        None => {
-                            out.push('\u{fffd}');
-                            i += 6;
-                        }
-                    }
-                }
-                Some(v) => {
-                    out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
-                    i += 6;
-                }
-                None => {
-                    out.push('u');
-                    i += 2;
-                }
-            },
-            'n' | 'r' | 't' | 'b' | 'f' | 'v' => {
-                out.push(' ');
-                i += 2;
-            }
-            '0' if !chars.get(i + 2).is_some_and(|c| c.is_ascii_digit()) => i += 2,
-            // A line continuation: nothing.
-            '\n' => i += 2,
-            '\r' => i += if chars.get(i + 2) == Some(&'\n') { 3 } else { 2 },
-            other => {
-                out.push(other);
-                i += 2;
-            }
-        }
-    }
-    out
 }
 
 /// Removes tags from a small HTML fragment and decodes entities.

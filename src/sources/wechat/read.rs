@@ -28,14 +28,28 @@ pub fn extract_page(page: &[u8], source_url: Option<&str>, config: &Config) -> E
     let source = source_url.and_then(article_link).map(|l| l.as_str().to_string());
     let url = scanned.url.clone().or(source);
     if let Some(kind) = scanned.interstitial {
-        let kind = match kind {
-            Interstitial::Captcha => PageKind::Captcha,
-            Interstitial::Deleted => PageKind::Deleted,
-            Interstitial::Unavailable => PageKind::Unavailable,
-            Interstitial::ParamError => PageKind::ParamError,
+        let (kind, note) = match kind {
+            Interstitial::Captcha => (PageKind::Captcha, None),
+            Interstitial::Deleted => (PageKind::Deleted, None),
+            Interstitial::Unavailable => (
+                PageKind::Unavailable,
+                Some("WeChat says the content cannot be viewed (violation, complaint or blocked account)"),
+            ),
+            Interstitial::Temporary => (
+                PageKind::Unavailable,
+                Some("WeChat says the content is temporarily unavailable (暂时无法查看); it may come back"),
+            ),
+            Interstitial::ParamError => (PageKind::ParamError, None),
+            // Not other_article: that kind says an article lives at this URL, and a profile has no
+            // title, time or body of one; a crawl must neither archive it nor expect an issue here.
+            Interstitial::Profile => (
+                PageKind::Unavailable,
+                Some("an account's profile page (关于公众号), not an article"),
+            ),
         };
         let mut report = Report::of_kind(kind, url);
         report.warnings = scanned.warnings;
+        report.warnings.extend(note.map(str::to_string));
         return Extracted {
             report,
             content_html: None,
@@ -48,6 +62,13 @@ pub fn extract_page(page: &[u8], source_url: Option<&str>, config: &Config) -> E
         published: scanned.published,
         author: scanned.nickname.clone(),
     };
+    if scanned.post {
+        // A picture or text post: an article with no #js_content to read figures from.
+        let mut out = extract_body("", meta, config);
+        out.content_html = None;
+        out.report.warnings.splice(0..0, scanned.warnings);
+        return out;
+    }
     let Some(body) = scanned.content_html else {
         let mut report = Report::of_kind(PageKind::Unavailable, meta.url);
         report.title = meta.title;
@@ -73,11 +94,9 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
         .as_deref()
         .map(normalize_title)
         .and_then(|t| config.series.iter().find_map(|s| parse_title(&t, s).map(|p| (s, p))));
-    let author_ok = |s: &Series| match (&s.author, &meta.author) {
-        (Some(want), Some(got)) => want.trim() == got.trim(),
-        _ => true,
-    };
-    let Some((series, parsed)) = matched.filter(|(s, _)| author_ok(s)) else {
+    let page_biz = meta.url.as_deref().and_then(url_biz);
+    let Some((series, parsed)) = matched.filter(|(s, _)| account_ok(s, page_biz.as_deref(), meta.author.as_deref()))
+    else {
         let mut report = Report::of_kind(PageKind::OtherArticle, meta.url);
         report.title = title;
         report.published = meta.published;
@@ -93,6 +112,16 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
     let figures = find_figures(&text, series);
     let (assessment, metrics) = (figures.assessment, figures.metrics);
     let mut warnings = figures.warnings;
+    // The page passed by its __biz (a name alone would have had to match): say it was renamed.
+    if let (Some(want), Some(got), Some(biz), Some(_)) = (&series.author, &meta.author, &series.biz, &page_biz)
+        && want.trim() != got.trim()
+    {
+        warnings.push(format!(
+            "the account {biz} shows the name {}, configured author: {}; renamed? (identified by its __biz)",
+            got.trim(),
+            want.trim()
+        ));
+    }
     if metrics.is_empty() && figures.left_out.is_empty() {
         warnings.push(format!(
             "no figures found in {}: the wording may have changed; adjust the metric patterns in config.yaml",
@@ -146,4 +175,26 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
         content_html: Some(body_html.to_string()),
         text: None,
     }
+}
+
+/// Whether a page is by the series' account: by its `__biz` when the series configures one and the
+/// page gives one (the name is then for display only: accounts get renamed), else by its name.
+fn account_ok(series: &Series, page_biz: Option<&str>, page_author: Option<&str>) -> bool {
+    if let (Some(want), Some(got)) = (&series.biz, page_biz) {
+        return want.trim() == got;
+    }
+    match (&series.author, page_author) {
+        (Some(want), Some(got)) => want.trim() == got.trim(),
+        _ => true,
+    }
+}
+
+/// The `__biz` (account id) of an article URL, percent-decoded (`%3D` is `=`).
+pub fn url_biz(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1.split('#').next()?;
+    let raw = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("__biz="))
+        .filter(|v| !v.is_empty())?;
+    Some(raw.replace("%3D", "=").replace("%3d", "="))
 }
