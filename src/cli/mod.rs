@@ -12,6 +12,7 @@ pub mod crawl;
 pub mod explain;
 pub mod extract;
 pub mod import;
+pub mod init;
 pub mod notify;
 pub mod render;
 
@@ -23,6 +24,7 @@ use crate::config::Config;
 use crate::fetch::{Fetched, Fetcher};
 
 pub use args::{CrawlArgs, ExplainArgs, ExtractArgs, ImportArgs, NotifyArgs, SiteArgs};
+pub use init::InitArgs;
 
 /// Exit code when the source could not be reached or blocked the crawl.
 pub const EXIT_BLOCKED: u8 = 3;
