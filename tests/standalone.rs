@@ -150,3 +150,24 @@ fn init_writes_a_config_that_check_accepts_and_refuses_to_overwrite() {
         "# mine\n"
     );
 }
+
+#[test]
+fn the_offline_demo_builds_feeds_from_the_repository_fixtures() {
+    let dir = common::temp_dir("standalone-demo");
+    let out = Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/demo.sh"))
+        .args(["--out", dir.to_str().expect("utf-8 path")])
+        .env("CNCERT_FEED", env!("CARGO_BIN_EXE_cncert-feed"))
+        .output()
+        .expect("bash runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = stdout(&out);
+    let page = dir.join("public/index.html");
+    assert!(said.contains(page.to_str().expect("utf-8 path")), "{said}");
+    let rss = std::fs::read_to_string(dir.join("public/cncert-weekly/rss.xml")).expect("rss written");
+    assert!(
+        rss.matches("<item>").count() >= 20,
+        "the fixtures' issues are in the feed"
+    );
+    assert!(said.contains("rss.xml") && said.contains("atom.xml"), "{said}");
+}
