@@ -9,17 +9,17 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use cncert_feed::cli::{
-    self, CrawlArgs, EXIT_USAGE, ExplainArgs, ExtractArgs, ImportArgs, NotifyArgs, SiteArgs, Verbosity,
+    self, CrawlArgs, EXIT_USAGE, ExplainArgs, ExtractArgs, ImportArgs, InitArgs, NotifyArgs, Outcome, SiteArgs,
+    Verbosity,
 };
-use cncert_feed::config::Config;
 
 /// Feeds with figures from CNCERT's weekly report 《网络安全信息与动态周报》.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Cli {
-    /// The configuration file.
-    #[arg(long, global = true, default_value = "config.yaml")]
-    config: PathBuf,
+    /// The configuration file (default: ./config.yaml, else the built-in one).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
     /// Print only errors.
     #[arg(short, long, global = true)]
     quiet: bool,
@@ -52,23 +52,29 @@ enum Command {
     Explain(ExplainArgs),
     /// Validate the configuration file and say what is wrong, with file and line.
     Check,
+    /// Write the built-in config.yaml here to edit (and, with --workflow, the publish workflow).
+    Init(InitArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(&cli.config) {
+    let verbosity = Verbosity {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
+    if let Command::Init(args) = &cli.command {
+        return finish(cli::init::run_init(cli.config.as_deref(), args, verbosity));
+    }
+    let (config, origin) = match cli::init::load_config(cli.config.as_deref(), cli.quiet) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let verbosity = Verbosity {
-        quiet: cli.quiet,
-        verbose: cli.verbose,
-    };
     let result = match &cli.command {
-        Command::Check => Ok(cli::check::run_check(&config, &cli.config, verbosity)),
+        Command::Init(_) => Ok(Outcome::Done),
+        Command::Check => Ok(cli::check::run_check(&config, &origin, verbosity)),
         Command::Extract(args) => cli::extract::run_extract(config, args),
         Command::Crawl(args) => cli::crawl::run_crawl(config, args, verbosity),
         Command::Build(args) => cli::crawl::run_build(config, args, verbosity),
@@ -78,6 +84,11 @@ fn main() -> ExitCode {
         Command::Notify(args) => cli::notify::run_notify(&config, args, verbosity),
         Command::Explain(args) => cli::explain::run_explain(config, args),
     };
+    finish(result)
+}
+
+/// The exit code of a command's result, printing the error of a failed one.
+fn finish(result: anyhow::Result<Outcome>) -> ExitCode {
     match result {
         Ok(outcome) => outcome.into(),
         Err(e) => {

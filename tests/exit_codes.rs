@@ -260,6 +260,52 @@ fn articles_timing_out_exit_3_even_when_discovery_answers() {
         "discovery was read"
     );
     assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("exit 3: could not reach mp.weixin.qq.com") && last.contains("`render`"),
+        "the last line says what could not be reached and that nothing was rendered: {stderr}"
+    );
+}
+
+/// The last line of a `build` that exits 3.
+fn last_line_of_build(dir: &Path, origin: &str) -> (Option<i32>, String, String) {
+    let data = dir.join("data");
+    let out_dir = dir.join("public");
+    let out = run(
+        dir,
+        &crawl_args("build", origin, text(&data), &["--out", text(&out_dir), "--no-ocr"]),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let last = stderr.lines().last().unwrap_or_default().to_string();
+    (out.status.code(), last, stderr)
+}
+
+#[test]
+fn a_build_that_exits_3_ends_with_what_could_not_be_reached_and_what_was_rendered() {
+    let dir = common::temp_dir("exit-3-line");
+    // Nothing listens on port 1: the feeds are rendered from an empty archive.
+    let (code, last, stderr) = last_line_of_build(&dir, "http://127.0.0.1:1");
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(last.starts_with("exit 3: could not reach mp.weixin.qq.com"), "{stderr}");
+    assert!(last.contains("the archive is empty, so the feeds in"), "{stderr}");
+    assert!(dir.join("public/feeds.opml").exists());
+
+    // With one (other) issue archived, the line says the feeds were rendered from it.
+    let page = common::site_dir().join("pages/2017-20.html");
+    let imported = run(&dir, &["import", text(&page), "--data", text(&dir.join("data"))]);
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let (code, last, stderr) = last_line_of_build(&dir, "http://127.0.0.1:1");
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(
+        last.starts_with("exit 3: could not reach mp.weixin.qq.com")
+            && last.ends_with("were rendered from the archive (1 issue)"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -8,8 +8,8 @@ use anyhow::Context;
 use crate::archive::Archive;
 use crate::cli::render::render_to;
 use crate::cli::{
-    CrawlArgs, Outcome, Reporter, Verbosity, apply_base_urls, check_series, parse_sources, print_summary, set_site_url,
-    set_websub_hub, usage, writable_dir,
+    CrawlArgs, Outcome, Reporter, Verbosity, apply_base_urls, build_unavailable_line, check_series, parse_sources,
+    print_summary, set_site_url, set_websub_hub, unreachable_what, usage, writable_dir,
 };
 use crate::config::Config;
 use crate::fetch::Fetcher;
@@ -55,33 +55,66 @@ fn check_start(start: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `crawl`: checks the arguments, then crawls (or reextracts).
+/// `crawl`: checks the arguments, then crawls (or reextracts). An exit 3 ends with a line
+/// saying what could not be reached and that nothing was rendered.
 pub fn run_crawl(mut config: Config, args: &CrawlArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
     args.apply(&mut config, false)?;
-    crawl_only(&config, args, verbosity)
+    let ran = crawl_only(&config, args, verbosity)?;
+    if let Some(what) = &ran.unavailable {
+        eprintln!(
+            "exit 3: could not reach {what}; the archive in {} keeps what it had (`render` writes the feeds from it)",
+            args.data.display()
+        );
+    }
+    Ok(ran.outcome)
 }
 
 /// `build`: checks the arguments, crawls, then renders what the archive holds even when the
-/// crawl failed (the crawl's outcome decides the exit code; a failed render is an error).
+/// crawl failed (the crawl's outcome decides the exit code; a failed render is an error). An
+/// exit 3 ends with a line saying what could not be reached and that the feeds were rendered
+/// from the archive (or are empty).
 pub fn run_build(mut config: Config, args: &CrawlArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
     args.apply(&mut config, true)?;
     // A failed crawl still renders what the archive holds; the failure decides the exit code.
-    let outcome = match crawl_only(&config, args, verbosity) {
-        Ok(o) => o,
+    let ran = match crawl_only(&config, args, verbosity) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e:#}");
-            Outcome::Failed
+            Ran {
+                outcome: Outcome::Failed,
+                unavailable: None,
+            }
         }
     };
     render_to(&config, &args.data, &args.out, verbosity.quiet)?;
-    Ok(outcome)
+    if let Some(what) = &ran.unavailable {
+        let archive = Archive::new(&args.data);
+        let issues = config
+            .series
+            .iter()
+            .map(|s| archive.load_series(&s.id).map(|e| e.len()).unwrap_or(0))
+            .sum();
+        eprintln!("{}", build_unavailable_line(what, &args.out, issues));
+    }
+    Ok(ran.outcome)
+}
+
+/// How a crawl ended.
+struct Ran {
+    /// The outcome, for the exit code.
+    outcome: Outcome,
+    /// What could not be reached, when the outcome is [`Outcome::SourceUnavailable`].
+    unavailable: Option<String>,
 }
 
 /// The crawl (or the reextract) of a checked config; prints the summary.
-fn crawl_only(config: &Config, args: &CrawlArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
+fn crawl_only(config: &Config, args: &CrawlArgs, verbosity: Verbosity) -> anyhow::Result<Ran> {
     let archive = Archive::new(&args.data);
     if args.reextract {
-        return reextract(config, args, &archive, verbosity.quiet);
+        return reextract(config, args, &archive, verbosity.quiet).map(|outcome| Ran {
+            outcome,
+            unavailable: None,
+        });
     }
     let fetcher = Arc::new(Fetcher::new(&config.fetch, crate::sources::hosts())?);
     let opts = crate::crawl::CrawlOptions {
@@ -108,7 +141,9 @@ fn crawl_only(config: &Config, args: &CrawlArgs, verbosity: Verbosity) -> anyhow
     let summary = rt.block_on(crate::crawl::crawl(&cx, &opts));
     reporter.finish();
     let summary = summary.with_context(|| format!("crawling into {}", args.data.display()))?;
-    Ok(print_summary(&summary, verbosity.quiet))
+    let outcome = print_summary(&summary, verbosity.quiet);
+    let unavailable = (outcome == Outcome::SourceUnavailable).then(|| unreachable_what(&summary));
+    Ok(Ran { outcome, unavailable })
 }
 
 /// `crawl --reextract`: nothing is written when figures would be lost, unless `--accept-losses`.

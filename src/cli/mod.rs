@@ -12,6 +12,7 @@ pub mod crawl;
 pub mod explain;
 pub mod extract;
 pub mod import;
+pub mod init;
 pub mod notify;
 pub mod render;
 
@@ -23,6 +24,7 @@ use crate::config::Config;
 use crate::fetch::{Fetched, Fetcher};
 
 pub use args::{CrawlArgs, ExplainArgs, ExtractArgs, ImportArgs, NotifyArgs, SiteArgs};
+pub use init::InitArgs;
 
 /// Exit code when the source could not be reached or blocked the crawl.
 pub const EXIT_BLOCKED: u8 = 3;
@@ -342,6 +344,54 @@ pub fn print_summary(s: &crate::crawl::Summary, quiet: bool) -> Outcome {
         Outcome::SourceUnavailable
     } else {
         Outcome::Done
+    }
+}
+
+/// What could not be reached or blocked a run, for the last line of an exit 3: the blocks, the
+/// hosts given up, else the hosts of the failed URLs and unreadable discovery sources, each with
+/// the plain head of its first reason (the summary above lists the details).
+pub fn unreachable_what(s: &crate::crawl::Summary) -> String {
+    let mut parts: Vec<String> = s.blocked.iter().map(|b| format!("blocked by {b}")).collect();
+    parts.extend(s.down_hosts.iter().map(|(h, why)| format!("{h} ({})", plain(why))));
+    if parts.is_empty() {
+        let mut hosts: Vec<(String, &str)> = Vec::new();
+        for (u, why) in s.failed.iter().chain(&s.unreachable) {
+            let host = url::Url::parse(u)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_else(|| u.clone());
+            if !hosts.iter().any(|(h, _)| *h == host) {
+                hosts.push((host, why));
+            }
+        }
+        parts.extend(hosts.into_iter().map(|(h, why)| format!("{h} ({})", plain(why))));
+    }
+    if parts.is_empty() {
+        "the source (no request was answered)".to_string()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// The plain head of a reason (before the library's detail): "could not connect".
+fn plain(why: &str) -> &str {
+    why.split(": ").next().unwrap_or(why).trim()
+}
+
+/// The last line of a `build` that exits 3: what could not be reached, and that the feeds in
+/// `out` were rendered from the archive's `issues` issues (or are empty).
+pub fn build_unavailable_line(what: &str, out: &Path, issues: usize) -> String {
+    if issues == 0 {
+        format!(
+            "exit 3: could not reach {what}; the archive is empty, so the feeds in {} are empty",
+            out.display()
+        )
+    } else {
+        format!(
+            "exit 3: could not reach {what}; the feeds in {} were rendered from the archive ({issues} issue{})",
+            out.display(),
+            if issues == 1 { "" } else { "s" }
+        )
     }
 }
 

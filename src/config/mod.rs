@@ -198,7 +198,19 @@ impl Series {
     }
 }
 
+/// The shipped `config.yaml`, compiled into the binary: the config used when there is no
+/// `--config` and no `./config.yaml`, and what `init` writes.
+pub const BUILT_IN: &str = include_str!("../../config.yaml");
+
+/// How the built-in config is named in messages.
+pub const BUILT_IN_NAME: &str = "built-in config.yaml";
+
 impl Config {
+    /// Builds the shipped `config.yaml` compiled into the binary ([`BUILT_IN`]).
+    pub fn built_in() -> Result<Config> {
+        Config::parse(BUILT_IN, BUILT_IN_NAME)
+    }
+
     /// Reads and builds the config file at `path`.
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(|cause| Error::ConfigRead {
