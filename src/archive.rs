@@ -507,8 +507,8 @@ fn flat_body(html: &str) -> String {
 }
 
 /// Sanitizes an article body for storage and feeds: no script, style, iframe, event handlers or
-/// `javascript:` URLs; images keep `data-src` (rendering turns it into `src`). A body nested
-/// deeper than [`MAX_BODY_DEPTH`] is kept as its text (see [`flat_body`]).
+/// `javascript:` URLs; images keep `data-src` (rendering turns it into `src`). A body
+/// whose tree would cost too much ([`too_deep_for_a_tree`]) is kept as its text, one paragraph a line.
 pub fn sanitize_body(html: &str) -> String {
     if too_deep_for_a_tree(html) {
         return flat_body(html);

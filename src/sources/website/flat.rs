@@ -16,7 +16,7 @@ use crate::read::html::decode_entities;
 /// Deeper nesting than this is read flat. Real pages of the site nest a dozen elements deep.
 pub const MAX_PAGE_DEPTH: usize = 512;
 /// A page whose start tags sit, added up, deeper than this is read flat (see
-/// [`tree_too_costly`]). The site's pages (a few KB, a dozen deep) add up to a few thousand.
+/// [`crate::extract::tree_too_costly`]). The site's pages (a few KB, a dozen deep) add up to a few thousand.
 pub const MAX_PAGE_WORK: usize = 4_000_000;
 
 /// Elements without an end tag.
