@@ -95,7 +95,11 @@ fn read(bytes: &[u8]) -> Result<PdfText, PdfError> {
     let mut text = String::new();
     for page in pages {
         // One unreadable page (an unsupported font) does not lose the others.
-        if let Ok(t) = doc.extract_text(&[page]) {
+        let id = doc.get_pages().get(&page).copied();
+        if let Some(t) = id.and_then(|id| page_text(&doc, id)) {
+            text.push_str(&t);
+            text.push('\n');
+        } else if let Ok(t) = doc.extract_text(&[page]) {
             text.push_str(&t);
             text.push('\n');
         }
@@ -104,6 +108,141 @@ fn read(bytes: &[u8]) -> Result<PdfText, PdfError> {
         return Ok(PdfText::NoText);
     }
     Ok(PdfText::Text(text))
+}
+
+/// The most a page's content or a font's ToUnicode map may inflate to.
+const MAX_DECOMPRESSED: usize = 64 << 20;
+
+/// A font dictionary as the text reader decodes it: when it has a ToUnicode map, that map alone
+/// (PDF 32000-1 §9.10.2: it takes precedence over the font's `/Encoding`; browsers' Type 3 fonts
+/// carry an `/Encoding` of made-up glyph names and a ToUnicode map that is the only truth).
+fn unicode_first(doc: &lopdf::Document, font: &lopdf::Dictionary) -> lopdf::Dictionary {
+    let mut d = font.clone();
+    let has_map = d
+        .get_deref(b"ToUnicode", doc)
+        .and_then(lopdf::Object::as_stream)
+        .is_ok();
+    if has_map {
+        d.remove(b"Encoding");
+    }
+    d
+}
+
+/// Where the text of a page stands: the font in use and the last baseline drawn on.
+struct TextState<'a> {
+    font: Option<&'a lopdf::Encoding<'a>>,
+    /// The text line matrix (a b c d e f).
+    line: [f32; 6],
+    last_y: Option<f32>,
+    out: String,
+}
+
+impl TextState<'_> {
+    /// Starts a new output line when the baseline moved (any matrix: flipped, scaled).
+    fn moved_to(&mut self, m: [f32; 6]) {
+        self.line = m;
+        let y = m[5];
+        if let Some(last) = self.last_y
+            && (y - last).abs() > 0.5
+        {
+            self.newline();
+        }
+        self.last_y = Some(y);
+    }
+
+    fn newline(&mut self) {
+        if !self.out.is_empty() && !self.out.ends_with('\n') {
+            self.out.push('\n');
+        }
+    }
+
+    fn show(&mut self, operands: &[lopdf::Object]) {
+        let Some(enc) = self.font else {
+            return;
+        };
+        for o in operands {
+            match o {
+                lopdf::Object::String(bytes, _) => {
+                    if let Ok(s) = lopdf::Document::decode_text(enc, bytes) {
+                        self.out.push_str(&s);
+                    }
+                }
+                lopdf::Object::Array(items) => self.show(items),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn numbers<const N: usize>(operands: &[lopdf::Object]) -> Option<[f32; N]> {
+    let mut out = [0.0; N];
+    for (slot, o) in out.iter_mut().zip(operands) {
+        *slot = o.as_float().ok()?;
+    }
+    (operands.len() >= N).then_some(out)
+}
+
+/// A page's text in content order, a line a baseline: every font decoded through its ToUnicode
+/// map when it has one (Type 3 included), fonts switched glyph by glyph joined without breaks,
+/// lines told apart by the baseline of the text matrix whatever its flips and scales.
+fn page_text(doc: &lopdf::Document, page: lopdf::ObjectId) -> Option<String> {
+    let fonts = doc.get_page_fonts(page).ok()?;
+    let dicts: Vec<(Vec<u8>, lopdf::Dictionary)> = fonts
+        .into_iter()
+        .map(|(name, font)| (name, unicode_first(doc, font)))
+        .collect();
+    let encodings: std::collections::HashMap<&[u8], lopdf::Encoding> = dicts
+        .iter()
+        .filter_map(|(name, d)| {
+            d.get_font_encoding_with_limit(doc, MAX_DECOMPRESSED)
+                .ok()
+                .map(|e| (name.as_slice(), e))
+        })
+        .collect();
+    let data = doc.get_page_content_with_limit(page, MAX_DECOMPRESSED).ok()?;
+    let content = lopdf::content::Content::decode(&data).ok()?;
+    let identity = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+    let mut st = TextState {
+        font: None,
+        line: identity,
+        last_y: None,
+        out: String::new(),
+    };
+    for op in &content.operations {
+        let args = &op.operands;
+        match op.operator.as_str() {
+            "BT" => st.line = identity,
+            "Tf" => {
+                st.font = args
+                    .first()
+                    .and_then(|n| n.as_name().ok())
+                    .and_then(|n| encodings.get(n))
+            }
+            "Tm" => {
+                if let Some(m) = numbers::<6>(args) {
+                    st.moved_to(m);
+                }
+            }
+            "Td" | "TD" => {
+                if let Some([tx, ty]) = numbers::<2>(args) {
+                    let [a, b, c, d, e, f] = st.line;
+                    st.moved_to([a, b, c, d, tx * a + ty * c + e, tx * b + ty * d + f]);
+                }
+            }
+            "T*" => st.newline(),
+            "Tj" | "TJ" => st.show(args),
+            "'" => {
+                st.newline();
+                st.show(args);
+            }
+            "\"" => {
+                st.newline();
+                st.show(args.get(2..).unwrap_or_default());
+            }
+            _ => {}
+        }
+    }
+    Some(st.out)
 }
 
 fn read_pictures(bytes: &[u8], max: usize) -> Result<(Vec<PdfPicture>, usize), PdfError> {
