@@ -142,3 +142,31 @@ fn figures_of_producer_pdfs() {
         println!("MATRIX {}", serde_json::json!({"file": name(&p), "figures": got}));
     }
 }
+
+/// Browser and Qt prints read as clean text: Chromium's Type 3 glyphs come out as the characters
+/// their ToUnicode maps give, wkhtmltopdf's radical forms (⻢ ⻔ ⻚ ⻜) folded to 马 门 页 飞,
+/// cairo's ﬁ ligature rejoined.
+#[test]
+fn browser_qt_and_cairo_prints_read_as_clean_text() {
+    let config = common::repo_config();
+    for file in ["chromium", "wkhtmltopdf", "pango-cairo", "weasyprint"] {
+        let bytes = std::fs::read(producers_dir().join(format!("{file}.pdf"))).expect("fixture readable");
+        let text = read_pdf(&bytes, file, &config)
+            .map(|x| x.text.unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        for want in [
+            "网络安全信息与动态周报2024年第43期",
+            "木马",
+            "后门",
+            "仿冒页面",
+            "飞客(conficker)",
+        ] {
+            assert!(flat.contains(want), "{file}: no {want} in {text}");
+        }
+        assert!(
+            !text.chars().any(|c| ('\u{2E80}'..='\u{2FDF}').contains(&c)),
+            "{file}: radical forms left in {text}"
+        );
+    }
+}

@@ -96,7 +96,8 @@ fn read(bytes: &[u8]) -> Result<PdfText, PdfError> {
     for page in pages {
         // One unreadable page (an unsupported font) does not lose the others.
         let id = doc.get_pages().get(&page).copied();
-        if let Some(t) = id.and_then(|id| page_text(&doc, id)) {
+        let walked = id.and_then(|id| page_text(&doc, id));
+        if let Some(t) = walked.filter(|t| !t.trim().is_empty()) {
             text.push_str(&t);
             text.push('\n');
         } else if let Ok(t) = doc.extract_text(&[page]) {
@@ -160,15 +161,17 @@ impl TextState<'_> {
         let Some(enc) = self.font else {
             return;
         };
-        for o in operands {
-            match o {
-                lopdf::Object::String(bytes, _) => {
-                    if let Ok(s) = lopdf::Document::decode_text(enc, bytes) {
-                        self.out.push_str(&s);
-                    }
-                }
-                lopdf::Object::Array(items) => self.show(items),
-                _ => {}
+        // Tj's string, or TJ's array of strings and kerning numbers (one level: no recursion
+        // into arrays a crafted file nests).
+        let strings = operands.iter().flat_map(|o| match o {
+            lopdf::Object::Array(items) => items.iter().collect::<Vec<_>>(),
+            other => vec![other],
+        });
+        for o in strings {
+            if let lopdf::Object::String(bytes, _) = o
+                && let Ok(s) = lopdf::Document::decode_text(enc, bytes)
+            {
+                self.out.push_str(&s);
             }
         }
     }

@@ -3,7 +3,8 @@
 DESIGN.md §3) through every PDF producer installed here, into tests/fixtures/producers/.
 
 Producers (each skipped with a note when missing): Chromium --print-to-pdf, wkhtmltopdf,
-WeasyPrint, LibreOffice (from .docx made with python-docx, from HTML, PDF/A), pango-view (cairo),
+WeasyPrint, LibreOffice (from .docx made with python-docx, from HTML, PDF/A), pango-view and
+rsvg-convert (cairo), XeLaTeX (xeCJK),
 fpdf2 with a CJK TrueType font (CIDFontType2/Identity-H), reportlab (embedded TrueType and the
 non-embedded STSong-Light under UniGB-UCS2-H); rewriters of the LibreOffice file: Ghostscript
 pdfwrite, qpdf (object streams, linearized, --qdf uncompressed, AES-256 and AES-128 with an empty
@@ -11,11 +12,13 @@ user password), mutool clean; Ghostscript also rewrites the Chromium file.
 
 Usage: python3 tests/tools/make_producer_pdfs.py [out_dir]
 Needs: poppler-utils wkhtmltopdf chromium libreoffice-writer-nogui ghostscript qpdf mupdf-tools
-pango1.0-tools fonts-noto-cjk (Debian), weasyprint fpdf2 reportlab python-docx (PyPI).
+pango1.0-tools librsvg2-bin texlive-xetex texlive-lang-chinese fonts-noto-cjk
+fonts-wqy-zenhei (Debian), weasyprint fpdf2 reportlab python-docx (PyPI).
 """
 
 import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -126,6 +129,44 @@ def reportlab(src, out, cid):
     doc.build([Paragraph(html.escape(t), style) for t in [TITLE, PERIOD] + PARAGRAPHS])
 
 
+def xelatex(src, out):
+    tmp = tempfile.mkdtemp()
+    tex = os.path.join(tmp, "report.tex")
+    body = "\n\n".join(PARAGRAPHS).replace("%", "\\%")
+    with open(tex, "w", encoding="utf-8") as f:
+        f.write("\\documentclass{article}\\usepackage{xeCJK}\\setCJKmainfont{" + FONT_FAMILY + "}\n"
+                "\\begin{document}\n\\section*{" + TITLE + "}\n" + PERIOD + "\n\n" + body
+                + "\n\\end{document}\n")
+    run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", "-output-directory", tmp, tex])
+    shutil.move(os.path.join(tmp, "report.pdf"), out)
+
+
+def wrap(text, width):
+    """Lines of at most `width` characters, never broken inside a run of Latin letters or digits
+    (a line breaker's rule for words and numbers)."""
+    lines, line = [], ""
+    tokens = re.findall(r"[A-Za-z0-9.%]+|.", text)
+    for t in tokens:
+        if line and len(line) + len(t) > width:
+            lines.append(line)
+            line = ""
+        line += t
+    return lines + [line] if line else lines
+
+
+def rsvg(src, out):
+    tmp = tempfile.mkdtemp()
+    svg = os.path.join(tmp, "report.svg")
+    lines = []
+    for p in [TITLE, PERIOD] + PARAGRAPHS:
+        lines += wrap(p, 36) + [""]
+    texts = "".join(f'<text x="30" y="{40 + 18 * i}">{html.escape(t)}</text>\n' for i, t in enumerate(lines) if t)
+    with open(svg, "w", encoding="utf-8") as f:
+        f.write(f'<svg xmlns="http://www.w3.org/2000/svg" width="595" height="842" '
+                f'font-family="{FONT_FAMILY}" font-size="14">\n{texts}</svg>\n')
+    run(["rsvg-convert", "-f", "pdf", "-o", out, svg])
+
+
 def gs(base):
     def f(src, out):
         run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", f"-sOutputFile={out}",
@@ -154,6 +195,8 @@ PRODUCERS = [
     ("libreoffice-pdfa", lambda s, o: libreoffice(
         s, o, "docx", 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}')),
     ("pango-cairo", pango),
+    ("rsvg-cairo", rsvg),
+    ("xelatex", xelatex),
     ("fpdf2-identity-h", fpdf2),
     ("reportlab-ttf", lambda s, o: reportlab(s, o, False)),
     ("reportlab-stsong-cid", lambda s, o: reportlab(s, o, True)),
