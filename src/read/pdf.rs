@@ -130,15 +130,16 @@ fn unicode_first(doc: &lopdf::Document, font: &lopdf::Dictionary) -> lopdf::Dict
 }
 
 /// Where the text of a page stands: the font in use and the last baseline drawn on.
-struct TextState<'a> {
-    font: Option<&'a lopdf::Encoding<'a>>,
+struct TextState {
+    /// Form XObjects drawn so far.
+    forms: usize,
     /// The text line matrix (a b c d e f).
     line: [f32; 6],
     last_y: Option<f32>,
     out: String,
 }
 
-impl TextState<'_> {
+impl TextState {
     /// Starts a new output line when the baseline moved (any matrix: flipped, scaled).
     fn moved_to(&mut self, m: [f32; 6]) {
         self.line = m;
@@ -157,8 +158,8 @@ impl TextState<'_> {
         }
     }
 
-    fn show(&mut self, operands: &[lopdf::Object]) {
-        let Some(enc) = self.font else {
+    fn show(&mut self, font: Option<&lopdf::Encoding>, operands: &[lopdf::Object]) {
+        let Some(enc) = font else {
             return;
         };
         // Tj's string, or TJ's array of strings and kerning numbers (one level: no recursion
@@ -185,16 +186,85 @@ fn numbers<const N: usize>(operands: &[lopdf::Object]) -> Option<[f32; N]> {
     (operands.len() >= N).then_some(out)
 }
 
+/// The resources a content stream draws text with: its fonts (ToUnicode first) and its
+/// Form XObjects' dictionary.
+struct Resources {
+    fonts: Vec<(Vec<u8>, lopdf::Dictionary)>,
+    xobjects: Option<lopdf::Dictionary>,
+}
+
+/// How deep Form XObjects may nest, and how many a page may draw, before the rest is skipped.
+const MAX_FORM_DEPTH: usize = 4;
+const MAX_FORMS: usize = 1000;
+
+fn deref_dict<'a>(doc: &'a lopdf::Document, o: &'a lopdf::Object) -> Option<&'a lopdf::Dictionary> {
+    resolve(doc, o)?.as_dict().ok()
+}
+
+/// A resource dictionary's fonts and Form XObjects; fonts inherited from `parent` when it has none.
+fn resources_of(doc: &lopdf::Document, res: Option<&lopdf::Dictionary>, parent: &Resources) -> Resources {
+    let fonts = res
+        .and_then(|r| r.get(b"Font").ok())
+        .and_then(|f| deref_dict(doc, f))
+        .map(|f| {
+            f.iter()
+                .filter_map(|(name, font)| Some((name.clone(), unicode_first(doc, deref_dict(doc, font)?))))
+                .collect()
+        })
+        .unwrap_or_else(|| parent.fonts.clone());
+    let xobjects = res
+        .and_then(|r| r.get(b"XObject").ok())
+        .and_then(|x| deref_dict(doc, x))
+        .cloned();
+    Resources { fonts, xobjects }
+}
+
 /// A page's text in content order, a line a baseline: every font decoded through its ToUnicode
 /// map when it has one (Type 3 included), fonts switched glyph by glyph joined without breaks,
-/// lines told apart by the baseline of the text matrix whatever its flips and scales.
+/// lines told apart by the baseline of the text matrix whatever its flips and scales, and the
+/// text of Form XObjects the page draws (a stamped or imposed page) where they are drawn.
 fn page_text(doc: &lopdf::Document, page: lopdf::ObjectId) -> Option<String> {
-    let fonts = doc.get_page_fonts(page).ok()?;
-    let dicts: Vec<(Vec<u8>, lopdf::Dictionary)> = fonts
+    let fonts = doc
+        .get_page_fonts(page)
+        .ok()?
         .into_iter()
         .map(|(name, font)| (name, unicode_first(doc, font)))
         .collect();
-    let encodings: std::collections::HashMap<&[u8], lopdf::Encoding> = dicts
+    let (own, inherited) = doc.get_page_resources(page).ok()?;
+    let mut xobjects = lopdf::Dictionary::new();
+    let dicts = own
+        .into_iter()
+        .chain(inherited.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
+    for d in dicts {
+        if let Some(x) = d.get(b"XObject").ok().and_then(|x| deref_dict(doc, x)) {
+            for (k, v) in x.iter() {
+                if !xobjects.has(k) {
+                    xobjects.set(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    let res = Resources {
+        fonts,
+        xobjects: Some(xobjects),
+    };
+    let data = doc.get_page_content_with_limit(page, MAX_DECOMPRESSED).ok()?;
+    let mut st = TextState {
+        line: IDENTITY,
+        last_y: None,
+        out: String::new(),
+        forms: 0,
+    };
+    walk(doc, &data, &res, &mut st, 0)?;
+    Some(st.out)
+}
+
+const IDENTITY: [f32; 6] = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+/// Reads one content stream (a page's or a form's) into `st`.
+fn walk(doc: &lopdf::Document, data: &[u8], res: &Resources, st: &mut TextState, depth: usize) -> Option<()> {
+    let encodings: std::collections::HashMap<&[u8], lopdf::Encoding> = res
+        .fonts
         .iter()
         .filter_map(|(name, d)| {
             d.get_font_encoding_with_limit(doc, MAX_DECOMPRESSED)
@@ -202,21 +272,14 @@ fn page_text(doc: &lopdf::Document, page: lopdf::ObjectId) -> Option<String> {
                 .map(|e| (name.as_slice(), e))
         })
         .collect();
-    let data = doc.get_page_content_with_limit(page, MAX_DECOMPRESSED).ok()?;
-    let content = lopdf::content::Content::decode(&data).ok()?;
-    let identity = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
-    let mut st = TextState {
-        font: None,
-        line: identity,
-        last_y: None,
-        out: String::new(),
-    };
+    let content = lopdf::content::Content::decode(data).ok()?;
+    let mut font: Option<&lopdf::Encoding> = None;
     for op in &content.operations {
         let args = &op.operands;
         match op.operator.as_str() {
-            "BT" => st.line = identity,
+            "BT" => st.line = IDENTITY,
             "Tf" => {
-                st.font = args
+                font = args
                     .first()
                     .and_then(|n| n.as_name().ok())
                     .and_then(|n| encodings.get(n))
@@ -233,19 +296,39 @@ fn page_text(doc: &lopdf::Document, page: lopdf::ObjectId) -> Option<String> {
                 }
             }
             "T*" => st.newline(),
-            "Tj" | "TJ" => st.show(args),
+            "Tj" | "TJ" => st.show(font, args),
             "'" => {
                 st.newline();
-                st.show(args);
+                st.show(font, args);
             }
             "\"" => {
                 st.newline();
-                st.show(args.get(2..).unwrap_or_default());
+                st.show(font, args.get(2..).unwrap_or_default());
+            }
+            "Do" if depth < MAX_FORM_DEPTH && st.forms < MAX_FORMS => {
+                st.forms += 1;
+                let form = args
+                    .first()
+                    .and_then(|n| n.as_name().ok())
+                    .and_then(|n| res.xobjects.as_ref()?.get(n).ok())
+                    .and_then(|o| resolve(doc, o))
+                    .and_then(|o| o.as_stream().ok())
+                    .filter(|s| s.dict.get(b"Subtype").and_then(lopdf::Object::as_name).ok() == Some(b"Form"));
+                if let Some(form) = form {
+                    let inner = form.dict.get(b"Resources").ok().and_then(|r| deref_dict(doc, r));
+                    let inner = resources_of(doc, inner, res);
+                    if let Ok(bytes) = form.get_plain_content_with_limit(MAX_DECOMPRESSED) {
+                        st.newline();
+                        let _ = walk(doc, &bytes, &inner, st, depth + 1);
+                        st.newline();
+                        st.last_y = None;
+                    }
+                }
             }
             _ => {}
         }
     }
-    Some(st.out)
+    Some(())
 }
 
 fn read_pictures(bytes: &[u8], max: usize) -> Result<(Vec<PdfPicture>, usize), PdfError> {

@@ -8,7 +8,7 @@ rsvg-convert (cairo), XeLaTeX (xeCJK),
 fpdf2 with a CJK TrueType font (CIDFontType2/Identity-H), reportlab (embedded TrueType and the
 non-embedded STSong-Light under UniGB-UCS2-H); rewriters of the LibreOffice file: Ghostscript
 pdfwrite, qpdf (object streams, linearized, --qdf uncompressed, AES-256 and AES-128 with an empty
-user password), mutool clean; Ghostscript also rewrites the Chromium file.
+user password, the page overlaid on a blank page as a Form XObject), mutool clean; Ghostscript also rewrites the Chromium file.
 
 Usage: python3 tests/tools/make_producer_pdfs.py [out_dir]
 Needs: poppler-utils wkhtmltopdf chromium libreoffice-writer-nogui ghostscript qpdf mupdf-tools
@@ -180,6 +180,20 @@ def qpdf(base, *args):
     return f
 
 
+def overlay(base):
+    """The page drawn as a Form XObject on a blank page (what stamping and imposition tools do)."""
+    def f(src, out):
+        from reportlab.lib.pagesizes import A4
+        from reportlab.pdfgen import canvas
+
+        blank = os.path.join(tempfile.mkdtemp(), "blank.pdf")
+        c = canvas.Canvas(blank, pagesize=A4)
+        c.showPage()
+        c.save()
+        run(["qpdf", blank, "--overlay", src[base], "--", out])
+    return f
+
+
 def mutool(base):
     def f(src, out):
         run(["mutool", "clean", "-gg", src[base], out])
@@ -209,6 +223,8 @@ PRODUCERS = [
     ("qpdf-aes128", qpdf("libreoffice-docx", "--encrypt", "", "owner", "128", "--use-aes=y", "--")),
     ("qpdf-objstm-chromium", qpdf("chromium", "--object-streams=generate")),
     ("mutool-clean", mutool("libreoffice-docx")),
+    ("qpdf-overlay-form", overlay("libreoffice-docx")),
+    ("qpdf-overlay-form-chromium", overlay("chromium")),
 ]
 MAX_BYTES = 500 * 1024
 
