@@ -64,7 +64,7 @@ def main():
     t_poppler = time.perf_counter() - t0
     ours = matrix_lines("figures_of_producer_pdfs")
     poppler = matrix_lines("figures_of_text_files", dict(os.environ, PRODUCERS_TEXT_DIR=texts))
-    print(f"{'producer':<24} {'ours r/w/m':>12} {'pdftotext r/w/m':>16}  missing (ours)")
+    print(f"{'producer':<27} {'ours r/w/m':>12} {'pdftotext r/w/m':>16}  missing (ours)")
     totals = [0] * 6
     for f in pdfs:
         name = f[:-4]
@@ -72,9 +72,9 @@ def main():
         b = score(poppler.get(name, {}), want)
         for i, x in enumerate([a[0], len(a[1]), len(a[2]), b[0], len(b[1]), len(b[2])]):
             totals[i] += x
-        print(f"{name:<24} {a[0]:>4}/{len(a[1])}/{len(a[2]):<5} {b[0]:>8}/{len(b[1])}/{len(b[2]):<5}  "
+        print(f"{name:<27} {a[0]:>4}/{len(a[1])}/{len(a[2]):<5} {b[0]:>8}/{len(b[1])}/{len(b[2]):<5}  "
               f"{','.join(a[2]) if a[2] else ''}{' WRONG ' + ','.join(a[1]) if a[1] else ''}")
-    print(f"{'total':<24} {totals[0]:>4}/{totals[1]}/{totals[2]:<5} {totals[3]:>8}/{totals[4]}/{totals[5]:<5}"
+    print(f"{'total':<27} {totals[0]:>4}/{totals[1]}/{totals[2]:<5} {totals[3]:>8}/{totals[4]}/{totals[5]:<5}"
           f"  of {len(pdfs) * len(want)}")
     binary = os.path.join(ROOT, "target", "release", "cncert-feed")
     if os.path.exists(binary):
