@@ -95,7 +95,12 @@ fn read(bytes: &[u8]) -> Result<PdfText, PdfError> {
     let mut text = String::new();
     for page in pages {
         // One unreadable page (an unsupported font) does not lose the others.
-        if let Ok(t) = doc.extract_text(&[page]) {
+        let id = doc.get_pages().get(&page).copied();
+        let walked = id.and_then(|id| page_text(&doc, id));
+        if let Some(t) = walked.filter(|t| !t.trim().is_empty()) {
+            text.push_str(&t);
+            text.push('\n');
+        } else if let Ok(t) = doc.extract_text(&[page]) {
             text.push_str(&t);
             text.push('\n');
         }
@@ -104,6 +109,226 @@ fn read(bytes: &[u8]) -> Result<PdfText, PdfError> {
         return Ok(PdfText::NoText);
     }
     Ok(PdfText::Text(text))
+}
+
+/// The most a page's content or a font's ToUnicode map may inflate to.
+const MAX_DECOMPRESSED: usize = 64 << 20;
+
+/// A font dictionary as the text reader decodes it: when it has a ToUnicode map, that map alone
+/// (PDF 32000-1 §9.10.2: it takes precedence over the font's `/Encoding`; browsers' Type 3 fonts
+/// carry an `/Encoding` of made-up glyph names and a ToUnicode map that is the only truth).
+fn unicode_first(doc: &lopdf::Document, font: &lopdf::Dictionary) -> lopdf::Dictionary {
+    let mut d = font.clone();
+    let has_map = d
+        .get_deref(b"ToUnicode", doc)
+        .and_then(lopdf::Object::as_stream)
+        .is_ok();
+    if has_map {
+        d.remove(b"Encoding");
+    }
+    d
+}
+
+/// Where the text of a page stands: the font in use and the last baseline drawn on.
+struct TextState {
+    /// Form XObjects drawn so far.
+    forms: usize,
+    /// The text line matrix (a b c d e f).
+    line: [f32; 6],
+    last_y: Option<f32>,
+    out: String,
+}
+
+impl TextState {
+    /// Starts a new output line when the baseline moved (any matrix: flipped, scaled).
+    fn moved_to(&mut self, m: [f32; 6]) {
+        self.line = m;
+        let y = m[5];
+        if let Some(last) = self.last_y
+            && (y - last).abs() > 0.5
+        {
+            self.newline();
+        }
+        self.last_y = Some(y);
+    }
+
+    fn newline(&mut self) {
+        if !self.out.is_empty() && !self.out.ends_with('\n') {
+            self.out.push('\n');
+        }
+    }
+
+    fn show(&mut self, font: Option<&lopdf::Encoding>, operands: &[lopdf::Object]) {
+        let Some(enc) = font else {
+            return;
+        };
+        // Tj's string, or TJ's array of strings and kerning numbers (one level: no recursion
+        // into arrays a crafted file nests).
+        let strings = operands.iter().flat_map(|o| match o {
+            lopdf::Object::Array(items) => items.iter().collect::<Vec<_>>(),
+            other => vec![other],
+        });
+        for o in strings {
+            if let lopdf::Object::String(bytes, _) = o
+                && let Ok(s) = lopdf::Document::decode_text(enc, bytes)
+            {
+                self.out.push_str(&s);
+            }
+        }
+    }
+}
+
+fn numbers<const N: usize>(operands: &[lopdf::Object]) -> Option<[f32; N]> {
+    let mut out = [0.0; N];
+    for (slot, o) in out.iter_mut().zip(operands) {
+        *slot = o.as_float().ok()?;
+    }
+    (operands.len() >= N).then_some(out)
+}
+
+/// The resources a content stream draws text with: its fonts (ToUnicode first) and its
+/// Form XObjects' dictionary.
+struct Resources {
+    fonts: Vec<(Vec<u8>, lopdf::Dictionary)>,
+    xobjects: Option<lopdf::Dictionary>,
+}
+
+/// How deep Form XObjects may nest, and how many a page may draw, before the rest is skipped.
+const MAX_FORM_DEPTH: usize = 4;
+const MAX_FORMS: usize = 1000;
+
+fn deref_dict<'a>(doc: &'a lopdf::Document, o: &'a lopdf::Object) -> Option<&'a lopdf::Dictionary> {
+    resolve(doc, o)?.as_dict().ok()
+}
+
+/// A resource dictionary's fonts and Form XObjects; fonts inherited from `parent` when it has none.
+fn resources_of(doc: &lopdf::Document, res: Option<&lopdf::Dictionary>, parent: &Resources) -> Resources {
+    let fonts = res
+        .and_then(|r| r.get(b"Font").ok())
+        .and_then(|f| deref_dict(doc, f))
+        .map(|f| {
+            f.iter()
+                .filter_map(|(name, font)| Some((name.clone(), unicode_first(doc, deref_dict(doc, font)?))))
+                .collect()
+        })
+        .unwrap_or_else(|| parent.fonts.clone());
+    let xobjects = res
+        .and_then(|r| r.get(b"XObject").ok())
+        .and_then(|x| deref_dict(doc, x))
+        .cloned();
+    Resources { fonts, xobjects }
+}
+
+/// A page's text in content order, a line a baseline: every font decoded through its ToUnicode
+/// map when it has one (Type 3 included), fonts switched glyph by glyph joined without breaks,
+/// lines told apart by the baseline of the text matrix whatever its flips and scales, and the
+/// text of Form XObjects the page draws (a stamped or imposed page) where they are drawn.
+fn page_text(doc: &lopdf::Document, page: lopdf::ObjectId) -> Option<String> {
+    let fonts = doc
+        .get_page_fonts(page)
+        .ok()?
+        .into_iter()
+        .map(|(name, font)| (name, unicode_first(doc, font)))
+        .collect();
+    let (own, inherited) = doc.get_page_resources(page).ok()?;
+    let mut xobjects = lopdf::Dictionary::new();
+    let dicts = own
+        .into_iter()
+        .chain(inherited.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
+    for d in dicts {
+        if let Some(x) = d.get(b"XObject").ok().and_then(|x| deref_dict(doc, x)) {
+            for (k, v) in x.iter() {
+                if !xobjects.has(k) {
+                    xobjects.set(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    let res = Resources {
+        fonts,
+        xobjects: Some(xobjects),
+    };
+    let data = doc.get_page_content_with_limit(page, MAX_DECOMPRESSED).ok()?;
+    let mut st = TextState {
+        line: IDENTITY,
+        last_y: None,
+        out: String::new(),
+        forms: 0,
+    };
+    walk(doc, &data, &res, &mut st, 0)?;
+    Some(st.out)
+}
+
+const IDENTITY: [f32; 6] = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+/// Reads one content stream (a page's or a form's) into `st`.
+fn walk(doc: &lopdf::Document, data: &[u8], res: &Resources, st: &mut TextState, depth: usize) -> Option<()> {
+    let encodings: std::collections::HashMap<&[u8], lopdf::Encoding> = res
+        .fonts
+        .iter()
+        .filter_map(|(name, d)| {
+            d.get_font_encoding_with_limit(doc, MAX_DECOMPRESSED)
+                .ok()
+                .map(|e| (name.as_slice(), e))
+        })
+        .collect();
+    let content = lopdf::content::Content::decode(data).ok()?;
+    let mut font: Option<&lopdf::Encoding> = None;
+    for op in &content.operations {
+        let args = &op.operands;
+        match op.operator.as_str() {
+            "BT" => st.line = IDENTITY,
+            "Tf" => {
+                font = args
+                    .first()
+                    .and_then(|n| n.as_name().ok())
+                    .and_then(|n| encodings.get(n))
+            }
+            "Tm" => {
+                if let Some(m) = numbers::<6>(args) {
+                    st.moved_to(m);
+                }
+            }
+            "Td" | "TD" => {
+                if let Some([tx, ty]) = numbers::<2>(args) {
+                    let [a, b, c, d, e, f] = st.line;
+                    st.moved_to([a, b, c, d, tx * a + ty * c + e, tx * b + ty * d + f]);
+                }
+            }
+            "T*" => st.newline(),
+            "Tj" | "TJ" => st.show(font, args),
+            "'" => {
+                st.newline();
+                st.show(font, args);
+            }
+            "\"" => {
+                st.newline();
+                st.show(font, args.get(2..).unwrap_or_default());
+            }
+            "Do" if depth < MAX_FORM_DEPTH && st.forms < MAX_FORMS => {
+                st.forms += 1;
+                let form = args
+                    .first()
+                    .and_then(|n| n.as_name().ok())
+                    .and_then(|n| res.xobjects.as_ref()?.get(n).ok())
+                    .and_then(|o| resolve(doc, o))
+                    .and_then(|o| o.as_stream().ok())
+                    .filter(|s| s.dict.get(b"Subtype").and_then(lopdf::Object::as_name).ok() == Some(b"Form"));
+                if let Some(form) = form {
+                    let inner = form.dict.get(b"Resources").ok().and_then(|r| deref_dict(doc, r));
+                    let inner = resources_of(doc, inner, res);
+                    if let Ok(bytes) = form.get_plain_content_with_limit(MAX_DECOMPRESSED) {
+                        st.newline();
+                        let _ = walk(doc, &bytes, &inner, st, depth + 1);
+                        st.newline();
+                        st.last_y = None;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(())
 }
 
 fn read_pictures(bytes: &[u8], max: usize) -> Result<(Vec<PdfPicture>, usize), PdfError> {
