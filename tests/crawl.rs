@@ -164,7 +164,7 @@ fn a_link_to_another_host_is_never_requested() {
     let other = FixtureServer::start_with(&common::site_dir(), Vec::new(), 0);
     // A copy of the site whose newest issue also links an issue on another host.
     let dir = common::temp_dir("otherhost");
-    copy_dir(&common::site_dir(), &dir);
+    common::copy_dir(&common::site_dir(), &dir);
     let page = dir.join("pages/2025-03.html");
     let html = std::fs::read_to_string(&page).expect("page");
     let evil = format!(
@@ -366,19 +366,6 @@ fn snapshot_of(_dir: &std::path::Path, like: &[(String, Vec<u8>)]) -> Vec<(Strin
     like.iter()
         .map(|(p, _)| (p.clone(), std::fs::read(p).expect("still there")))
         .collect()
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("dir").flatten() {
-        let p = e.path();
-        let dst = to.join(e.file_name());
-        if p.is_dir() {
-            copy_dir(&p, &dst);
-        } else {
-            std::fs::copy(&p, &dst).expect("copy");
-        }
-    }
 }
 
 const NEWEST: &str =

@@ -238,7 +238,7 @@ fn a_crawl_and_a_reextract_of_its_archive_agree() {
     // The newest issue states a figure far outside the ones before it (a typo of 379 as 37900):
     // the crawl reaches it first, before any issue it could be compared with is archived.
     let site = common::temp_dir("order-site");
-    copy_dir(&common::site_dir(), &site);
+    common::copy_dir(&common::site_dir(), &site);
     let page = site.join("pages/2025-03.html");
     let html = std::fs::read_to_string(&page).expect("page");
     assert!(html.contains("共处理网络安全事件379起"));
@@ -282,19 +282,6 @@ fn a_crawl_and_a_reextract_of_its_archive_agree() {
         newest.report.warnings
     );
     assert!(s.updated.is_empty(), "{:?}", s.updated);
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("dir").flatten() {
-        let p = e.path();
-        let dst = to.join(e.file_name());
-        if p.is_dir() {
-            copy_dir(&p, &dst);
-        } else {
-            std::fs::copy(&p, &dst).expect("copy");
-        }
-    }
 }
 
 /// One answer the website may give to a request for a detail page or its PDF.

@@ -202,3 +202,17 @@ pub fn warnings_of(got: &serde_json::Value) -> Vec<String> {
         .map(|a| a.iter().filter_map(|w| w.as_str().map(str::to_string)).collect())
         .unwrap_or_default()
 }
+
+/// Copies a fixture directory (to change a page of it for one test).
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("dir").flatten() {
+        let p = e.path();
+        let dst = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &dst);
+        } else {
+            std::fs::copy(&p, &dst).expect("copy");
+        }
+    }
+}
