@@ -18,6 +18,17 @@ use url::Url;
 
 use crate::config::Fetch;
 
+mod policy;
+mod retry;
+#[cfg(test)]
+mod tests;
+mod urls;
+
+pub use policy::{BodyCheck, HostPolicy, HostRole};
+use retry::should_retry;
+pub use retry::{MAX_RETRY_AFTER, retry_after};
+pub use urls::{from_origin, redact, secrets_of, to_origin};
+
 /// How a fetch ended.
 #[derive(Debug, Clone)]
 pub enum Fetched {
@@ -78,170 +89,6 @@ pub struct Fetcher {
 /// After this many connection-level failures in a row (DNS, refused, TLS), a host is down for the
 /// run: its remaining requests are not sent (they fail as transient, to be retried next run).
 pub const DOWN_AFTER: u32 = 3;
-
-/// What a host is fetched for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HostRole {
-    /// Pages, feeds and documents (PDFs).
-    Pages,
-    /// Pictures only ([`Fetcher::get_image`]).
-    Pictures,
-}
-
-/// A test of a body: whether it is a host's block page.
-pub type BodyCheck = fn(&[u8]) -> bool;
-
-/// How one host is fetched, as the source that reads it describes it: the fetcher's only
-/// knowledge of any host.
-#[derive(Debug, Clone)]
-pub struct HostPolicy {
-    /// The host name (`mp.weixin.qq.com`).
-    pub host: &'static str,
-    /// What it is fetched for.
-    pub role: HostRole,
-    /// Whether a URL on it is its block page (a redirect there is a block, not a page).
-    pub block_url: Option<fn(&Url) -> bool>,
-    /// Whether a body it answered with 200 is its block page, and what to call it.
-    pub block_body: Option<(BodyCheck, &'static str)>,
-}
-
-impl HostPolicy {
-    /// A host of pages and documents with no block page.
-    pub fn pages(host: &'static str) -> HostPolicy {
-        HostPolicy {
-            host,
-            role: HostRole::Pages,
-            block_url: None,
-            block_body: None,
-        }
-    }
-
-    /// A host of pictures.
-    pub fn pictures(host: &'static str) -> HostPolicy {
-        HostPolicy {
-            role: HostRole::Pictures,
-            ..HostPolicy::pages(host)
-        }
-    }
-}
-
-/// Rewrites a URL on a mapped host to the same path and query under that host's origin
-/// (`--base-url HOST=URL`, `fetch.base_urls`). Other URLs are returned unchanged.
-pub fn to_origin(url: &Url, cfg: &Fetch) -> Url {
-    let Some(base) = url.host_str().and_then(|h| cfg.base_for(h)) else {
-        return url.clone();
-    };
-    let mut out = base.clone();
-    let prefix = base.path().trim_end_matches('/');
-    out.set_path(&format!("{prefix}{}", url.path()));
-    out.set_query(url.query());
-    out.set_fragment(None);
-    out
-}
-
-/// The inverse of [`to_origin`]: a URL under a mapped origin becomes the URL on the host it stands
-/// for. A URL under no mapped origin is returned unchanged.
-pub fn from_origin(url: &Url, cfg: &Fetch, known_hosts: &[&str]) -> Url {
-    let mut hosts: Vec<&str> = known_hosts.to_vec();
-    hosts.extend(cfg.base_urls.keys().map(String::as_str));
-    for host in hosts {
-        let Some(base) = cfg.base_for(host) else { continue };
-        if url.origin() != base.origin() {
-            continue;
-        }
-        let prefix = base.path().trim_end_matches('/');
-        let Some(path) = url.path().strip_prefix(prefix) else {
-            continue;
-        };
-        let Ok(mut out) = Url::parse(&format!("https://{host}/")) else {
-            continue;
-        };
-        out.set_path(path);
-        out.set_query(url.query());
-        return out;
-    }
-    url.clone()
-}
-
-/// Query parameters whose values are secrets (RSSHub's `key`, tokens, signatures).
-const SECRET_PARAMS: &[&str] = &[
-    "key",
-    "token",
-    "access_token",
-    "secret",
-    "sign",
-    "signature",
-    "password",
-    "passwd",
-    "pwd",
-    "auth",
-    "apikey",
-    "api_key",
-    "code",
-];
-
-/// The secret parts of a URL: the password of its user info and the values of query
-/// parameters that hold secrets (`?key=…`, `token`, `sign` …).
-pub fn secrets_of(u: &str) -> Vec<String> {
-    let Ok(url) = Url::parse(u) else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = url
-        .query_pairs()
-        .filter(|(k, v)| SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str()) && !v.is_empty())
-        .map(|(_, v)| v.into_owned())
-        .collect();
-    // Also as written (percent-encoded), which is how the URL appears in messages.
-    if let Some(q) = url.query() {
-        for pair in q.split('&') {
-            if let Some((k, v)) = pair.split_once('=')
-                && SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str())
-                && !v.is_empty()
-            {
-                out.push(v.to_string());
-            }
-        }
-    }
-    if let Some(p) = url.password() {
-        out.push(p.to_string());
-    }
-    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    out.dedup();
-    out
-}
-
-/// `text` with every secret of `url` replaced by `***`: for logs, summaries and state files.
-pub fn redact(text: &str, url: &str) -> String {
-    let mut out = text.to_string();
-    for s in secrets_of(url) {
-        out = out.replace(&s, "***");
-    }
-    out
-}
-
-/// The longest wait a `Retry-After` header is obeyed for; a server asking more gets this.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
-
-/// A `Retry-After` value (seconds, or an HTTP date) as a wait from `now`, capped at
-/// [`MAX_RETRY_AFTER`]; a date in the past is no wait.
-pub fn retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
-    let value = value.trim();
-    let wait = match value.parse::<u64>() {
-        Ok(secs) => Duration::from_secs(secs),
-        Err(_) => {
-            let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-            (at.with_timezone(&chrono::Utc) - now)
-                .to_std()
-                .unwrap_or(Duration::ZERO)
-        }
-    };
-    Some(wait.min(MAX_RETRY_AFTER))
-}
-
-/// Whether a status is worth retrying.
-fn should_retry(status: u16) -> bool {
-    status == 408 || status == 429 || (500..600).contains(&status)
-}
 
 impl Fetcher {
     /// Builds the client from the fetch settings and the sources' hosts.
@@ -631,100 +478,4 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         src = inner.source();
     }
     s
-}
-
-#[cfg(test)]
-mod retry_tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates_and_is_capped() {
-        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:58Z")
-            .expect("valid")
-            .with_timezone(&chrono::Utc);
-        assert_eq!(retry_after("2", now), Some(Duration::from_secs(2)));
-        assert_eq!(retry_after(" 0 ", now), Some(Duration::ZERO));
-        assert_eq!(
-            retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
-            Some(Duration::from_secs(2))
-        );
-        assert_eq!(retry_after("Wed, 21 Oct 2015 07:20:00 GMT", now), Some(Duration::ZERO));
-        assert_eq!(retry_after("86400", now), Some(MAX_RETRY_AFTER));
-        assert_eq!(retry_after("soon", now), None);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base_mapping_round_trips_per_host() {
-        let url = |s: &str| Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
-        let mut cfg = Fetch {
-            base_url: Some(url("http://127.0.0.1:8080/mirror/")),
-            ..Fetch::default()
-        };
-        cfg.base_urls
-            .insert("www.cert.org.cn".to_string(), url("http://127.0.0.1:8081/"));
-        let hosts = ["mp.weixin.qq.com"];
-        let u = url("https://mp.weixin.qq.com/s?__biz=a&mid=1");
-        let mapped = to_origin(&u, &cfg);
-        assert_eq!(mapped.as_str(), "http://127.0.0.1:8080/mirror/s?__biz=a&mid=1");
-        assert_eq!(from_origin(&mapped, &cfg, &hosts), u);
-        let w = url("https://www.cert.org.cn/publish/main/upload/File/%E5%91%A8%E6%8A%A5.pdf");
-        let mapped = to_origin(&w, &cfg);
-        assert_eq!(
-            mapped.as_str(),
-            "http://127.0.0.1:8081/publish/main/upload/File/%E5%91%A8%E6%8A%A5.pdf"
-        );
-        assert_eq!(from_origin(&mapped, &cfg, &hosts), w);
-        let other = url("https://example.org/x");
-        assert_eq!(to_origin(&other, &cfg), other);
-    }
-
-    #[tokio::test]
-    async fn a_host_that_refuses_connections_is_given_up_for_the_run() {
-        // A port nobody listens on: every connection is refused at once.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("{e}"));
-        let url = |s: &str| Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
-        let mut cfg = Fetch {
-            max_retries: 5,
-            delay_ms: 0,
-            ..Fetch::default()
-        };
-        cfg.base_urls
-            .insert("down.example".to_string(), url(&format!("http://127.0.0.1:{port}/")));
-        cfg.base_urls.insert(
-            "up.example".to_string(),
-            url(&format!("http://127.0.0.1:{port}/other/")),
-        );
-        let hosts = vec![HostPolicy::pages("down.example"), HostPolicy::pages("up.example")];
-        let mut f = Fetcher::new(&cfg, hosts).unwrap_or_else(|e| panic!("{e}"));
-        f.retry_wait = Duration::from_millis(1);
-        // The first request stops after DOWN_AFTER refusals, not 1 + max_retries.
-        match f.get(&url("https://down.example/a"), None).await {
-            Fetched::Failed(why) => assert!(why.contains("given up for this run"), "{why}"),
-            other => panic!("{other:?}"),
-        }
-        // The others are not sent: failed as transient, so the next run tries them again.
-        for i in 0..10 {
-            match f.get(&url(&format!("https://down.example/{i}")), None).await {
-                Fetched::Failed(why) => assert!(why.starts_with("not requested"), "{why}"),
-                other => panic!("{other:?}"),
-            }
-        }
-        assert_eq!(
-            f.down_hosts().iter().map(|(h, _)| h.as_str()).collect::<Vec<_>>(),
-            vec!["down.example"]
-        );
-        // Another host is its own: it gets its own tries.
-        match f.get(&url("https://up.example/a"), None).await {
-            Fetched::Failed(why) => assert!(why.contains("given up for this run"), "{why}"),
-            other => panic!("{other:?}"),
-        }
-    }
 }
