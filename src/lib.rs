@@ -15,6 +15,7 @@ pub mod error;
 pub mod explain;
 pub mod extract;
 pub mod fetch;
+pub mod health;
 pub mod notify;
 pub mod pattern;
 pub mod picture;

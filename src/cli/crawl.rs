@@ -141,7 +141,10 @@ fn crawl_only(config: &Config, args: &CrawlArgs, verbosity: Verbosity) -> anyhow
     let summary = rt.block_on(crate::crawl::crawl(&cx, &opts));
     reporter.finish();
     let summary = summary.with_context(|| format!("crawling into {}", args.data.display()))?;
-    let outcome = print_summary(&summary, verbosity.quiet);
+    let mut outcome = print_summary(&summary, verbosity.quiet);
+    if !crate::cli::health::report_health(config, &archive, &summary, verbosity.quiet) && outcome == Outcome::Done {
+        outcome = Outcome::Failed;
+    }
     let unavailable = (outcome == Outcome::SourceUnavailable).then(|| unreachable_what(&summary));
     Ok(Ran { outcome, unavailable })
 }

@@ -11,6 +11,7 @@ pub mod check;
 pub mod crawl;
 pub mod explain;
 pub mod extract;
+pub mod health;
 pub mod import;
 pub mod init;
 pub mod notify;

@@ -5,8 +5,8 @@
 use regex::Regex;
 
 use super::{
-    Config, ConfigFile, DEFAULT_FEED_LIMIT, DEFAULT_MAX_ISSUES, Fetch, Lines, Metric, MetricKind, NUMBER_PLACEHOLDER,
-    NUMBER_REGEX, Series, Site, SourceConfig, TargetKind,
+    Config, ConfigFile, DEFAULT_FEED_LIMIT, DEFAULT_MAX_ISSUES, Fetch, Health, Lines, Metric, MetricKind,
+    NUMBER_PLACEHOLDER, NUMBER_REGEX, Series, Site, SourceConfig, TargetKind,
 };
 use crate::error::{Error, Result};
 use crate::pattern::Pattern;
@@ -333,12 +333,35 @@ impl ConfigFile {
                 }
             }
         }
+        let health = Health {
+            failing_runs: self.health.failing_runs.unwrap_or(3),
+            previous_issues: self.health.previous_issues.unwrap_or(5),
+        };
+        if health.failing_runs == 0 {
+            return Err(err(
+                "health.failing_runs",
+                "must be at least 1 (runs in a row)".to_string(),
+            ));
+        }
+        if !(1..=50).contains(&health.previous_issues) {
+            return Err(err(
+                "health.previous_issues",
+                "must be between 1 and 50 (issues a new one is compared with)".to_string(),
+            ));
+        }
+        let digest = {
+            use sha2::Digest as _;
+            let d = sha2::Sha256::digest(text.as_bytes());
+            d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        };
         Ok(Config {
             site,
             fetch,
             series,
             notify: self.notify,
             ocr: self.ocr.unwrap_or(true),
+            health,
+            digest,
         })
     }
 }

@@ -24,8 +24,8 @@ pub use defaults::{
 };
 pub use lines::Lines;
 pub use schema::{
-    ConfigFile, FetchConfig, HostConfig, MetricConfig, MetricKind, SeriesConfig, SiteConfig, SourceConfig,
-    TargetConfig, TargetKind,
+    ConfigFile, FetchConfig, HealthConfig, HostConfig, MetricConfig, MetricKind, SeriesConfig, SiteConfig,
+    SourceConfig, TargetConfig, TargetKind,
 };
 
 /// The configuration ready to use: defaults applied, patterns compiled.
@@ -41,6 +41,19 @@ pub struct Config {
     pub notify: Vec<TargetConfig>,
     /// Whether crawls read figures from pictures.
     pub ocr: bool,
+    /// When the health report raises a warning.
+    pub health: Health,
+    /// A digest of the config's text (sha256, hex), named in the health report.
+    pub digest: String,
+}
+
+/// When the health report raises a warning, with defaults applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    /// A source failing this many runs in a row is reported.
+    pub failing_runs: u32,
+    /// A new issue's figures are compared with this many issues before it.
+    pub previous_issues: usize,
 }
 
 /// Publication settings with defaults applied.

@@ -23,6 +23,21 @@ pub struct ConfigFile {
     /// Read the figures in the pictures of issues whose text lacks them (Tesseract); default true.
     #[serde(default)]
     pub ocr: Option<bool>,
+    /// When a run's health report raises a warning.
+    #[serde(default)]
+    pub health: HealthConfig,
+}
+
+/// When the health report of a run raises a warning (README: "Health report").
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HealthConfig {
+    /// A source that failed this many runs in a row is reported (default 3).
+    #[serde(default)]
+    pub failing_runs: Option<u32>,
+    /// A new issue's figures are compared with this many issues before it (default 5).
+    #[serde(default)]
+    pub previous_issues: Option<usize>,
 }
 
 /// Publication settings.
@@ -285,6 +300,10 @@ pub struct TargetConfig {
     /// Only these series (all when empty).
     #[serde(default)]
     pub series: Vec<String>,
+    /// The maintainer's target: it gets the health report's alerts (once per condition until it
+    /// clears) and never the issues; readers' targets never get alerts.
+    #[serde(default)]
+    pub maintainer: bool,
 }
 
 impl TargetConfig {

@@ -91,6 +91,90 @@ pub struct Summary {
     pub pictures_failed: usize,
     /// Why pictures were not read this run (Tesseract missing), if so.
     pub ocr_unavailable: Option<String>,
+    /// What each source did, per series, in the order they ran (the health report reads it).
+    pub sources: Vec<SourceStats>,
+}
+
+/// What one source did in one series' run: the part of the [`Summary`] it added.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceStats {
+    /// The series.
+    pub series: String,
+    /// The source.
+    pub source: Option<SourceKind>,
+    /// The hosts it fetches from.
+    pub hosts: Vec<String>,
+    /// Requests it made that were answered (any HTTP status).
+    pub answered: usize,
+    /// Requests that got no answer after their retries.
+    pub unanswered: usize,
+    /// Issues it archived for the first time.
+    pub new: Vec<String>,
+    /// Archived issues whose record it changed.
+    pub updated: Vec<String>,
+    /// Issues it reached that were archived already, unchanged.
+    pub known: usize,
+    /// URLs that failed, with the reason.
+    pub failed: Vec<(String, String)>,
+    /// Discovery inputs (feeds, listings) it could not read, with the reason.
+    pub unreachable: Vec<(String, String)>,
+    /// Its hosts that blocked the run (captcha), with the reason (filled in at the end of the run).
+    pub blocked: Vec<(String, String)>,
+    /// Its hosts given up this run as unreachable (DNS, refused, TLS), with the last reason.
+    pub down: Vec<(String, String)>,
+}
+
+impl SourceStats {
+    /// Requests made (answered or not).
+    pub fn requests(&self) -> usize {
+        self.answered + self.unanswered
+    }
+}
+
+/// The counts of a summary a source's stats are the difference of.
+#[derive(Clone, Copy)]
+struct Mark {
+    answered: usize,
+    unanswered: usize,
+    new: usize,
+    updated: usize,
+    known: usize,
+    failed: usize,
+    unreachable: usize,
+}
+
+impl Mark {
+    fn of(s: &Summary) -> Mark {
+        Mark {
+            answered: s.answered,
+            unanswered: s.unanswered,
+            new: s.new.len(),
+            updated: s.updated.len(),
+            known: s.known,
+            failed: s.failed.len(),
+            unreachable: s.unreachable.len(),
+        }
+    }
+
+    /// What `s` gained since this mark, as one source's stats.
+    fn since(self, s: &Summary, series: &str, source: &dyn Source) -> SourceStats {
+        let tail = |v: &Vec<String>, from: usize| v.get(from..).map(<[String]>::to_vec).unwrap_or_default();
+        let pairs = |v: &Vec<(String, String)>, from: usize| v.get(from..).map(<[_]>::to_vec).unwrap_or_default();
+        SourceStats {
+            series: series.to_string(),
+            source: Some(source.kind()),
+            hosts: source.hosts().iter().map(|h| h.host.to_string()).collect(),
+            answered: s.answered.saturating_sub(self.answered),
+            unanswered: s.unanswered.saturating_sub(self.unanswered),
+            new: tail(&s.new, self.new),
+            updated: tail(&s.updated, self.updated),
+            known: s.known.saturating_sub(self.known),
+            failed: pairs(&s.failed, self.failed),
+            unreachable: pairs(&s.unreachable, self.unreachable),
+            blocked: Vec::new(),
+            down: Vec::new(),
+        }
+    }
 }
 
 impl Summary {
@@ -168,10 +252,16 @@ pub async fn crawl(cx: &CrawlContext<'_>, opts: &CrawlOptions) -> Result<Summary
         }
         crawl_series(cx, series, opts, &mut summary).await?;
     }
-    for (host, reason) in cx.fetcher.blocked_hosts() {
+    let blocked = cx.fetcher.blocked_hosts();
+    for (host, reason) in &blocked {
         summary.blocked.push(format!("{host}: {reason}"));
     }
     summary.down_hosts = cx.fetcher.down_hosts();
+    for stats in &mut summary.sources {
+        let mine = |(h, _): &&(String, String)| stats.hosts.contains(h);
+        stats.blocked = blocked.iter().filter(mine).cloned().collect();
+        stats.down = summary.down_hosts.iter().filter(mine).cloned().collect();
+    }
     Ok(summary)
 }
 
@@ -211,7 +301,10 @@ async fn crawl_series(
         limit,
     };
     for source in cx.sources.iter().filter(|s| s.selected(opts, cx.config)) {
+        let mark = Mark::of(run.summary);
         source.run(&mut run).await;
+        let stats = mark.since(run.summary, &series.id, source.as_ref());
+        run.summary.sources.push(stats);
     }
     run.known.documents.clear();
     run.settle_history();

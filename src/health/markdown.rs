@@ -1,0 +1,185 @@
+//! The health report as people read it: Markdown (`health.md`, the GitHub job summary), GitHub
+//! Actions annotations (`::warning …`), and the one "data status" line of the series page.
+
+use std::fmt::Write as _;
+
+use super::Health;
+
+/// The report in Markdown: alerts first, then the sources, then the issues.
+pub fn markdown(h: &Health) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "## cncert-feed health: {} ({})\n",
+        h.series,
+        h.at.format("%Y-%m-%d %H:%M %:z")
+    );
+    let _ = writeln!(
+        out,
+        "{} · config sha256 `{}`\n",
+        h.tool,
+        h.config_sha256.get(..12).unwrap_or(&h.config_sha256)
+    );
+    if h.alerts.is_empty() {
+        let _ = writeln!(out, "No alerts.\n");
+    } else {
+        let _ = writeln!(out, "### Alerts\n");
+        for a in &h.alerts {
+            let _ = writeln!(out, "- ⚠️ {} (since {})", cell(&a.message), a.since.format("%Y-%m-%d"));
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "### Sources\n");
+    let _ = writeln!(
+        out,
+        "| source | status | requests (answered) | new | updated | known | failing runs | last ok |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    for s in &h.sources {
+        let status = match &s.why {
+            Some(why) => format!("{}: {}", s.status, cell(why)),
+            None => s.status.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {status} | {} ({}) | {} | {} | {} | {} | {} |",
+            s.source,
+            s.requests,
+            s.answered,
+            list(&s.new),
+            list(&s.updated),
+            s.known,
+            s.failing_runs,
+            s.last_ok
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|| "never".into())
+        );
+    }
+    let failed: Vec<String> = h
+        .sources
+        .iter()
+        .flat_map(|s| {
+            s.failed
+                .iter()
+                .map(move |(u, why)| format!("- {}: {} ({})", s.source, cell(u), cell(why)))
+        })
+        .collect();
+    if !failed.is_empty() {
+        let _ = writeln!(out, "\nFailed this run:\n\n{}", failed.join("\n"));
+    }
+    if !h.issues.is_empty() {
+        let _ = writeln!(out, "\n### Issues\n");
+        let _ = writeln!(out, "| issue | state | figures | usual | by source | missing |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
+        for i in &h.issues {
+            let by: Vec<String> = i.by_source.iter().map(|(s, n)| format!("{s} {n}")).collect();
+            let missing: Vec<String> = i.missing.iter().map(|m| format!("{} ({})", m.key, m.why)).collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                i.issue,
+                i.state,
+                i.figures,
+                i.usual.map(|u| u.to_string()).unwrap_or_else(|| "–".into()),
+                list(&by),
+                cell(&list(&missing))
+            );
+        }
+        if h.issues_not_listed > 0 {
+            let _ = writeln!(
+                out,
+                "\n… and {} older issues archived or changed this run.",
+                h.issues_not_listed
+            );
+        }
+        for i in h.issues.iter().filter(|i| !i.left_out.is_empty()) {
+            let _ = writeln!(out, "\n{} left out:\n", i.issue);
+            for w in &i.left_out {
+                let _ = writeln!(out, "- {}", cell(w));
+            }
+        }
+    }
+    out
+}
+
+/// The GitHub Actions workflow commands for the alerts: one `::warning` line each.
+pub fn annotations(h: &Health) -> Vec<String> {
+    h.alerts
+        .iter()
+        .map(|a| {
+            format!(
+                "::warning title=cncert-feed {} ({})::{}",
+                h.series,
+                a.id.split(':').next().unwrap_or("alert"),
+                command_data(&a.message)
+            )
+        })
+        .collect()
+}
+
+/// The series page's data status line (Chinese, like the page): the last good run per source
+/// and the newest issue's figures against the usual count.
+pub fn status_line(h: &Health) -> String {
+    let mut parts: Vec<String> = h
+        .sources
+        .iter()
+        .map(|s| {
+            let last = s
+                .last_ok
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "从未成功".into());
+            if s.failed_now() {
+                format!("{} 最近成功 {last}（本次失败：{}）", s.source, s.status)
+            } else {
+                format!("{} 最近成功 {last}", s.source)
+            }
+        })
+        .collect();
+    if let Some(i) = h.issues.first() {
+        match i.usual {
+            Some(u) if i.figures < u => parts.push(format!(
+                "最新一期 {} 有 {} 项数据（往期通常 {u} 项）",
+                i.issue, i.figures
+            )),
+            _ => parts.push(format!("最新一期 {} 有 {} 项数据", i.issue, i.figures)),
+        }
+    }
+    format!("数据状态：{}", parts.join("；"))
+}
+
+/// Items listed in a table cell at most.
+const MAX_IN_CELL: usize = 8;
+
+/// A comma-separated list (the first [`MAX_IN_CELL`], then how many more), or `–`.
+fn list(v: &[String]) -> String {
+    match v.len() {
+        0 => "–".into(),
+        n if n > MAX_IN_CELL => format!("{} and {} more", v[..MAX_IN_CELL].join(", "), n - MAX_IN_CELL),
+        _ => v.join(", "),
+    }
+}
+
+/// Text for one Markdown table cell or list item: no line breaks, no column bars.
+fn cell(s: &str) -> String {
+    s.replace(['\n', '\r'], " ").replace('|', "\\|")
+}
+
+/// A message as a workflow command's data: `%`, CR and LF escaped as GitHub asks.
+fn command_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_data_cannot_start_another_command() {
+        assert_eq!(command_data("a%\n::error::x"), "a%25%0A::error::x");
+    }
+
+    #[test]
+    fn cells_stay_in_their_column() {
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+    }
+}
