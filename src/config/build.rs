@@ -226,18 +226,24 @@ impl ConfigFile {
                 metrics.push(Metric {
                     key: m.key.clone(),
                     label: m.label.clone(),
+                    label_en: m
+                        .label_en
+                        .clone()
+                        .filter(|l| !l.trim().is_empty())
+                        .unwrap_or_else(|| key_in_words(&m.key)),
                     unit: m.unit.clone().unwrap_or_default(),
                     kind: m.kind,
                     patterns,
                 });
             }
-            if let Some(t) = &s.summary {
+            for (field, template) in [("summary", &s.summary), ("summary_en", &s.summary_en)] {
+                let Some(t) = template else { continue };
                 for name in placeholders(t) {
                     if name != "assessment" && !metrics.iter().any(|m| m.key == name) {
                         return Err(err(
-                            &at("summary"),
+                            &at(field),
                             format!(
-                                "summary of series '{}' names {{{name}}}, which is neither assessment nor a metric key of the series",
+                                "{field} of series '{}' names {{{name}}}, which is neither assessment nor a metric key of the series",
                                 s.id
                             ),
                         ));
@@ -263,6 +269,12 @@ impl ConfigFile {
                 since: s.since,
                 assessment,
                 summary: s.summary.clone(),
+                title_en: s
+                    .title_en
+                    .clone()
+                    .filter(|t| !t.trim().is_empty())
+                    .unwrap_or_else(|| s.title.clone()),
+                summary_en: s.summary_en.clone(),
                 metrics,
             });
         }
@@ -320,6 +332,14 @@ impl ConfigFile {
             }
         }
         for (ti, t) in self.notify.iter().enumerate() {
+            if let Some(lang) = &t.lang
+                && !matches!(lang.as_str(), "zh" | "en")
+            {
+                return Err(err(
+                    &format!("notify.{ti}.lang"),
+                    format!("notify target {}: lang must be zh or en, not '{lang}'", t.kind.name()),
+                ));
+            }
             for (k, name) in t.series.iter().enumerate() {
                 if !series.iter().any(|s| &s.id == name) {
                     return Err(err(
@@ -340,13 +360,13 @@ impl ConfigFile {
         if health.failing_runs == 0 {
             return Err(err(
                 "health.failing_runs",
-                "must be at least 1 (runs in a row)".to_string(),
+                "health.failing_runs must be at least 1 (runs in a row)".to_string(),
             ));
         }
         if !(1..=50).contains(&health.previous_issues) {
             return Err(err(
                 "health.previous_issues",
-                "must be between 1 and 50 (issues a new one is compared with)".to_string(),
+                "health.previous_issues must be between 1 and 50 (issues a new one is compared with)".to_string(),
             ));
         }
         let digest = {
@@ -363,6 +383,16 @@ impl ConfigFile {
             health,
             digest,
         })
+    }
+}
+
+/// A metric key as English words: `incidents_cross_border` → `Incidents cross border`.
+fn key_in_words(key: &str) -> String {
+    let words = key.replace('_', " ");
+    let mut c = words.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => words,
     }
 }
 
@@ -485,6 +515,24 @@ series:
         label: 事件
         patterns: ['共处理网络安全事件{N}起']
 "#;
+
+    #[test]
+    fn english_labels_default_to_the_key_in_words_and_health_is_checked() {
+        let c = Config::parse(MINIMAL, "t.yaml").unwrap();
+        assert_eq!(c.series[0].metrics[0].label_en, "Incidents handled");
+        assert_eq!(c.series[0].title_en, "Demo");
+        assert_eq!(c.health.failing_runs, 3);
+        assert_eq!(c.health.previous_issues, 5);
+        let text = format!("{MINIMAL}health:\n  failing_runs: 0\n");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains("health.failing_runs") && e.contains("at least 1"), "{e}");
+        let text = format!("{MINIMAL}notify:\n  - kind: slack\n    url_env: SLACK_WEBHOOK_URL\n    lang: fr\n");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains("lang must be zh or en"), "{e}");
+        let text = MINIMAL.replace("    metrics:", "    summary_en: 'Handled {nope}'\n    metrics:");
+        let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains("summary_en") && e.contains("{nope}"), "{e}");
+    }
 
     #[test]
     fn errors_point_at_the_line_of_the_value_itself() {

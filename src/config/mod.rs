@@ -182,6 +182,10 @@ pub struct Series {
     pub assessment: Vec<Pattern>,
     /// Summary template (see [`SeriesConfig::summary`]).
     pub summary: Option<String>,
+    /// The English edition's name of the series.
+    pub title_en: String,
+    /// The English edition's one-line summary template, if configured.
+    pub summary_en: Option<String>,
     /// Metrics in config order.
     pub metrics: Vec<Metric>,
 }
@@ -193,6 +197,8 @@ pub struct Metric {
     pub key: String,
     /// Label.
     pub label: String,
+    /// English label.
+    pub label_en: String,
     /// Unit.
     pub unit: String,
     /// Count or level.

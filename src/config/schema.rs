@@ -186,6 +186,13 @@ pub struct SeriesConfig {
     /// and so is a `（…）` group inside a part. Without it, every figure is listed with its label.
     #[serde(default)]
     pub summary: Option<String>,
+    /// The English edition's name of the series (default: the title).
+    #[serde(default)]
+    pub title_en: Option<String>,
+    /// The English edition's one-line summary: like `summary`, placeholders filled with numbers
+    /// written in full (default: every figure with its English label).
+    #[serde(default)]
+    pub summary_en: Option<String>,
     /// The figures to extract.
     pub metrics: Vec<MetricConfig>,
 }
@@ -209,6 +216,9 @@ pub struct MetricConfig {
     pub key: String,
     /// Chinese label for feeds and charts.
     pub label: String,
+    /// English label for the English edition (default: the key in words).
+    #[serde(default)]
+    pub label_en: Option<String>,
     /// Unit shown after the number (起, 个, 台 …).
     #[serde(default)]
     pub unit: Option<String>,
@@ -300,6 +310,9 @@ pub struct TargetConfig {
     /// Only these series (all when empty).
     #[serde(default)]
     pub series: Vec<String>,
+    /// The language of its messages: `zh` (default) or `en`.
+    #[serde(default)]
+    pub lang: Option<String>,
     /// The maintainer's target: it gets the health report's alerts (once per condition until it
     /// clears) and never the issues; readers' targets never get alerts.
     #[serde(default)]
