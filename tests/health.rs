@@ -386,3 +386,32 @@ fn a_renamed_account_is_alerted() {
     );
     assert!(summary(&dir).contains("CNCERT风险评估"));
 }
+
+#[test]
+fn render_publishes_the_report_and_a_corrupt_one_never_stops_the_feeds() {
+    let dir = common::temp_dir("health-render");
+    let data = dir.join("data");
+    let out = dir.join("public");
+    let issues: Vec<Issue> = (40..=42).map(Issue::full).collect();
+    let server = FixtureServer::start_with(&dir, website(&issues), 0);
+    assert_eq!(crawl_website(&dir, &data, &server.origin).status.code(), Some(0));
+    let r = run(&dir, &["render", "--data", text(&data), "--out", text(&out)]);
+    assert_eq!(r.status.code(), Some(0));
+    let published: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join(SERIES).join("health.json")).expect("published health.json"),
+    )
+    .expect("JSON");
+    assert_eq!(published, health(&data));
+    let md = std::fs::read_to_string(out.join(SERIES).join("health.md")).expect("health.md");
+    assert!(md.contains("| website | ok |"), "{md}");
+
+    std::fs::write(data.join(SERIES).join("health.json"), "{ not json").expect("write");
+    let r = run(&dir, &["render", "--data", text(&data), "--out", text(&out)]);
+    assert_eq!(r.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        stderr.contains("health.json") && stderr.contains("not published"),
+        "{stderr}"
+    );
+    assert!(out.join(SERIES).join("feed.json").is_file());
+}

@@ -23,6 +23,9 @@ pub fn render_to(config: &Config, data: &Path, out: &Path, quiet: bool) -> anyho
     let archive = Archive::new(data);
     let written = crate::publish::render(config, &archive, out)
         .with_context(|| format!("rendering {} into {}", data.display(), out.display()))?;
+    for note in &written.notes {
+        eprintln!("warning: {note}");
+    }
     if !quiet {
         eprintln!(
             "rendered {} files into {} ({} changed)",

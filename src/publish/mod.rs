@@ -19,7 +19,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
-use crate::archive::{Archive, Entry, write_atomic};
+use crate::archive::{Archive, Entry, to_sorted_json, write_atomic};
 use crate::config::{Config, MetricKind, Series, Site};
 use crate::error::Result;
 use crate::report::MetricValue;
@@ -30,12 +30,14 @@ pub const NS_URI: &str = "https://github.com/cncert-feed/cncert-feed/ns/report/1
 pub const NS_PREFIX: &str = "cncert";
 
 /// How many files `render` wrote.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct Written {
     /// Files produced.
     pub total: usize,
     /// Files whose content changed on disk.
     pub changed: usize,
+    /// What could not be published and was skipped (a health report that cannot be read).
+    pub notes: Vec<String>,
 }
 
 impl Written {
@@ -489,6 +491,18 @@ pub fn render(config: &Config, archive: &Archive, out: &Path) -> Result<Written>
         written.file(&dir.join("metrics.csv"), data::csv(&model).as_bytes())?;
         written.file(&dir.join("metrics.json"), data::json(&model)?.as_bytes())?;
         written.file(&dir.join("index.html"), html::series_page(&model).as_bytes())?;
+        // The last run's health report, beside the feeds (a report that cannot be read is
+        // skipped with a note: it never stops the feeds).
+        match crate::health::load(archive, &series.id) {
+            Ok(Some(h)) => {
+                written.file(&dir.join(crate::health::FILE), to_sorted_json(&h)?.as_bytes())?;
+                written.file(&dir.join("health.md"), crate::health::markdown(&h).as_bytes())?;
+            }
+            Ok(None) => {}
+            Err(e) => written.notes.push(format!(
+                "{e}; the health report was not published (the next crawl writes a new one)"
+            )),
+        }
         models_meta.push(html::SeriesCard::of(&model));
     }
     written.file(
