@@ -8,18 +8,16 @@ use anyhow::Context;
 use crate::archive::Archive;
 use crate::cli::render::render_to;
 use crate::cli::{
-    CrawlArgs, Outcome, Reporter, Verbosity, apply_base_urls, build_unavailable_line, check_series, parse_sources,
-    print_summary, set_site_url, set_websub_hub, unreachable_what, usage, writable_dir,
+    BuildArgs, CrawlArgs, Outcome, Reporter, Verbosity, apply_base_urls, build_unavailable_line, check_series,
+    parse_sources, print_summary, set_site_url, set_websub_hub, unreachable_what, usage, writable_dir,
 };
 use crate::config::Config;
 use crate::fetch::Fetcher;
 
 impl CrawlArgs {
     /// Applies the command-line overrides to the config (one place, as DESIGN.md asks) and checks
-    /// every argument before any work starts (`renders`: the command writes `--out` too).
-    pub fn apply(&self, config: &mut Config, renders: bool) -> anyhow::Result<()> {
-        set_site_url(config, self.site_url.as_deref())?;
-        set_websub_hub(config, self.websub_hub.as_deref())?;
+    /// every argument before any work starts.
+    pub fn apply(&self, config: &mut Config) -> anyhow::Result<()> {
         apply_base_urls(config, &self.base_url)?;
         if let Some(d) = self.delay_ms {
             config.fetch.delay_ms = d;
@@ -30,9 +28,18 @@ impl CrawlArgs {
         }
         parse_sources(&self.sources)?;
         writable_dir("--data", &self.data)?;
-        if renders {
-            writable_dir("--out", &self.out)?;
-        }
+        Ok(())
+    }
+}
+
+impl BuildArgs {
+    /// [`CrawlArgs::apply`], and the overrides and checks of what `build` renders: where it is
+    /// served, the WebSub hub, `--out`.
+    pub fn apply(&self, config: &mut Config) -> anyhow::Result<()> {
+        set_site_url(config, self.site_url.as_deref())?;
+        set_websub_hub(config, self.websub_hub.as_deref())?;
+        self.crawl.apply(config)?;
+        writable_dir("--out", &self.out)?;
         Ok(())
     }
 }
@@ -58,7 +65,7 @@ fn check_start(start: &str) -> anyhow::Result<()> {
 /// `crawl`: checks the arguments, then crawls (or reextracts). An exit 3 ends with a line
 /// saying what could not be reached and that nothing was rendered.
 pub fn run_crawl(mut config: Config, args: &CrawlArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
-    args.apply(&mut config, false)?;
+    args.apply(&mut config)?;
     let ran = crawl_only(&config, args, verbosity)?;
     if let Some(what) = &ran.unavailable {
         eprintln!(
@@ -73,8 +80,9 @@ pub fn run_crawl(mut config: Config, args: &CrawlArgs, verbosity: Verbosity) -> 
 /// crawl failed (the crawl's outcome decides the exit code; a failed render is an error). An
 /// exit 3 ends with a line saying what could not be reached and that the feeds were rendered
 /// from the archive (or are empty).
-pub fn run_build(mut config: Config, args: &CrawlArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
-    args.apply(&mut config, true)?;
+pub fn run_build(mut config: Config, build: &BuildArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
+    build.apply(&mut config)?;
+    let args = &build.crawl;
     // A failed crawl still renders what the archive holds; the failure decides the exit code.
     let ran = match crawl_only(&config, args, verbosity) {
         Ok(r) => r,
@@ -86,7 +94,7 @@ pub fn run_build(mut config: Config, args: &CrawlArgs, verbosity: Verbosity) -> 
             }
         }
     };
-    render_to(&config, &args.data, &args.out, verbosity.quiet)?;
+    render_to(&config, &args.data, &build.out, verbosity.quiet)?;
     if let Some(what) = &ran.unavailable {
         let archive = Archive::new(&args.data);
         let issues = config
@@ -94,7 +102,7 @@ pub fn run_build(mut config: Config, args: &CrawlArgs, verbosity: Verbosity) -> 
             .iter()
             .map(|s| archive.load_series(&s.id).map(|e| e.len()).unwrap_or(0))
             .sum();
-        eprintln!("{}", build_unavailable_line(what, &args.out, issues));
+        eprintln!("{}", build_unavailable_line(what, &build.out, issues));
     }
     Ok(ran.outcome)
 }

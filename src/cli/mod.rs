@@ -23,7 +23,7 @@ use crate::assemble::SourceKind;
 use crate::config::Config;
 use crate::fetch::{Fetched, Fetcher};
 
-pub use args::{CrawlArgs, ExplainArgs, ExtractArgs, ImportArgs, NotifyArgs, SiteArgs};
+pub use args::{BuildArgs, CrawlArgs, ExplainArgs, ExtractArgs, ImportArgs, NotifyArgs, SiteArgs};
 pub use init::InitArgs;
 
 /// Exit code when the source could not be reached or blocked the crawl.
