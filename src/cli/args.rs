@@ -61,6 +61,19 @@ pub struct CrawlArgs {
     /// Do not read the figures in pictures this run (config: `ocr: false`).
     #[arg(long)]
     pub no_ocr: bool,
+    /// Ask recorded failures again this run (a 404 and the like is otherwise never asked again):
+    /// alone, every one (deleted articles aside); or those given (repeatable, comma-separated): a
+    /// URL as recorded in state.json (or percent-decoded), or YEAR/ISSUE for an issue's failed
+    /// page and PDF (e.g. 2024/43).
+    #[arg(
+        long,
+        value_name = "URL|YEAR/ISSUE",
+        num_args = 0..=1,
+        default_missing_value = "all",
+        value_delimiter = ',',
+        conflicts_with = "reextract"
+    )]
+    pub retry_failed: Vec<String>,
     /// With --reextract: write the result even where figures would be lost.
     #[arg(long, requires = "reextract")]
     pub accept_losses: bool,

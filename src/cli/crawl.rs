@@ -1,6 +1,7 @@
 //! `crawl` (discover new issues and follow back-issue links into the archive; or, with
 //! `--reextract`, re-apply the patterns to the archive offline) and `build` (crawl, then render).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -12,6 +13,7 @@ use crate::cli::{
     parse_sources, print_summary, set_site_url, set_websub_hub, unreachable_what, usage, writable_dir,
 };
 use crate::config::Config;
+use crate::crawl::RetrySelector;
 use crate::fetch::Fetcher;
 
 impl CrawlArgs {
@@ -28,8 +30,94 @@ impl CrawlArgs {
         }
         parse_sources(&self.sources)?;
         writable_dir("--data", &self.data)?;
+        self.check_retry(config)?;
         Ok(())
     }
+
+    /// The values of `--retry-failed`, parsed (not checked against the state).
+    pub fn parse_retry(&self) -> anyhow::Result<Vec<RetrySelector>> {
+        let mut selectors = Vec::new();
+        for v in &self.retry_failed {
+            let s = RetrySelector::parse(v).map_err(|m| usage(format!("--retry-failed {v}"), m))?;
+            if !selectors.contains(&s) {
+                selectors.push(s);
+            }
+        }
+        Ok(selectors)
+    }
+
+    /// Pre-flight: each value of `--retry-failed` but the bare flag picks a recorded failure of
+    /// the series crawled; one that picks none is a usage error saying why and where the
+    /// failures are listed.
+    fn check_retry(&self, config: &Config) -> anyhow::Result<()> {
+        let selectors = self.parse_retry()?;
+        let mut unmatched: Vec<(RetrySelector, Option<String>)> = selectors
+            .iter()
+            .filter(|s| **s != RetrySelector::All)
+            .map(|s| (s.clone(), None))
+            .collect();
+        if unmatched.is_empty() {
+            return Ok(());
+        }
+        let archive = Archive::new(&self.data);
+        let mut recorded: Vec<(PathBuf, Vec<String>)> = Vec::new();
+        let crawled = config
+            .series
+            .iter()
+            .filter(|s| self.series.as_ref().is_none_or(|id| *id == s.id));
+        for series in crawled {
+            let state = archive
+                .load_state(&series.id)
+                .with_context(|| format!("reading the recorded failures of {}", series.id))?;
+            let known = crate::crawl::Known::load(&archive, &series.id)
+                .with_context(|| format!("reading the archive of {}", series.id))?;
+            let picked = crate::crawl::select(&state, &known, &selectors);
+            unmatched.retain_mut(|(s, why)| {
+                let missed = picked.unmatched.contains(s);
+                if missed && why.is_none() {
+                    *why = Some(crate::crawl::why_unmatched(s, &known));
+                }
+                missed
+            });
+            let listed = state
+                .failed
+                .iter()
+                .map(|(u, f)| crate::crawl::describe_failure(u, f))
+                .collect();
+            recorded.push((archive.state_path(&series.id), listed));
+        }
+        match unmatched.into_iter().next() {
+            None => Ok(()),
+            Some((s, why)) => Err(usage(
+                format!("--retry-failed {s}"),
+                format!(
+                    "{}; {}",
+                    why.unwrap_or_else(|| "picks no recorded failure".into()),
+                    where_failures_are(&recorded)
+                ),
+            )),
+        }
+    }
+}
+
+/// Where the recorded failures are, and the first few of them, for a `--retry-failed` that picked none.
+fn where_failures_are(recorded: &[(PathBuf, Vec<String>)]) -> String {
+    const SHOWN: usize = 10;
+    if recorded.iter().all(|(_, list)| list.is_empty()) {
+        let paths: Vec<String> = recorded.iter().map(|(p, _)| p.display().to_string()).collect();
+        return format!("no failure is recorded ({})", paths.join(", "));
+    }
+    let mut out = String::from("the recorded failures are under \"failed\" in");
+    for (path, list) in recorded {
+        out.push_str(&format!("\n  {} ({} recorded)", path.display(), list.len()));
+        for f in list.iter().take(SHOWN) {
+            out.push_str(&format!("\n    {f}"));
+        }
+        if list.len() > SHOWN {
+            out.push_str(&format!("\n    … and {} more", list.len() - SHOWN));
+        }
+    }
+    out
 }
 
 impl BuildArgs {
@@ -132,6 +220,7 @@ fn crawl_only(config: &Config, args: &CrawlArgs, verbosity: Verbosity) -> anyhow
         series: args.series.clone(),
         sources: parse_sources(&args.sources)?,
         no_ocr: args.no_ocr,
+        retry_failed: args.parse_retry()?,
     };
     let reporter = Reporter::new(verbosity);
     let rt = tokio::runtime::Builder::new_multi_thread()

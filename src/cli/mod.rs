@@ -301,10 +301,10 @@ pub fn print_summary(s: &crate::crawl::Summary, quiet: bool) -> Outcome {
             s.article_requests
         );
         for (u, why) in &s.failed {
-            eprintln!("  failed: {u}: {why}");
+            eprintln!("  failed: {}: {why}", crate::crawl::readable_url(u));
         }
         for d in &s.deleted {
-            eprintln!("  deleted: {d}");
+            eprintln!("  deleted: {}", crate::crawl::readable_url(d));
         }
         for (u, why) in &s.unreachable {
             eprintln!("  discovery source unreadable: {u}: {why}");
