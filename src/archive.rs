@@ -182,6 +182,10 @@ pub struct Failure {
     /// For `before_since`: the `since` it was older than (a changed `since` reads it again).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<chrono::NaiveDate>,
+    /// The issue the URL belongs to, `YEAR/ISSUE` (`2024/43`), where that is known (a website
+    /// page the listing named, an issue's PDF): `crawl --retry-failed 2024/43` selects it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue: Option<String>,
 }
 
 /// How far the last walk of a listing went.

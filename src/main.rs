@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use cncert_feed::cli::{
-    self, CrawlArgs, EXIT_USAGE, ExplainArgs, ExtractArgs, ImportArgs, InitArgs, NotifyArgs, Outcome, SiteArgs,
-    Verbosity,
+    self, BuildArgs, CrawlArgs, EXIT_USAGE, ExplainArgs, ExtractArgs, ImportArgs, InitArgs, NotifyArgs, Outcome,
+    SiteArgs, Verbosity,
 };
 
 /// Feeds with figures from CNCERT's weekly report 《网络安全信息与动态周报》.
@@ -37,7 +37,7 @@ enum Command {
     /// Discover new issues and follow back-issue links into the archive.
     Crawl(CrawlArgs),
     /// Crawl, then render the feeds from the archive.
-    Build(CrawlArgs),
+    Build(BuildArgs),
     /// Write the feeds, data files and pages from the archive alone (offline).
     Render(SiteArgs),
     /// Tell the WebSub hub which published feeds changed since it was last told (run after the

@@ -135,6 +135,7 @@ fn a_pdf_failure_never_replaces_the_text_read_before() {
             at: cncert_feed::crawl::now(),
             permanent: false,
             since: None,
+            issue: None,
         },
     );
     archive.save_state("cncert-weekly", &state).expect("state saved");

@@ -28,7 +28,7 @@ pub struct ExtractArgs {
     pub ocr: bool,
 }
 
-/// Options of `crawl` and `build`.
+/// Options of `crawl` (and, flattened into [`BuildArgs`], of `build`).
 #[derive(clap::Args, Debug, Clone)]
 pub struct CrawlArgs {
     /// Start from this article URL instead of the configured discovery (repeatable).
@@ -43,9 +43,6 @@ pub struct CrawlArgs {
     /// The archive directory.
     #[arg(long, default_value = DEFAULT_DATA)]
     pub data: PathBuf,
-    /// The output directory (build).
-    #[arg(long, default_value = DEFAULT_OUT)]
-    pub out: PathBuf,
     /// At most this many issues per series (default: the series' max_issues).
     #[arg(long)]
     pub max_issues: Option<usize>,
@@ -64,13 +61,37 @@ pub struct CrawlArgs {
     /// Do not read the figures in pictures this run (config: `ocr: false`).
     #[arg(long)]
     pub no_ocr: bool,
+    /// Ask recorded failures again this run (a 404 and the like is otherwise never asked again):
+    /// alone, every one (deleted articles aside); or those given (repeatable, comma-separated): a
+    /// URL as recorded in state.json (or percent-decoded), or YEAR/ISSUE for an issue's failed
+    /// page and PDF (e.g. 2024/43).
+    #[arg(
+        long,
+        value_name = "URL|YEAR/ISSUE",
+        num_args = 0..=1,
+        default_missing_value = "all",
+        value_delimiter = ',',
+        conflicts_with = "reextract"
+    )]
+    pub retry_failed: Vec<String>,
     /// With --reextract: write the result even where figures would be lost.
     #[arg(long, requires = "reextract")]
     pub accept_losses: bool,
-    /// Where the output is served (overrides site.base_url), e.g. the GitHub Pages URL (build).
+}
+
+/// Options of `build`: those of `crawl`, and where the feeds go.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BuildArgs {
+    /// What the crawl is asked to do.
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+    /// The output directory.
+    #[arg(long, default_value = DEFAULT_OUT)]
+    pub out: PathBuf,
+    /// Where the output is served (overrides site.base_url), e.g. the GitHub Pages URL.
     #[arg(long)]
     pub site_url: Option<String>,
-    /// The WebSub hub the feeds name (overrides site.websub_hub) (build).
+    /// The WebSub hub the feeds name (overrides site.websub_hub).
     #[arg(long)]
     pub websub_hub: Option<String>,
 }

@@ -24,7 +24,7 @@ use crate::assemble::SourceKind;
 use crate::config::Config;
 use crate::fetch::{Fetched, Fetcher};
 
-pub use args::{CrawlArgs, ExplainArgs, ExtractArgs, ImportArgs, NotifyArgs, SiteArgs};
+pub use args::{BuildArgs, CrawlArgs, ExplainArgs, ExtractArgs, ImportArgs, NotifyArgs, SiteArgs};
 pub use init::InitArgs;
 
 /// Exit code when the source could not be reached or blocked the crawl.
@@ -302,10 +302,10 @@ pub fn print_summary(s: &crate::crawl::Summary, quiet: bool) -> Outcome {
             s.article_requests
         );
         for (u, why) in &s.failed {
-            eprintln!("  failed: {u}: {why}");
+            eprintln!("  failed: {}: {why}", crate::crawl::readable_url(u));
         }
         for d in &s.deleted {
-            eprintln!("  deleted: {d}");
+            eprintln!("  deleted: {}", crate::crawl::readable_url(d));
         }
         for (u, why) in &s.unreachable {
             eprintln!("  discovery source unreadable: {u}: {why}");

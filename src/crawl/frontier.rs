@@ -1,7 +1,7 @@
 //! The frontier's state for one series during a run: the archive's view of it, the failure state,
 //! the run's summary and budget; and the one way a source's observation reaches the archive.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::{CrawlOptions, Progress, Summary, now};
@@ -24,6 +24,8 @@ pub struct Known {
     /// Documents fetched this run that a later source of the run may read again (a PDF whose
     /// pictures the pictures source reads), by URL; dropped at the end of the series.
     pub documents: HashMap<String, Vec<u8>>,
+    /// Recorded failures asked again this run (`--retry-failed`), until they are asked.
+    pub retry: BTreeSet<String>,
 }
 
 impl Known {
@@ -34,6 +36,7 @@ impl Known {
             touched: Default::default(),
             by_url: HashMap::new(),
             documents: HashMap::new(),
+            retry: BTreeSet::new(),
         };
         for e in archive.load_series(series)? {
             if let Some(id) = e.id() {
@@ -91,8 +94,11 @@ pub struct SeriesRun<'a> {
 }
 
 impl SeriesRun<'_> {
-    /// Records a failure of `url` (`permanent`: never fetched again).
+    /// Records a failure of `url` (`permanent`: never fetched again). The issue it was known to
+    /// belong to is kept; a URL asked again this run is not asked a second time.
     pub fn fail(&mut self, url: &str, kind: &str, reason: String, permanent: bool) {
+        self.known.retry.remove(url);
+        let issue = self.state.failed.get(url).and_then(|f| f.issue.clone());
         self.state.failed.insert(
             url.to_string(),
             Failure {
@@ -101,13 +107,21 @@ impl SeriesRun<'_> {
                 at: now(),
                 permanent,
                 since: None,
+                issue,
             },
         );
     }
 
-    /// Whether `url` failed for good in an earlier run.
+    /// Notes that the failure recorded for `url` belongs to issue `id` (`--retry-failed YEAR/ISSUE`).
+    pub fn link_failure(&mut self, url: &str, id: &IssueId) {
+        if let Some(f) = self.state.failed.get_mut(url) {
+            f.issue = Some(format!("{}/{}", id.year, id.issue));
+        }
+    }
+
+    /// Whether `url` failed for good in an earlier run (and is not asked again this run).
     pub fn failed_for_good(&self, url: &str) -> bool {
-        self.state.failed.get(url).is_some_and(|f| f.permanent)
+        !self.known.retry.contains(url) && self.state.failed.get(url).is_some_and(|f| f.permanent)
     }
 
     /// Writes the state (failures, aliases, validators) now, as a checkpoint.

@@ -4,6 +4,7 @@
 //! archive writes and the run's [`Summary`]. It names no host and no source; `reextract` and
 //! `import` re-read stored texts and saved files through the same sources.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Timelike, Utc};
@@ -18,11 +19,13 @@ use crate::report::beijing;
 mod frontier;
 mod import;
 mod reextract;
+mod retry;
 mod source;
 
 pub use frontier::{Known, SeriesRun, label};
 pub use import::import;
 pub use reextract::reextract;
+pub use retry::{RetrySelector, Selection, describe_failure, readable_url, select, why_unmatched};
 pub use source::{Imported, Source, SourceRun};
 
 /// What a crawl run is asked to do.
@@ -40,6 +43,8 @@ pub struct CrawlOptions {
     pub sources: Option<Vec<SourceKind>>,
     /// Do not read pictures this run (`--no-ocr`), whatever the config says.
     pub no_ocr: bool,
+    /// Recorded failures asked again this run (`--retry-failed`); none when empty.
+    pub retry_failed: Vec<RetrySelector>,
 }
 
 impl CrawlOptions {
@@ -271,7 +276,7 @@ async fn crawl_series(
     opts: &CrawlOptions,
     summary: &mut Summary,
 ) -> Result<()> {
-    let known = Known::load(cx.archive, &series.id)?;
+    let mut known = Known::load(cx.archive, &series.id)?;
     let mut state = cx.archive.load_state(&series.id)?;
     // Issues passed over for an older `since` are read again once `since` changes.
     state
@@ -287,6 +292,10 @@ async fn crawl_series(
         if let Err(err) = cx.archive.save_entry(e) {
             summary.write_failures.push(err.to_string());
         }
+    }
+    known.retry = retry::select(&state, &known, &opts.retry_failed).urls;
+    if !opts.retry_failed.is_empty() {
+        note_retries(cx.progress, series, &state, &known.retry);
     }
     let mut run = SeriesRun {
         config: cx.config,
@@ -310,6 +319,25 @@ async fn crawl_series(
     run.settle_history();
     run.save_state();
     Ok(())
+}
+
+/// Says which recorded failures of the series are asked again.
+fn note_retries(progress: &dyn Progress, series: &Series, state: &crate::archive::State, retry: &BTreeSet<String>) {
+    if retry.is_empty() {
+        progress.note(&format!(
+            "--retry-failed: no recorded failure of {} to ask again (deleted articles and issues older than since are asked again only when named)",
+            series.id
+        ));
+        return;
+    }
+    progress.note(&format!(
+        "--retry-failed: asking {} recorded failure(s) of {} again:",
+        retry.len(),
+        series.id
+    ));
+    for (u, f) in retry.iter().filter_map(|u| state.failed.get(u).map(|f| (u, f))) {
+        progress.note(&format!("  retry: {}", describe_failure(u, f)));
+    }
 }
 
 /// Describes a fetch that gave no page, for the summary.

@@ -44,6 +44,7 @@ impl Source for Website {
                 walk(run, listing, &mut walked).await;
             }
             retry_failed(run, &mut walked).await;
+            ask_selected(run, &mut walked).await;
         })
     }
 
@@ -181,6 +182,8 @@ async fn walk(run: &mut SeriesRun<'_>, listing: &str, walked: &mut Walked) {
             }
             all_known = false;
             read_issue(run, &item.url, Some(&id), walked).await;
+            // A page that failed is known to belong to the issue the listing names.
+            run.link_failure(&key, &id);
         }
         let resume = walk_state(run, listing).and_then(|w| w.cut_at.clone());
         let next = page.next.filter(|n| *n != page_url);
@@ -225,6 +228,54 @@ async fn retry_failed(run: &mut SeriesRun<'_>, walked: &mut Walked) {
             read_issue(run, &url, None, walked).await;
         }
     }
+}
+
+/// The failures selected by `--retry-failed` that are the website's: a failed detail page is read
+/// again; a failed PDF is asked again by reading its issue's page again (an archived issue's
+/// figures stay when it fails again). Not when the listing itself could not be read.
+async fn ask_selected(run: &mut SeriesRun<'_>, walked: &mut Walked) {
+    let selected: Vec<String> = run.known.retry.iter().cloned().collect();
+    let website = |u: &String| Url::parse(u).is_ok_and(|u| u.host_str() == Some(WEBSITE_HOST));
+    if walked.listing_failed {
+        let n = selected.iter().filter(|u| website(u)).count();
+        if n > 0 {
+            run.progress.note(&format!(
+                "--retry-failed: the website's listing could not be read; its {n} selected failure(s) were not asked this run"
+            ));
+        }
+        return;
+    }
+    for u in selected {
+        let Ok(url) = Url::parse(&u) else { continue };
+        if url.host_str() != Some(WEBSITE_HOST) || !run.known.retry.contains(&u) {
+            continue;
+        }
+        let page = match page_of_pdf(run, &u) {
+            Some(page) => page,
+            None if url.path().to_ascii_lowercase().ends_with(".pdf") => {
+                run.progress.note(&format!(
+                    "--retry-failed: {}: no archived issue links to this PDF; it is asked again when its issue's page is read",
+                    crate::crawl::readable_url(&u)
+                ));
+                continue;
+            }
+            None => url,
+        };
+        if !walked.attempted.contains(page.as_str()) {
+            read_issue(run, &page, None, walked).await;
+        }
+    }
+}
+
+/// The detail page of the archived issue whose PDF is `pdf`.
+fn page_of_pdf(run: &SeriesRun<'_>, pdf: &str) -> Option<Url> {
+    run.known.entries.values().find_map(|e| {
+        let o = e.observations.get(&SourceKind::Website)?;
+        if o.report.pdf.as_deref() != Some(pdf) {
+            return None;
+        }
+        o.report.url.as_deref().and_then(|u| Url::parse(u).ok())
+    })
 }
 
 /// Reads one issue: its detail page, then its PDF.
@@ -285,7 +336,11 @@ async fn read_issue(run: &mut SeriesRun<'_>, url: &Url, expected: Option<&IssueI
     }
     let mut obs = observation(report, extracted.content_html);
     if let Some(pdf) = obs.report.pdf.clone() {
-        match fetch_pdf(run, &pdf, &mut obs.report).await {
+        let outcome = fetch_pdf(run, &pdf, &mut obs.report).await;
+        if let Some(id) = obs.report.issue_id() {
+            run.link_failure(&pdf, &id);
+        }
+        match outcome {
             PdfOutcome::Read { text, size, bytes } => {
                 obs.pdf_text = Some(text);
                 obs.pdf_size = Some(size);
@@ -300,7 +355,8 @@ async fn read_issue(run: &mut SeriesRun<'_>, url: &Url, expected: Option<&IssueI
             }
             PdfOutcome::Transient(reason) => {
                 // Read the whole issue again next run, listing unchanged or not.
-                run.fail(&key, "website_transient", format!("PDF {pdf}: {reason}"), false);
+                let what = format!("PDF {}: {reason}", crate::crawl::readable_url(&pdf));
+                run.fail(&key, "website_transient", what, false);
                 run.summary.failed.push((pdf, reason));
                 return;
             }
@@ -321,7 +377,7 @@ async fn fetch_pdf(run: &mut SeriesRun<'_>, pdf: &str, report: &mut Report) -> P
             size: None,
         };
     };
-    if run.state.failed.get(pdf).is_some_and(|f| f.permanent) {
+    if run.failed_for_good(pdf) {
         let reason = run.state.failed.get(pdf).map(|f| f.reason.clone()).unwrap_or_default();
         return PdfOutcome::Unusable { reason, size: None };
     }
@@ -330,7 +386,12 @@ async fn fetch_pdf(run: &mut SeriesRun<'_>, pdf: &str, report: &mut Report) -> P
     let fetched = run.fetcher.get_large(&url, max).await;
     run.summary.tally(&fetched);
     let bytes = match fetched {
-        Fetched::Page { body, .. } => body,
+        Fetched::Page { body, .. } => {
+            // Answered: an earlier failure of the PDF is over (a new one is recorded below).
+            run.known.retry.remove(pdf);
+            run.state.failed.remove(pdf);
+            body
+        }
         Fetched::Status(code) if !(code == 408 || code == 429 || code >= 500) => {
             let reason = format!("HTTP {code}");
             run.fail(pdf, "not_found", reason.clone(), true);

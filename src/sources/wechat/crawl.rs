@@ -11,7 +11,7 @@ use super::url::{ArticleLink, article_link};
 use crate::archive::Failure;
 use crate::assemble::{Observation, ReadVia, SourceKind};
 use crate::config::Series;
-use crate::crawl::{SeriesRun, label, now};
+use crate::crawl::{SeriesRun, label, now, readable_url};
 use crate::fetch::Fetched;
 use crate::report::{IssueId, PageKind, Report};
 
@@ -97,12 +97,17 @@ async fn seeds(run: &mut SeriesRun<'_>) -> Vec<Seed> {
             push_link(&mut seeds, u, None);
         }
     }
+    // Failures asked again this run (`--retry-failed`) go first, before the budget is spent.
+    let mut retried: Vec<Seed> = Vec::new();
     for (u, f) in &run.state.failed {
-        if !f.permanent {
+        if run.known.retry.contains(u) {
+            push_link(&mut retried, u, None);
+        } else if !f.permanent {
             push_link(&mut seeds, u, None);
         }
     }
-    seeds
+    retried.append(&mut seeds);
+    retried
 }
 
 /// Discovery, then breadth-first through 近期回顾.
@@ -210,6 +215,7 @@ fn handle(
                     }
                     if !follows(&report, series) {
                         // Recorded once, so later runs do not fetch it again (until `since` changes).
+                        run.known.retry.remove(key);
                         run.state.failed.insert(
                             key.to_string(),
                             Failure {
@@ -222,6 +228,7 @@ fn handle(
                                 at: now(),
                                 permanent: true,
                                 since: series.since,
+                                issue: report.year.zip(report.issue).map(|(y, i)| format!("{y}/{i}")),
                             },
                         );
                         return None;
@@ -253,7 +260,7 @@ fn handle(
                         true,
                     );
                     run.summary.deleted.push(key.to_string());
-                    run.progress.note(&format!("deleted: {key}"));
+                    run.progress.note(&format!("deleted: {}", readable_url(key)));
                     run.mark_deleted(key);
                     None
                 }
