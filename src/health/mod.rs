@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::archive::{Archive, Entry, to_sorted_json, write_atomic};
 use crate::assemble::SourceKind;
 use crate::config::{Config, Series};
-use crate::crawl::{SourceStats, Summary};
+use crate::crawl::{SourceStats, Summary, readable_url};
 use crate::error::{Error, Result};
 
 mod issues;
@@ -308,7 +308,7 @@ fn source_health(
         )
     } else if progress == 0 && (!s.unreachable.is_empty() || !s.failed.is_empty()) {
         let first = s.unreachable.iter().chain(&s.failed).next();
-        let why = first.map(|(u, why)| format!("{why} ({})", decoded(u)));
+        let why = first.map(|(u, why)| format!("{why} ({})", readable_url(u)));
         ("failing", why)
     } else {
         ("ok", None)
@@ -328,7 +328,7 @@ fn source_health(
             .iter()
             .chain(&s.unreachable)
             .take(MAX_LISTED)
-            .map(|(u, why)| (decoded(u), why.clone()))
+            .map(|(u, why)| (readable_url(u), why.clone()))
             .collect(),
         failing_runs: if ok {
             0
@@ -339,30 +339,6 @@ fn source_health(
     }
 }
 
-/// A URL with its percent-escapes decoded for reading (`%E5%91%A8` → `周`); invalid UTF-8 is
-/// shown replaced. For display only: state keeps the URL as fetched.
-pub fn decoded(url: &str) -> String {
-    let bytes = url.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,14 +347,5 @@ mod tests {
     fn labels_read_back() {
         assert_eq!(issue_of_label("2024年第43期"), Some((2024, 43)));
         assert_eq!(issue_of_label("网络安全信息与动态周报"), None);
-    }
-
-    #[test]
-    fn urls_are_decoded_for_reading() {
-        assert_eq!(
-            decoded("http://h/%E5%91%A8%E6%8A%A5.pdf?a=%2"),
-            "http://h/周报.pdf?a=%2"
-        );
-        assert_eq!(decoded("http://h/%FF"), "http://h/\u{fffd}");
     }
 }
