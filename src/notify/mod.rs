@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::archive::Archive;
 use crate::config::{Config, TargetConfig, TargetKind};
 use crate::error::Result;
-use crate::publish::{FeedModel, Item, change_mark};
+use crate::publish::{Change, FeedModel, Item, change_mark, short_count};
 use crate::report::MetricValue;
 
 /// What a message says, format-neutral.
@@ -35,7 +35,9 @@ pub struct Message {
     pub link: String,
     /// Overall assessment.
     pub assessment: Option<String>,
-    /// `(label, value with unit, change mark)` per figure, config order.
+    /// `(label, value with unit, change mark)` per figure, config order; counts as the report
+    /// and the feeds' summary write them ([`short_count`]: 248000 → `24.8万个`; only exact
+    /// multiples of 1,000 from 10万 up are shortened, so nothing is rounded away).
     pub figures: Vec<(String, String, String)>,
     /// The JSON Feed item (for the generic webhook).
     pub item: Value,
@@ -52,14 +54,10 @@ impl Message {
             .filter_map(|m| {
                 let v = it.data.metrics.get(&m.key)?;
                 let value = match v {
-                    MetricValue::Count(n) => format!("{n}{}", m.unit),
+                    MetricValue::Count(n) => format!("{}{}", short_count(*n), m.unit),
                     MetricValue::Level(l) => l.clone(),
                 };
-                Some((
-                    m.label.clone(),
-                    value,
-                    change_mark(it.data.changes.get(&m.key), Some(v)),
-                ))
+                Some((m.label.clone(), value, chat_change(it.data.changes.get(&m.key), v)))
             })
             .collect();
         Message {
@@ -101,6 +99,16 @@ impl Message {
     /// The link, when it is one that can stand in markdown and Slack links ([`safe_link`]).
     pub fn safe_link(&self) -> Option<String> {
         safe_link(&self.link)
+    }
+}
+
+/// A change as chat messages show it: [`change_mark`], with a count's difference written the way
+/// the count is ([`short_count`]: `▲12`, `▼42000`, `▲15万`).
+pub fn chat_change(c: Option<&Change>, v: &MetricValue) -> String {
+    match c {
+        Some(Change::Delta(d)) if *d > 0 => format!("▲{}", short_count(*d)),
+        Some(Change::Delta(d)) if *d < 0 => format!("▼{}", short_count(d.saturating_neg())),
+        _ => change_mark(c, Some(v)),
     }
 }
 
@@ -632,6 +640,19 @@ mod tests {
         let m = mask_url("https://oapi.dingtalk.com/robot/send?access_token=SECRET123");
         assert_eq!(m, "https://oapi.dingtalk.com/robot/***");
         assert!(!mask_url("https://hooks.slack.com/services/T000/B000/XXXX").contains("T000"));
+    }
+
+    #[test]
+    fn changes_are_written_the_way_counts_are() {
+        let count = MetricValue::Count(250_000);
+        assert_eq!(chat_change(Some(&Change::Delta(150_000)), &count), "▲15万");
+        assert_eq!(chat_change(Some(&Change::Delta(-42_000)), &count), "▼42000");
+        assert_eq!(chat_change(Some(&Change::Delta(-184_000)), &count), "▼18.4万");
+        assert_eq!(chat_change(Some(&Change::Delta(12)), &count), "▲12");
+        assert_eq!(chat_change(Some(&Change::Delta(0)), &count), "–");
+        assert_eq!(chat_change(None, &count), "");
+        let level = MetricValue::Level("高".into());
+        assert_eq!(chat_change(Some(&Change::Level { from: "中".into() }), &level), "中→高");
     }
 
     #[test]
