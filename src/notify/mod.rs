@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use self::post::read_limited;
 pub use self::post::{MAX_ANSWER_BYTES, MAX_RETRY_WAIT, rate_limit_wait};
-pub use self::run::{NotifyOptions, NotifySummary, destination, notify};
+pub use self::run::{NotifyOptions, NotifySummary, Preview, destination, is_placeholder, notify, placeholder};
 use crate::config::TargetKind;
 use crate::publish::{Change, FeedModel, Item, change_mark, short_count};
 use crate::report::MetricValue;
@@ -189,9 +189,14 @@ pub trait Platform {
     fn url(&self, dest: &Destination, _now_ms: i64) -> String {
         dest.url.clone()
     }
-    /// Where the message goes, without any secret, for output.
+    /// Where the message goes, without any secret, for output (a dry run's placeholder of an
+    /// unset variable as it is).
     fn masked(&self, dest: &Destination) -> String {
-        mask_url(&dest.url)
+        if is_placeholder(&dest.url) {
+            dest.url.clone()
+        } else {
+            mask_url(&dest.url)
+        }
     }
     /// Whether the platform accepted the message (some say no with HTTP 200).
     fn accepted(&self, status: u16, body: &str) -> std::result::Result<(), String> {
@@ -234,12 +239,18 @@ pub fn shorten(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
-/// Shows a webhook URL without its secret parts: scheme, host and the first path segment.
+/// Shows a webhook URL (the value of a secret variable) without its secret parts: scheme, host
+/// and the first path segment (`https://hooks.slack.com/services/***`). A URL that is not a secret
+/// (a WebSub hub) is shown with [`crate::fetch::redact`] instead, which masks only secrets in it.
 pub fn mask_url(u: &str) -> String {
     match url::Url::parse(u) {
         Ok(url) => {
-            let first = url.path().split('/').find(|s| !s.is_empty()).unwrap_or("");
-            format!("{}://{}/{first}/***", url.scheme(), url.host_str().unwrap_or("?"))
+            let host = url.host_str().unwrap_or("?");
+            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+            match url.path().split('/').find(|s| !s.is_empty()) {
+                Some(first) => format!("{}://{host}{port}/{first}/***", url.scheme()),
+                None => format!("{}://{host}{port}/***", url.scheme()),
+            }
         }
         Err(_) => "***".to_string(),
     }
@@ -318,6 +329,12 @@ mod tests {
     fn webhook_urls_are_masked() {
         let m = mask_url("https://oapi.dingtalk.com/robot/send?access_token=SECRET123");
         assert_eq!(m, "https://oapi.dingtalk.com/robot/***");
+        assert_eq!(mask_url("https://example.org/?k=SECRET"), "https://example.org/***");
+        assert_eq!(
+            mask_url("http://127.0.0.1:8080/hook/x"),
+            "http://127.0.0.1:8080/hook/***"
+        );
+        assert_eq!(mask_url("<SLACK_WEBHOOK_URL unset>"), "***");
         assert!(!mask_url("https://hooks.slack.com/services/T000/B000/XXXX").contains("T000"));
     }
 
