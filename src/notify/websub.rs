@@ -196,10 +196,9 @@ fn example_site(site: &str, origin: Origin, out: &Path) -> Error {
 /// Tells `hub` about every feed in `out` that changed since it was last told, under the URL the
 /// feed names as its own ([`self_link`]), or under `site_url` (`--site-url`) when given; a feed
 /// missing or naming none goes under the site the others were rendered for, else
-/// `site.base_url`. An
-/// `out` that holds no feed at all, feeds of no known URL and the example site are usage errors,
-/// found before any ping; a feed missing among rendered ones is a failure of that feed (in
-/// [`PingSummary::failed`]), after which the others are pinged and recorded.
+/// `site.base_url`. An `out` that holds no feed at all, feeds of no known URL and the example
+/// site are usage errors, found before any ping; a feed missing among rendered ones is a failure
+/// of that feed (in [`PingSummary::failed`]), after which the others are pinged and recorded.
 pub async fn ping(
     config: &Config,
     archive: &Archive,
