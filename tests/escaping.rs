@@ -254,7 +254,10 @@ fn dry_payloads(config: &cncert_feed::Config, data: &Path) -> HashMap<String, Va
         .expect("notify");
     s.dry
         .into_iter()
-        .map(|(target, _, payload)| (target.split(':').next().unwrap_or_default().to_string(), payload))
+        .filter_map(|p| {
+            let kind = p.target.split(':').next().unwrap_or_default().to_string();
+            Some((kind, p.payloads.into_iter().next()?.1))
+        })
         .collect()
 }
 

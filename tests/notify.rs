@@ -708,3 +708,56 @@ fn e_mail_settings_that_cannot_work_are_named() {
     let s = run(&config, &data, &mocks.env(), NotifyOptions::default());
     assert_eq!(s.sent.len(), 1, "{s:?}");
 }
+
+#[test]
+fn counts_read_in_wan_as_the_report_writes_them_in_every_target() {
+    // 2017年第20–21期: 境内感染网络病毒的主机 248000 → 206000, 被木马或僵尸程序控制的主机
+    // 180000 → 123000: each chat shows 20.6万个 and 12.3万个 (the summary's form), never 206000.
+    let data = common::temp_dir("notify-wan");
+    let pages: Vec<PathBuf> = ["2017-20.html", "2017-21.html"]
+        .iter()
+        .map(|p| common::site_dir().join("pages").join(p))
+        .collect();
+    cncert_feed::crawl::import(
+        &common::repo_config(),
+        &Archive::new(&data),
+        &cncert_feed::sources::all(),
+        &pages,
+    )
+    .expect("import");
+    let mocks = Mocks::new();
+    let s = run(&common::repo_config(), &data, &mocks.env(), NotifyOptions::default());
+    assert!(s.failed.is_empty(), "{:?}", s.failed);
+    assert_eq!(s.sent.len(), 9, "{:?}", s.sent);
+    let chats = [
+        &mocks.slack,
+        &mocks.feishu,
+        &mocks.dingtalk,
+        &mocks.wecom,
+        &mocks.telegram,
+        &mocks.discord,
+        &mocks.teams,
+    ];
+    for server in chats {
+        let sent = String::from_utf8_lossy(&posts(server)[0].body).into_owned();
+        assert!(sent.contains("20.6万个") && sent.contains("12.3万个"), "{sent}");
+        assert!(sent.contains("▼42000"), "the change as its count is: {sent}");
+        assert!(!sent.contains("206000") && !sent.contains("123000"), "{sent}");
+    }
+    let mail = &mocks.smtp.accepted()[0];
+    let (_, parts) = common::smtp::parts(&mail.data);
+    for (kind, part) in &parts {
+        assert!(part.contains("20.6万个") && !part.contains("206000"), "{kind}: {part}");
+    }
+    // The generic webhook carries the JSON Feed item: exact figures for machines in _report,
+    // the summary in 万 as the feeds have it.
+    let item = body(&posts(&mocks.webhook)[0]);
+    assert_eq!(item["_report"]["metrics"]["infected_hosts"], 206_000);
+    assert!(
+        item["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("感染病毒主机20.6万个")),
+        "{}",
+        item["summary"]
+    );
+}

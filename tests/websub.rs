@@ -238,3 +238,152 @@ fn a_missing_feed_fails_the_run_after_the_others_are_pinged_and_recorded() {
     assert_eq!(all.len(), 3, "only the missing feed is pinged again");
     assert_eq!(pinged_urls(&all[2..]), vec![feeds[1].clone()]);
 }
+
+/// `ping` with only these site arguments (none: the URL the feeds name, or config.yaml's).
+fn ping_with(data: &Path, out: &Path, hub_url: &str, site: &[&str]) -> Output {
+    let mut args = vec!["ping", "--websub-hub", hub_url];
+    args.extend_from_slice(site);
+    cli(&args, data, out)
+}
+
+/// The example site.base_url of the shipped config.yaml.
+const EXAMPLE: &str = "https://example.github.io/cncert-feed/";
+
+#[test]
+fn the_shipped_example_site_is_never_pinged() {
+    assert_eq!(
+        common::repo_config().site.base_url.map(|u| u.to_string()).as_deref(),
+        Some(EXAMPLE),
+        "the example this test is about"
+    );
+    let data = archive_with(&["2024-42.html"]);
+    let server = ok_hub();
+    let hub_url = format!("{}/hub", server.origin);
+    // Rendered with config.yaml as shipped: the feeds name the example site.
+    let out = common::temp_dir("websub-out");
+    let o = cli(&["render", "--websub-hub", &hub_url], &data, &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = ping_with(&data, &out, &hub_url, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("example.github.io")
+            && err.contains("set site.base_url in config.yaml")
+            && err.contains("--site-url"),
+        "{err}"
+    );
+    // --site-url naming the example is refused too.
+    let o = ping_with(&data, &out, &hub_url, &["--site-url", EXAMPLE]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("--site-url {EXAMPLE}")), "{err}");
+    assert!(pings(&server).is_empty(), "nothing was pinged");
+    let state: Value = std::fs::read(data.join("cncert-weekly/state.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+    assert!(
+        state["pinged"].as_object().is_none_or(|p| p.is_empty()),
+        "nothing was recorded: {state}"
+    );
+}
+
+#[test]
+fn ping_tells_the_url_the_feeds_were_rendered_for() {
+    // Issue 22.6: `render --site-url X`, then `ping` (config.yaml still the example) pinged the
+    // example's URLs. The feeds name their own URL; ping tells the hub that one.
+    let data = archive_with(&["2024-42.html"]);
+    let out = common::temp_dir("websub-out");
+    let server = ok_hub();
+    let hub_url = format!("{}/hub", server.origin);
+    render(&data, &out, &hub_url);
+    let o = ping_with(&data, &out, &hub_url, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    assert_eq!(pinged_urls(&pings(&server)), three_feeds());
+    // The same feeds with the same --site-url: unchanged, nothing pinged.
+    let o = ping(&data, &out, &hub_url);
+    assert!(o.status.success());
+    assert_eq!(pings(&server).len(), 3);
+
+    // --site-url still wins, with a warning that the feeds name another URL.
+    let other = "https://mirror.example.net/feeds/";
+    let o = ping_with(&data, &out, &hub_url, &["--site-url", other]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let all = pings(&server);
+    assert_eq!(
+        pinged_urls(&all[3..]),
+        vec![
+            format!("{other}cncert-weekly/rss.xml"),
+            format!("{other}cncert-weekly/atom.xml"),
+            format!("{other}cncert-weekly/feed.json"),
+        ]
+    );
+    assert!(
+        err.contains(&format!(
+            "names itself {SITE}cncert-weekly/rss.xml, not {other}cncert-weekly/rss.xml"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_feed_is_named_under_the_rendered_site() {
+    let data = archive_with(&["2024-42.html"]);
+    let out = common::temp_dir("websub-out");
+    let server = ok_hub();
+    let hub_url = format!("{}/hub", server.origin);
+    render(&data, &out, &hub_url);
+    std::fs::remove_file(out.join("cncert-weekly/feed.json")).expect("remove feed.json");
+    let o = ping_with(&data, &out, &hub_url, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("error: {SITE}cncert-weekly/feed.json: cannot read")),
+        "{err}"
+    );
+    assert_eq!(pings(&server).len(), 2);
+}
+
+#[test]
+fn hub_urls_are_printed_as_they_are_unless_they_hold_a_secret() {
+    let data = archive_with(&["2024-42.html"]);
+    // A hub nobody listens at: the error names it as configured (it was `…//***`).
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        format!("http://127.0.0.1:{}/", l.local_addr().expect("addr").port())
+    };
+    let out = common::temp_dir("websub-out");
+    render(&data, &out, &closed);
+    let o = ping(&data, &out, &closed);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("cannot reach the hub {closed}: connection failed")),
+        "{err}"
+    );
+    assert!(!err.contains("***"), "{err}");
+
+    // A hub with a token in its URL: the token is masked everywhere, the rest shown.
+    let server = hub(vec![
+        json!({"status": 403, "body": "bad token hub-t0ken-123"}),
+        json!({"status": 204, "body": ""}),
+    ]);
+    let secret_hub = format!("{}/hub?token=hub-t0ken-123", server.origin);
+    let out = common::temp_dir("websub-out");
+    render(&data, &out, &secret_hub);
+    let o = ping(&data, &out, &secret_hub);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!err.contains("hub-t0ken-123"), "{err}");
+    assert!(
+        err.contains(&format!("the hub {}/hub?token=*** answered HTTP 403", server.origin)),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("pinged {}/hub?token=***: ", server.origin)),
+        "{err}"
+    );
+}

@@ -130,7 +130,8 @@ pub struct NotifyArgs {
     /// The archive directory.
     #[arg(long, default_value = DEFAULT_DATA)]
     pub data: PathBuf,
-    /// Print the payloads (webhook URLs masked); send and record nothing.
+    /// Print what each target would get (URLs masked; `<NAME unset>` for a variable not set)
+    /// and why a target would get nothing; send and record nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Send every issue not yet announced, not only the newest on a target's first use.

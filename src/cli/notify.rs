@@ -1,5 +1,5 @@
 //! `notify`: pushes the issues not yet announced to the configured chat targets (or, with
-//! `--dry-run`, prints the payloads).
+//! `--dry-run`, prints what each would get, and why a target gets nothing).
 
 use anyhow::Context;
 
@@ -27,14 +27,12 @@ pub fn run_notify(config: &Config, args: &NotifyArgs, verbosity: Verbosity) -> a
     let s = rt
         .block_on(crate::notify::notify(config, &archive, &opts, &env))
         .with_context(|| format!("notifying from {}", data.display()))?;
-    for line in &s.skipped {
-        if !quiet {
+    if args.dry_run {
+        print_preview(&s, quiet)?;
+    } else if !quiet {
+        for line in s.skipped.iter().chain(&s.idle) {
             eprintln!("{line}");
         }
-    }
-    for (target, url, payload) in &s.dry {
-        println!("# {target} → {url}");
-        println!("{}", serde_json::to_string_pretty(payload)?);
     }
     for (target, title) in &s.sent {
         if !quiet {
@@ -49,4 +47,28 @@ pub fn run_notify(config: &Config, args: &NotifyArgs, verbosity: Verbosity) -> a
         }
     }
     Ok(Outcome::failed_if(!s.failed.is_empty()))
+}
+
+/// A dry run on stdout: per target, its notes (`# target: …`) and each payload under
+/// `# target → URL · title`; where nothing is to be sent, why. A closing count on stderr.
+fn print_preview(s: &crate::notify::NotifySummary, quiet: bool) -> anyhow::Result<()> {
+    for line in &s.idle {
+        println!("# {line}");
+    }
+    let mut messages = 0;
+    for p in &s.dry {
+        for note in &p.notes {
+            println!("# {}: {note}", p.target);
+        }
+        for (title, payload) in &p.payloads {
+            println!("# {} → {} · {title}", p.target, p.url);
+            println!("{}", serde_json::to_string_pretty(payload)?);
+            messages += 1;
+        }
+    }
+    if !quiet {
+        let targets = s.dry.iter().filter(|p| !p.payloads.is_empty()).count();
+        eprintln!("dry run: {messages} message(s) for {targets} target(s) shown; nothing was sent or recorded");
+    }
+    Ok(())
 }

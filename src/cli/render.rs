@@ -37,10 +37,14 @@ pub fn render_to(config: &Config, data: &Path, out: &Path, quiet: bool) -> anyho
     Ok(())
 }
 
-/// `ping`: pings the WebSub hub for each feed that changed; fails (exit 1) when the hub refused
-/// one (it is retried next run).
+/// `ping`: pings the WebSub hub for each feed that changed, under the URL the feed names as its
+/// own (`--site-url` overrides it); fails (exit 1) when the hub refused one (it is retried next
+/// run); refuses (exit 2) the example site of the shipped config.
 pub fn run_ping(mut config: Config, args: &SiteArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
     args.apply(&mut config)?;
+    // Only a --site-url given here overrides what the feeds name; site.base_url is the last resort.
+    let given = args.site_url.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let site_url = given.then(|| config.site.base_url.clone()).flatten();
     let quiet = verbosity.quiet;
     let Some(hub) = config.site.websub_hub.clone() else {
         if !quiet {
@@ -52,11 +56,18 @@ pub fn run_ping(mut config: Config, args: &SiteArgs, verbosity: Verbosity) -> an
     writable_dir("--data", &args.data)?;
     let archive = Archive::new(&args.data);
     let rt = current_thread_runtime()?;
-    let s = rt.block_on(crate::notify::websub::ping(&config, &archive, &args.out, &hub))?;
+    let s = rt.block_on(crate::notify::websub::ping(
+        &config,
+        &archive,
+        &args.out,
+        &hub,
+        site_url.as_ref(),
+    ))?;
     for w in &s.warnings {
         eprintln!("warning: {w}");
     }
     if !quiet {
+        let hub = crate::notify::websub::shown(hub.as_str());
         for u in &s.pinged {
             eprintln!("pinged {hub}: {u}");
         }

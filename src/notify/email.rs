@@ -208,7 +208,11 @@ impl Platform for Email {
     }
 
     fn masked(&self, dest: &Destination) -> String {
-        mask_smtp(&dest.url)
+        if super::is_placeholder(&dest.url) {
+            dest.url.clone()
+        } else {
+            mask_smtp(&dest.url)
+        }
     }
 }
 

@@ -8,6 +8,8 @@ pub mod dingtalk;
 pub mod discord;
 pub mod email;
 pub mod feishu;
+mod post;
+mod run;
 pub mod slack;
 pub mod teams;
 pub mod telegram;
@@ -15,15 +17,13 @@ pub mod webhook;
 pub mod websub;
 pub mod wecom;
 
-use std::collections::VecDeque;
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
 
-use crate::archive::Archive;
-use crate::config::{Config, TargetConfig, TargetKind};
-use crate::error::Result;
-use crate::publish::{FeedModel, Item, change_mark};
+use self::post::read_limited;
+pub use self::post::{MAX_ANSWER_BYTES, MAX_RETRY_WAIT, rate_limit_wait};
+pub use self::run::{NotifyOptions, NotifySummary, Preview, destination, is_placeholder, notify, placeholder};
+use crate::config::TargetKind;
+use crate::publish::{Change, FeedModel, Item, change_mark, short_count};
 use crate::report::MetricValue;
 
 /// What a message says, format-neutral.
@@ -35,7 +35,9 @@ pub struct Message {
     pub link: String,
     /// Overall assessment.
     pub assessment: Option<String>,
-    /// `(label, value with unit, change mark)` per figure, config order.
+    /// `(label, value with unit, change mark)` per figure, config order; counts as the report
+    /// and the feeds' summary write them ([`short_count`]: 248000 → `24.8万个`; only exact
+    /// multiples of 1,000 from 10万 up are shortened, so nothing is rounded away).
     pub figures: Vec<(String, String, String)>,
     /// The JSON Feed item (for the generic webhook).
     pub item: Value,
@@ -52,14 +54,10 @@ impl Message {
             .filter_map(|m| {
                 let v = it.data.metrics.get(&m.key)?;
                 let value = match v {
-                    MetricValue::Count(n) => format!("{n}{}", m.unit),
+                    MetricValue::Count(n) => format!("{}{}", short_count(*n), m.unit),
                     MetricValue::Level(l) => l.clone(),
                 };
-                Some((
-                    m.label.clone(),
-                    value,
-                    change_mark(it.data.changes.get(&m.key), Some(v)),
-                ))
+                Some((m.label.clone(), value, chat_change(it.data.changes.get(&m.key), v)))
             })
             .collect();
         Message {
@@ -101,6 +99,16 @@ impl Message {
     /// The link, when it is one that can stand in markdown and Slack links ([`safe_link`]).
     pub fn safe_link(&self) -> Option<String> {
         safe_link(&self.link)
+    }
+}
+
+/// A change as chat messages show it: [`change_mark`], with a count's difference written the way
+/// the count is ([`short_count`]: `▲12`, `▼42000`, `▲15万`).
+pub fn chat_change(c: Option<&Change>, v: &MetricValue) -> String {
+    match c {
+        Some(Change::Delta(d)) if *d > 0 => format!("▲{}", short_count(*d)),
+        Some(Change::Delta(d)) if *d < 0 => format!("▼{}", short_count(d.saturating_neg())),
+        _ => change_mark(c, Some(v)),
     }
 }
 
@@ -181,9 +189,14 @@ pub trait Platform {
     fn url(&self, dest: &Destination, _now_ms: i64) -> String {
         dest.url.clone()
     }
-    /// Where the message goes, without any secret, for output.
+    /// Where the message goes, without any secret, for output (a dry run's placeholder of an
+    /// unset variable as it is).
     fn masked(&self, dest: &Destination) -> String {
-        mask_url(&dest.url)
+        if is_placeholder(&dest.url) {
+            dest.url.clone()
+        } else {
+            mask_url(&dest.url)
+        }
     }
     /// Whether the platform accepted the message (some say no with HTTP 200).
     fn accepted(&self, status: u16, body: &str) -> std::result::Result<(), String> {
@@ -214,39 +227,6 @@ pub fn platform(kind: TargetKind) -> Box<dyn Platform + Send + Sync> {
     }
 }
 
-/// Reads a target's variables. `Err` is the line saying which one is unset (the target is then
-/// skipped); an unset optional variable is simply absent.
-pub fn destination(
-    target: &TargetConfig,
-    env: &(dyn Fn(&str) -> Option<String> + Sync),
-) -> std::result::Result<Destination, String> {
-    let mut dest = Destination::default();
-    let mut missing = Vec::new();
-    for (field, name) in target.variables() {
-        let value = env(&name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        let required = !matches!(field, "secret_env" | "api_env");
-        match (value, field) {
-            (None, _) if required => missing.push(name),
-            (None, _) => {}
-            (Some(v), "url_env" | "api_env") => dest.url = v,
-            (Some(v), "secret_env") => dest.secret = Some(v),
-            (Some(v), "token_env") => dest.token = Some(v),
-            (Some(v), "chat_env") => dest.chat = Some(v),
-            (Some(v), "from_env") => dest.from = Some(v),
-            (Some(v), "to_env") => dest.to = Some(v),
-            (Some(_), _) => {}
-        }
-    }
-    if target.kind == TargetKind::Telegram && dest.url.is_empty() {
-        dest.url = telegram::DEFAULT_API.to_string();
-    }
-    match missing.len() {
-        0 => Ok(dest),
-        1 => Err(format!("{}: {} is not set; skipped", target.key(), missing[0])),
-        _ => Err(format!("{}: {} are not set; skipped", target.key(), missing.join(", "))),
-    }
-}
-
 /// Cuts a string to at most `max` bytes on a char boundary, adding `…` when it cut.
 pub fn shorten(s: &str, max: usize) -> String {
     if s.len() <= max {
@@ -259,272 +239,21 @@ pub fn shorten(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
-/// Shows a webhook URL without its secret parts: scheme, host and the first path segment.
+/// Shows a webhook URL (the value of a secret variable) without its secret parts: scheme, host
+/// and the first path segment (`https://hooks.slack.com/services/***`). A URL that is not a secret
+/// (a WebSub hub) is shown with [`crate::fetch::redact`] instead, which masks only secrets in it.
 pub fn mask_url(u: &str) -> String {
     match url::Url::parse(u) {
         Ok(url) => {
-            let first = url.path().split('/').find(|s| !s.is_empty()).unwrap_or("");
-            format!("{}://{}/{first}/***", url.scheme(), url.host_str().unwrap_or("?"))
+            let host = url.host_str().unwrap_or("?");
+            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+            match url.path().split('/').find(|s| !s.is_empty()) {
+                Some(first) => format!("{}://{host}{port}/{first}/***", url.scheme()),
+                None => format!("{}://{host}{port}/***", url.scheme()),
+            }
         }
         Err(_) => "***".to_string(),
     }
-}
-
-/// Options of a notify run.
-#[derive(Debug, Clone, Default)]
-pub struct NotifyOptions {
-    /// Print payloads, send nothing, record nothing.
-    pub dry_run: bool,
-    /// Send every issue not yet announced, not only the newest on first use.
-    pub backfill: bool,
-}
-
-/// What a notify run did.
-#[derive(Debug, Default, Clone)]
-pub struct NotifySummary {
-    /// `(target, issue)` sent.
-    pub sent: Vec<(String, String)>,
-    /// `(target, issue, why)` that failed (retried next run).
-    pub failed: Vec<(String, String, String)>,
-    /// Targets skipped, with the reason (unset variable …).
-    pub skipped: Vec<String>,
-    /// Dry-run output: `(target, masked url, payload)`.
-    pub dry: Vec<(String, String, Value)>,
-}
-
-fn issue_key(it: &Item) -> String {
-    format!("{}-{}", it.data.year, it.data.issue)
-}
-
-/// Sliding-window rate limiter: at most `n` sends per minute.
-struct RateLimit {
-    n: usize,
-    sent: VecDeque<Instant>,
-}
-
-impl RateLimit {
-    async fn wait(&mut self) {
-        if self.n == 0 {
-            return;
-        }
-        let minute = Duration::from_secs(60);
-        while let Some(front) = self.sent.front() {
-            if front.elapsed() >= minute {
-                self.sent.pop_front();
-            } else {
-                break;
-            }
-        }
-        if self.sent.len() >= self.n
-            && let Some(front) = self.sent.front()
-        {
-            tokio::time::sleep(minute.saturating_sub(front.elapsed())).await;
-            self.sent.pop_front();
-        }
-        self.sent.push_back(Instant::now());
-    }
-}
-
-/// The most of a webhook's answer that is read (answers are a few hundred bytes).
-pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
-
-/// Reads at most `max` bytes of an answer (lossy UTF-8): a hostile endpoint cannot make us buffer
-/// an endless body.
-async fn read_limited(mut resp: reqwest::Response, max: usize) -> String {
-    let mut body: Vec<u8> = Vec::new();
-    while let Ok(Some(chunk)) = resp.chunk().await {
-        let room = max.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= max {
-            break;
-        }
-    }
-    String::from_utf8_lossy(&body).into_owned()
-}
-
-/// The longest wait for a platform's `retry_after` before the one retry; a longer one is a
-/// failure, retried on the next run.
-pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
-
-/// How long a rate-limited answer (HTTP 429) asks to wait: Discord's `retry_after` (seconds,
-/// fractional), Telegram's `parameters.retry_after`, or a `Retry-After` header (seconds or an
-/// HTTP date, read as the fetcher reads it).
-pub fn rate_limit_wait(header: Option<&str>, body: &str) -> Option<Duration> {
-    let from_body = serde_json::from_str::<Value>(body).ok().and_then(|v| {
-        v.get("retry_after")
-            .or_else(|| v.get("parameters").and_then(|p| p.get("retry_after")))
-            .and_then(Value::as_f64)
-    });
-    match from_body {
-        Some(secs) => (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0))),
-        None => crate::fetch::retry_after(header?, chrono::Utc::now()),
-    }
-}
-
-/// Posts one JSON payload and says whether the platform took it. A 429 whose `retry_after` is
-/// at most [`MAX_RETRY_WAIT`] is waited out and tried once more.
-async fn post(
-    client: &reqwest::Client,
-    platform: &(dyn Platform + Send + Sync),
-    dest: &Destination,
-    payload: &Value,
-    now_ms: i64,
-) -> std::result::Result<(), String> {
-    let body = serde_json::to_vec(payload).map_err(|e| format!("cannot encode the message: {e}"))?;
-    let mut retried = false;
-    loop {
-        let request = client
-            .post(platform.url(dest, now_ms))
-            .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
-            .body(body.clone());
-        let resp = request.send().await.map_err(|e| {
-            format!(
-                "cannot reach {}: {}",
-                platform.masked(dest),
-                if e.is_timeout() {
-                    "timed out"
-                } else {
-                    "connection failed"
-                }
-            )
-        })?;
-        let status = resp.status().as_u16();
-        let header = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_string);
-        let answer = read_limited(resp, MAX_ANSWER_BYTES).await;
-        if status != 429 {
-            return platform.accepted(status, &answer);
-        }
-        let wait = rate_limit_wait(header.as_deref(), &answer);
-        match wait {
-            Some(w) if !retried && w <= MAX_RETRY_WAIT => {
-                tokio::time::sleep(w).await;
-                retried = true;
-            }
-            _ => {
-                return Err(format!(
-                    "rate limited (HTTP 429{}){}",
-                    wait.map(|w| format!(", retry after {:.1} s", w.as_secs_f64()))
-                        .unwrap_or_default(),
-                    if retried { " again after waiting" } else { "" }
-                ));
-            }
-        }
-    }
-}
-
-/// Sends what each target has not had yet. `env` looks up environment variables. Nothing is
-/// sent when what is sent cannot be recorded; each send is recorded before the next.
-pub async fn notify(
-    config: &Config,
-    archive: &Archive,
-    opts: &NotifyOptions,
-    env: &(dyn Fn(&str) -> Option<String> + Sync),
-) -> Result<NotifySummary> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .connect_timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| crate::Error::HttpClient { message: e.to_string() })?;
-    let mut summary = NotifySummary::default();
-    for series in &config.series {
-        let entries = archive.load_series(&series.id)?;
-        let mut site = config.site.clone();
-        site.feed_limit = usize::MAX;
-        let model = FeedModel::build(series, &site, &entries);
-        let mut state = archive.load_state(&series.id)?;
-        // What is sent must be recorded, or it is sent again next run: check first.
-        if !opts.dry_run {
-            archive.probe_state(&series.id)?;
-        }
-        // Oldest first.
-        let mut items: Vec<&Item> = model.items.iter().collect();
-        items.reverse();
-        for target in &config.notify {
-            if !target.series.is_empty() && !target.series.contains(&series.id) {
-                continue;
-            }
-            let key = target.key();
-            let dest = match destination(target, env) {
-                Ok(d) => d,
-                Err(line) => {
-                    summary.skipped.push(line);
-                    continue;
-                }
-            };
-            if let Some(name) = target.secret_env.as_deref()
-                && dest.secret.is_none()
-            {
-                summary
-                    .skipped
-                    .push(format!("{key}: {name} is not set; sending unsigned"));
-            }
-            let platform = platform(target.kind);
-            let mailer = if target.kind == TargetKind::Email && !opts.dry_run {
-                match email::Mailer::new(&dest) {
-                    Ok(m) => Some(m),
-                    Err(why) => {
-                        summary.failed.push((key.clone(), String::new(), why));
-                        continue;
-                    }
-                }
-            } else {
-                None
-            };
-            let first_use = !state.announced.contains_key(&key);
-            let announced = state.announced.get(&key).cloned().unwrap_or_default();
-            let mut todo: Vec<&Item> = items
-                .iter()
-                .copied()
-                .filter(|it| !announced.contains(&issue_key(it)))
-                .collect();
-            if first_use && !opts.backfill && todo.len() > 1 {
-                // No flood of old issues on a target's first use: older ones count as announced.
-                let newest = todo.pop();
-                if !opts.dry_run {
-                    let list = state.announced.entry(key.clone()).or_default();
-                    list.extend(todo.iter().map(|it| issue_key(it)));
-                }
-                todo = newest.into_iter().collect();
-            }
-            let mut limit = RateLimit {
-                n: platform.per_minute(),
-                sent: VecDeque::new(),
-            };
-            for it in todo {
-                let msg = Message::of(&model, it);
-                let now_ms = chrono::Utc::now().timestamp_millis();
-                let payload = platform.payload(&msg, &dest, now_ms);
-                if opts.dry_run {
-                    summary.dry.push((key.clone(), platform.masked(&dest), payload));
-                    continue;
-                }
-                limit.wait().await;
-                let result = match &mailer {
-                    Some(m) => m.send(&msg).await,
-                    None => post(&client, platform.as_ref(), &dest, &payload, now_ms).await,
-                };
-                match result {
-                    Ok(()) => {
-                        state.announced.entry(key.clone()).or_default().push(issue_key(it));
-                        archive.save_state(&series.id, &state)?;
-                        summary.sent.push((key.clone(), it.title.clone()));
-                    }
-                    Err(why) => summary.failed.push((key.clone(), it.title.clone(), why)),
-                }
-            }
-            if first_use && !opts.dry_run {
-                state.announced.entry(key.clone()).or_default();
-            }
-        }
-        if !opts.dry_run {
-            archive.save_state(&series.id, &state)?;
-        }
-    }
-    Ok(summary)
 }
 
 /// Checks a JSON answer whose `field` must be 0 (DingTalk and WeCom `errcode`, Feishu `code`).
@@ -596,42 +325,30 @@ mod tests {
         assert_eq!(md_text("a*b_[c](d)"), "a＊b＿［c］（d）");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn twenty_a_minute_then_the_next_waits_for_the_window() {
-        let mut limit = RateLimit {
-            n: 20,
-            sent: VecDeque::new(),
-        };
-        let start = tokio::time::Instant::now();
-        for _ in 0..20 {
-            limit.wait().await;
-        }
-        assert!(start.elapsed() < Duration::from_secs(1), "the first 20 go at once");
-        limit.wait().await;
-        assert!(start.elapsed() >= Duration::from_secs(60), "the 21st waits a minute");
-    }
-
-    #[test]
-    fn rate_limit_waits_come_from_the_body_or_the_header() {
-        let d = |s: f64| Some(Duration::from_secs_f64(s));
-        assert_eq!(
-            rate_limit_wait(None, r#"{"message":"limited","retry_after":0.25}"#),
-            d(0.25)
-        );
-        assert_eq!(
-            rate_limit_wait(None, r#"{"ok":false,"error_code":429,"parameters":{"retry_after":7}}"#),
-            d(7.0)
-        );
-        assert_eq!(rate_limit_wait(Some("3"), "Too many requests"), d(3.0));
-        assert_eq!(rate_limit_wait(None, "Too many requests"), None);
-        assert_eq!(rate_limit_wait(None, r#"{"retry_after":-1}"#), None);
-    }
-
     #[test]
     fn webhook_urls_are_masked() {
         let m = mask_url("https://oapi.dingtalk.com/robot/send?access_token=SECRET123");
         assert_eq!(m, "https://oapi.dingtalk.com/robot/***");
+        assert_eq!(mask_url("https://example.org/?k=SECRET"), "https://example.org/***");
+        assert_eq!(
+            mask_url("http://127.0.0.1:8080/hook/x"),
+            "http://127.0.0.1:8080/hook/***"
+        );
+        assert_eq!(mask_url("<SLACK_WEBHOOK_URL unset>"), "***");
         assert!(!mask_url("https://hooks.slack.com/services/T000/B000/XXXX").contains("T000"));
+    }
+
+    #[test]
+    fn changes_are_written_the_way_counts_are() {
+        let count = MetricValue::Count(250_000);
+        assert_eq!(chat_change(Some(&Change::Delta(150_000)), &count), "▲15万");
+        assert_eq!(chat_change(Some(&Change::Delta(-42_000)), &count), "▼42000");
+        assert_eq!(chat_change(Some(&Change::Delta(-184_000)), &count), "▼18.4万");
+        assert_eq!(chat_change(Some(&Change::Delta(12)), &count), "▲12");
+        assert_eq!(chat_change(Some(&Change::Delta(0)), &count), "–");
+        assert_eq!(chat_change(None, &count), "");
+        let level = MetricValue::Level("高".into());
+        assert_eq!(chat_change(Some(&Change::Level { from: "中".into() }), &level), "中→高");
     }
 
     #[test]

@@ -92,7 +92,13 @@ impl Platform for Telegram {
         let origin = url::Url::parse(&dest.url)
             .map(|u| format!("{}://{}", u.scheme(), u.host_str().unwrap_or("?")))
             .unwrap_or_else(|_| "***".to_string());
-        format!("{origin}/bot***/sendMessage")
+        // A dry run's placeholder of an unset token is shown as it is.
+        let token = dest
+            .token
+            .as_deref()
+            .filter(|t| super::is_placeholder(t))
+            .unwrap_or("***");
+        format!("{origin}/bot{token}/sendMessage")
     }
 
     fn accepted(&self, status: u16, body: &str) -> Result<(), String> {
