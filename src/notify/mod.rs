@@ -4,6 +4,7 @@
 //! failed send is never recorded, so the next run tries again. [`websub`] tells a WebSub hub that
 //! the published feeds changed.
 
+mod alerts;
 pub mod dingtalk;
 pub mod discord;
 pub mod email;

@@ -25,7 +25,7 @@ pub fn is_placeholder(s: &str) -> bool {
 /// Reads a target's variables: the destination and the required variables that are not set.
 /// With `fill`, each of those stands as its [`placeholder`] (a dry run's preview); an unset
 /// optional variable (a signing secret, Telegram's API origin) is simply absent.
-fn read_destination(
+pub(super) fn read_destination(
     target: &TargetConfig,
     env: &(dyn Fn(&str) -> Option<String> + Sync),
     fill: bool,
@@ -64,7 +64,7 @@ fn read_destination(
 }
 
 /// `SLACK_WEBHOOK_URL is not set`, `TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID are not set`.
-fn not_set(missing: &[String]) -> String {
+pub(super) fn not_set(missing: &[String]) -> String {
     match missing {
         [one] => format!("{one} is not set"),
         many => format!("{} are not set", many.join(", ")),
@@ -164,7 +164,7 @@ pub async fn notify(
         let targets: Vec<&TargetConfig> = config
             .notify
             .iter()
-            .filter(|t| t.series.is_empty() || t.series.contains(&series.id))
+            .filter(|t| !t.maintainer && (t.series.is_empty() || t.series.contains(&series.id)))
             .collect();
         if targets.is_empty() {
             continue;
@@ -304,5 +304,6 @@ pub async fn notify(
             archive.save_state(&series.id, &state)?;
         }
     }
+    super::alerts::alert_maintainers(config, archive, opts, env, &client, &mut summary).await?;
     Ok(summary)
 }
