@@ -3,14 +3,19 @@
 //!
 //! Which reader a document needs, by its bytes: a PDF (`%PDF-`), a detail page of the website
 //! (`artil_tit`/`artil_content`), or a WeChat article page; each source's reader makes the record.
+//! [`import_document`] turns the same documents, saved by hand, into the observation of the
+//! source they belong to.
 
 use crate::assemble::SourceKind;
 use crate::crawl::Source;
 use crate::fetch::HostPolicy;
 
 pub mod pictures;
+mod saved;
 pub mod website;
 pub mod wechat;
+
+pub use saved::{import_document, saved_from};
 
 /// Every source, in the order a crawl runs them: the texts first (WeChat, the website), then the
 /// pictures of the issues whose texts lack the monitoring figures. A new source is added here.
