@@ -35,13 +35,25 @@ pub fn run_import(config: &Config, args: &ImportArgs, verbosity: Verbosity) -> a
             }
         }
     }
+    let written_per_file = importer.summary.write_failures.len();
     let s = importer.finish();
+    // Rewrites of neighbouring issues after their history was checked again.
+    for w in &s.write_failures[written_per_file.min(s.write_failures.len())..] {
+        eprintln!("error: {w}");
+    }
     if !verbosity.quiet {
+        let unwritten = s.write_failures.len();
+        let unwritten = if unwritten > 0 {
+            format!(", {unwritten} not written")
+        } else {
+            String::new()
+        };
         eprintln!(
-            "import: {} new, {} updated, {} unchanged, {refused} refused",
+            "import: {} new, {} updated, {} unchanged, {} refused{unwritten}",
             s.new.len(),
             s.updated.len(),
-            s.known
+            s.known,
+            refused.saturating_sub(written_per_file)
         );
         for (issue, w) in &s.figure_warnings {
             eprintln!("  figure warning: {issue}: {w}");
@@ -143,7 +155,8 @@ impl<'a> Importer<'a> {
             format!(": {}", notes.join("; "))
         };
         if s.write_failures.len() > before.2 {
-            let why = s.write_failures.last().cloned().unwrap_or_default();
+            let why = s.write_failures.last().map(String::as_str).unwrap_or_default();
+            let why = why.strip_prefix(&format!("{name}: ")).unwrap_or(why);
             return Err(format!("{name} from {what} was not archived: {why}"));
         }
         Ok(if s.new.len() > before.0 {
