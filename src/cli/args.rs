@@ -116,9 +116,12 @@ pub struct SiteArgs {
 /// Options of `import`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ImportArgs {
-    /// Saved article pages.
+    /// Saved files: WeChat article pages, the website's detail pages (UTF-8, GBK, GB2312), report PDFs.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// Where the one FILE came from: a page's URL, or a PDF's (its `pdf` link) or its detail page's.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
     /// The archive directory.
     #[arg(long, default_value = DEFAULT_DATA)]
     pub data: PathBuf,

@@ -49,7 +49,8 @@ pub fn run_extract(mut config: Config, args: &ExtractArgs) -> anyhow::Result<Out
     // Work in batches so that memory stays flat however many inputs there are.
     for chunk in inputs.chunks(jobs * 16) {
         let results = batch.extract(chunk);
-        for (input, result) in chunk.iter().zip(results) {
+        // Every error names its input once.
+        for result in results {
             match result {
                 Ok(line) => {
                     out.write_all(line.as_bytes())?;
@@ -58,7 +59,7 @@ pub fn run_extract(mut config: Config, args: &ExtractArgs) -> anyhow::Result<Out
                 Err(msg) => {
                     failed += 1;
                     out.flush()?;
-                    eprintln!("error: {input}: {msg}");
+                    eprintln!("error: {msg}");
                 }
             }
         }
@@ -106,30 +107,47 @@ impl Batch<'_> {
             if is_url(input) {
                 results[i] = Some(match (self.fetcher, self.runtime) {
                     (Some(f), Some(rt)) => rt.block_on(extract_url(input, f, self.config)),
-                    _ => Err("no HTTP client".to_string()),
+                    _ => Err(format!("{input}: no HTTP client")),
                 });
             }
         }
         results
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err("not processed".to_string())))
+            .zip(chunk)
+            .map(|(r, input)| r.unwrap_or_else(|| Err(format!("{input}: not processed"))))
             .collect()
     }
 }
 
-/// The output line of a saved file (read into `buf`).
+/// The output line of a saved file (read into `buf`); an error names the file once.
 fn extract_file(path: &Path, config: &Config, buf: &mut Vec<u8>) -> Result<String, String> {
     buf.clear();
+    let input = path.display().to_string();
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_end(buf))
-        .map_err(|e| format!("cannot read the file: {e}"))?;
-    let input = path.display().to_string();
+        .map_err(|e| format!("{input}: cannot read the file: {e}"))?;
+    // The readers' errors name the input.
     let extracted = read_document(buf, None, &input, config).map_err(|e| e.to_string())?;
-    record_line(&extracted.report, &input)
+    record_line(&extracted.report, &input).map_err(|e| format!("{input}: {e}"))
 }
 
-/// The output line of a URL; a captcha answer is a `captcha` record (with a warning).
+/// An error about a URL that names it exactly once: as it is when it names it already (a refused
+/// host's message, the readers' errors), else with the URL in front.
+fn named(input: &str, message: String) -> String {
+    if message.contains(input) {
+        message
+    } else {
+        format!("{input}: {message}")
+    }
+}
+
+/// The output line of a URL; a captcha answer is a `captcha` record (with a warning). An error
+/// names the URL once.
 async fn extract_url(input: &str, fetcher: &Fetcher, config: &Config) -> Result<String, String> {
+    read_url(input, fetcher, config).await.map_err(|e| named(input, e))
+}
+
+async fn read_url(input: &str, fetcher: &Fetcher, config: &Config) -> Result<String, String> {
     let (page, final_url) = match fetch_document(input, fetcher, config).await? {
         Got::Document(body, url) => (body, url),
         Got::Blocked(reason) => {
@@ -179,24 +197,21 @@ pub fn run_extract_ocr(config: &Config, inputs: &[String]) -> anyhow::Result<Out
                 Ok(Got::Blocked(reason)) => Err(format!("the source answered with its captcha ({reason})")),
                 Err(e) => Err(e),
             }
+            .map_err(|e| named(input, e))
         } else {
             std::fs::read(input)
                 .map(|b| (b, None))
-                .map_err(|e| format!("cannot read the file: {e}"))
+                .map_err(|e| format!("{input}: cannot read the file: {e}"))
         };
-        let (bytes, url) = match got {
+        let read = got.and_then(|(bytes, url)| {
+            let extracted = read_document(&bytes, url.as_ref(), input, config).map_err(|e| e.to_string())?;
+            Ok((bytes, url, extracted))
+        });
+        let (bytes, url, extracted) = match read {
             Ok(x) => x,
             Err(why) => {
                 failed += 1;
-                eprintln!("error: {input}: {why}");
-                continue;
-            }
-        };
-        let extracted = match read_document(&bytes, url.as_ref(), input, config) {
-            Ok(x) => x,
-            Err(e) => {
-                failed += 1;
-                eprintln!("error: {e}");
+                eprintln!("error: {why}");
                 continue;
             }
         };

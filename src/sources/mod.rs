@@ -3,14 +3,19 @@
 //!
 //! Which reader a document needs, by its bytes: a PDF (`%PDF-`), a detail page of the website
 //! (`artil_tit`/`artil_content`), or a WeChat article page; each source's reader makes the record.
+//! [`import_document`] turns the same documents, saved by hand, into the observation of the
+//! source they belong to.
 
 use crate::assemble::SourceKind;
 use crate::crawl::Source;
 use crate::fetch::HostPolicy;
 
 pub mod pictures;
+mod saved;
 pub mod website;
 pub mod wechat;
+
+pub use saved::{import_document, saved_from};
 
 /// Every source, in the order a crawl runs them: the texts first (WeChat, the website), then the
 /// pictures of the issues whose texts lack the monitoring figures. A new source is added here.
@@ -60,13 +65,21 @@ impl DocumentKind {
     }
 }
 
-/// Whether bytes look like a web page: no NUL bytes near the start, and an HTML tag
-/// (`<html`, `<!doctype`, `<head`, `<body`, `<meta`, `<div`, `<p`, `<script` …) in the first 64 KiB.
+/// Whether bytes look like a web page: no NUL bytes near the start, markup first (after a byte
+/// order mark and blanks: a text file that quotes a tag, such as a README, is no page), and an
+/// HTML tag (`<html`, `<!doctype`, `<head`, `<body`, `<meta`, `<div`, `<p`, `<script` …) in the
+/// first 64 KiB.
 pub fn is_web_page(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(64 * 1024)];
     if memchr::memchr(0, &head[..head.len().min(8 * 1024)]).is_some() {
         return false;
     }
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') && has_a_tag(head)
+}
+
+/// Whether the bytes hold one of the tags a web page has.
+fn has_a_tag(head: &[u8]) -> bool {
     const TAGS: &[&[u8]] = &[
         b"<!doctype",
         b"<html",
@@ -91,23 +104,49 @@ pub fn is_web_page(bytes: &[u8]) -> bool {
     TAGS.iter().any(|t| memchr::memmem::find(&lower, t).is_some())
 }
 
+/// What bytes that are neither a web page nor a PDF look like, for the error that refuses them.
+pub fn looks_like(bytes: &[u8]) -> &'static str {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    if bytes.is_empty() {
+        "an empty file"
+    } else if memchr::memchr(0, &head[..head.len().min(8 * 1024)]).is_some() {
+        "binary data"
+    } else if is_markdown(head) {
+        "Markdown text"
+    } else if has_a_tag(head) {
+        "text that quotes HTML tags but does not start with markup"
+    } else {
+        "text without HTML"
+    }
+}
+
+/// Whether text reads as Markdown: a code fence, a table rule or a link written `[text](http…)`.
+fn is_markdown(head: &[u8]) -> bool {
+    let fenced_or_table = head.split(|&b| b == b'\n').any(|line| {
+        let line = line.trim_ascii_start();
+        line.starts_with(b"```") || line.starts_with(b"|---") || line.starts_with(b"| ---")
+    });
+    fenced_or_table || memchr::memmem::find(head, b"](http").is_some()
+}
+
 /// Whether bytes are a PDF: `%PDF-` within the first KB (some servers prepend junk).
 pub fn is_pdf(bytes: &[u8]) -> bool {
     memchr::memmem::find(&bytes[..bytes.len().min(1024)], b"%PDF-").is_some()
 }
 
-/// Recognises a document by its bytes, whatever its name or URL.
+/// Recognises a document by its bytes, whatever its name or URL. The website's pages are told
+/// apart by their markup, and only in a web page: a text file naming `artil_content` is none.
 pub fn document_kind(bytes: &[u8]) -> DocumentKind {
     if is_pdf(bytes) {
         DocumentKind::Pdf
+    } else if !is_web_page(bytes) {
+        DocumentKind::NotADocument
     } else if website::page::is_detail_page(bytes) {
         DocumentKind::WebsitePage
     } else if website::page::is_listing_page(bytes) {
         DocumentKind::WebsiteListing
-    } else if is_web_page(bytes) {
-        DocumentKind::WechatPage
     } else {
-        DocumentKind::NotADocument
+        DocumentKind::WechatPage
     }
 }
 
@@ -130,13 +169,7 @@ pub fn read_document(bytes: &[u8], url: Option<&Url>, input: &str, config: &Conf
         DocumentKind::WechatPage => Ok(wechat::read::extract_page(bytes, url.map(Url::as_str), config)),
         DocumentKind::NotADocument => Err(Error::NotADocument {
             input: input.to_string(),
-            looks_like: if bytes.is_empty() {
-                "an empty file".into()
-            } else if memchr::memchr(0, &bytes[..bytes.len().min(8 * 1024)]).is_some() {
-                "binary data".into()
-            } else {
-                "text without HTML".into()
-            },
+            looks_like: looks_like(bytes).to_string(),
         }),
     }
 }

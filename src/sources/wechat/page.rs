@@ -1,6 +1,11 @@
 //! Reading a WeChat article page without building a DOM of the whole thing: one multi-pattern byte
 //! scan finds the metadata scripts, the meta tags, the article body (`#js_content`) and the markers
 //! of WeChat's error pages; only those fragments are decoded.
+//!
+//! A notice's words alone make no notice: a page is one of WeChat's notices only when it also has
+//! WeChat's structure (its WeUI message box, its scripts' article variables, its resource host, its
+//! captcha's path), so a file that merely mentions 环境异常 or 该内容已被发布者删除 is not taken
+//! for WeChat's check or a deleted article.
 
 use std::sync::OnceLock;
 
@@ -136,6 +141,18 @@ const NEEDLES: &[(&str, N)] = &[
     ("链接已过期", N::Unavailable),
     ("访问过于频繁", N::EnvAbnormal),
     ("参数错误", N::ParamError),
+    // WeChat's own structure around a notice: the WeUI message box (and its older forms), its
+    // resource host, the captcha's pages and button, the profile page's blocks.
+    ("weui-msg", N::Shell),
+    ("weui_msg", N::Shell),
+    ("page_msg", N::Shell),
+    ("global_error_msg", N::Shell),
+    ("res.wx.qq.com", N::Shell),
+    ("secitptpage", N::Shell),
+    ("TCaptcha", N::Shell),
+    ("js_verify", N::Shell),
+    ("profile_info_area", N::Shell),
+    ("js_profile_nickname", N::Shell),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -169,10 +186,11 @@ enum N {
     Temporary,
     ParamError,
     Profile,
+    Shell,
 }
 
 /// Number of distinct things looked for.
-const KINDS: usize = N::Profile as usize + 1;
+const KINDS: usize = N::Shell as usize + 1;
 
 impl N {
     /// The script variable this needle names, if it is one.
@@ -348,8 +366,13 @@ pub fn scan(page: &[u8]) -> ScannedPage {
         .any(|t| !t.trim().is_empty());
     let post = content_html.is_none() && has_title && published.is_some() && (nickname.is_some() || url.is_some());
 
+    // A notice has WeChat's structure around its words: its message box or resources, the
+    // captcha's path, or the article variables of its scripts (a README quoting 环境异常 has none).
+    let wechat_shell = [N::Shell, N::CaptchaPath, N::Biz, N::Sn, N::Mid, N::Idx]
+        .into_iter()
+        .any(|n| !at(n).is_empty());
     // A live post is no notice, even if its scripts hold a notice's words.
-    let interstitial = if content_html.is_some() {
+    let interstitial = if content_html.is_some() || !wechat_shell {
         None
     } else if !at(N::CaptchaPath).is_empty() || (!at(N::EnvAbnormal).is_empty() && !at(N::Verify).is_empty()) {
         Some(Interstitial::Captcha)
@@ -574,29 +597,74 @@ mod tests {
         );
     }
 
+    /// A notice as WeChat serves it: its words in the WeUI message box.
+    fn notice(words: &str) -> Vec<u8> {
+        format!("<html><body><div class=\"weui-msg\"><h2 class=\"weui-msg__title\">{words}</h2></div></body></html>")
+            .into_bytes()
+    }
+
     #[test]
     fn interstitials() {
         assert_eq!(
-            scan("<h2>环境异常</h2><p>当前环境异常，完成验证后即可继续访问。</p>".as_bytes()).interstitial,
+            scan(&notice(
+                "环境异常</h2><p>当前环境异常，完成验证后即可继续访问。</p><h2>"
+            ))
+            .interstitial,
             Some(Interstitial::Captcha)
         );
         assert_eq!(
-            scan("<div>该内容已被发布者删除</div>".as_bytes()).interstitial,
+            scan(&notice("该内容已被发布者删除")).interstitial,
             Some(Interstitial::Deleted)
         );
         assert_eq!(
-            scan("<div>此内容因违规无法查看</div>".as_bytes()).interstitial,
+            scan(&notice("此内容因违规无法查看")).interstitial,
             Some(Interstitial::Unavailable)
         );
+        assert_eq!(scan(&notice("参数错误")).interstitial, Some(Interstitial::ParamError));
+        // The captcha's path, or the article variables of WeChat's scripts, are WeChat's too.
         assert_eq!(
-            scan("<div>参数错误</div>".as_bytes()).interstitial,
-            Some(Interstitial::ParamError)
+            scan("<a href=\"/mp/wappoc_appmsgcaptcha?x=1\">环境异常</a>".as_bytes()).interstitial,
+            Some(Interstitial::Captcha)
+        );
+        assert_eq!(
+            scan("<p>该内容已被发布者删除</p><script>var biz = \"\" || \"\";</script>".as_bytes()).interstitial,
+            Some(Interstitial::Deleted)
         );
         // An article that merely quotes the words is still an article.
         assert_eq!(
             scan("<div id=\"js_content\">参数错误</div>".as_bytes()).interstitial,
             None
         );
+    }
+
+    #[test]
+    fn the_words_alone_make_no_notice() {
+        // A README (or any page that is not WeChat's) that mentions the notices' words.
+        let readme = concat!(
+            "# cncert-feed\n\n`kind` is `captcha` (WeChat's 环境异常 check: 当前环境异常，完成验证后即可继续访问), ",
+            "`deleted` (该内容已被发布者删除), `unavailable` (此内容因违规无法查看, 该内容暂时无法查看, 访问过于频繁), ",
+            "`param_error` (参数错误) or a profile (关于公众号); pages without `#js_content` and ",
+            "`<div>`, `<script>` quoted in prose.\n\n```sh\ncncert-feed extract page.html\n```\n"
+        );
+        assert_eq!(scan(readme.as_bytes()).interstitial, None);
+        let page = format!(
+            "<!doctype html><html><body><p>{}</p></body></html>",
+            readme.replace('\n', " ")
+        );
+        assert_eq!(scan(page.as_bytes()).interstitial, None);
+        for words in [
+            "环境异常",
+            "该内容已被发布者删除",
+            "此内容因违规无法查看",
+            "参数错误",
+            "关于公众号",
+        ] {
+            assert_eq!(
+                scan(format!("<div>{words}</div>").as_bytes()).interstitial,
+                None,
+                "{words}"
+            );
+        }
     }
 
     #[test]
