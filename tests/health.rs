@@ -415,3 +415,76 @@ fn render_publishes_the_report_and_a_corrupt_one_never_stops_the_feeds() {
     );
     assert!(out.join(SERIES).join("feed.json").is_file());
 }
+
+/// `notify` with a maintainer target (a webhook at `hook`) added to the config.
+fn notify_maintainer(dir: &Path, data: &Path, hook: &str, extra: &[&str]) -> Output {
+    let config = config_for(dir);
+    let text = std::fs::read_to_string(&config).expect("config").replacen(
+        "\nnotify:\n",
+        "\nnotify:\n  - kind: webhook\n    url_env: MAINTAINER_WEBHOOK_URL\n    maintainer: true\n",
+        1,
+    );
+    let maintained = dir.join("maintained.yaml");
+    std::fs::write(&maintained, text).expect("write config");
+    let out = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+        .arg("--config")
+        .arg(&maintained)
+        .arg("notify")
+        .args(["--data", text(data)])
+        .args(extra)
+        .env("MAINTAINER_WEBHOOK_URL", hook)
+        .output()
+        .expect("binary runs");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+#[test]
+fn the_maintainer_is_told_once_per_condition_until_it_clears() {
+    let dir = common::temp_dir("health-maintainer");
+    let data = dir.join("data");
+    let hook = FixtureServer::start_with(
+        &dir,
+        vec![json!({"path": "/hook", "responses": [{"status": 200, "body": "ok"}]})],
+        0,
+    );
+    let url = format!("{}/hook", hook.origin);
+    let posts = || hook.requests().into_iter().filter(|r| r.path == "/hook").count();
+    let down = closed_port();
+    for _ in 0..3 {
+        crawl_website(&dir, &data, &down);
+    }
+    // A dry run shows the alert and sends nothing.
+    let dry = notify_maintainer(&dir, &data, &url, &["--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&dry.stdout).contains("website has failed 3 runs in a row"),
+        "{}",
+        String::from_utf8_lossy(&dry.stdout)
+    );
+    assert_eq!(posts(), 0);
+
+    assert_eq!(notify_maintainer(&dir, &data, &url, &[]).status.code(), Some(0));
+    assert_eq!(posts(), 1, "one message for the alert");
+    let body = String::from_utf8_lossy(&hook.requests()[0].body).to_string();
+    assert!(body.contains("source_failing:website"), "{body}");
+    // Still failing: not told again, however often notify runs.
+    crawl_website(&dir, &data, &down);
+    notify_maintainer(&dir, &data, &url, &[]);
+    assert_eq!(posts(), 1);
+
+    // The site answers: the condition clears; readers' targets got nothing either way.
+    let issues: Vec<Issue> = (40..=45).map(Issue::full).collect();
+    let site = FixtureServer::start_with(&dir, website(&issues), 0);
+    crawl_website(&dir, &data, &site.origin);
+    notify_maintainer(&dir, &data, &url, &[]);
+    assert_eq!(posts(), 1, "no alert, nothing sent; issues never go to the maintainer");
+    drop(site);
+
+    // Down again for three runs: told again.
+    for _ in 0..3 {
+        crawl_website(&dir, &data, &down);
+    }
+    notify_maintainer(&dir, &data, &url, &[]);
+    assert_eq!(posts(), 2, "the condition came back");
+}

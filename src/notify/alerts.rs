@@ -103,7 +103,12 @@ pub(super) async fn alert_maintainers(
             let told: Vec<String> = state
                 .announced
                 .get(&key)
-                .map(|v| v.iter().filter(|id| health.alerts.iter().any(|a| &a.id == *id)).cloned().collect())
+                .map(|v| {
+                    v.iter()
+                        .filter(|id| health.alerts.iter().any(|a| &a.id == *id))
+                        .cloned()
+                        .collect()
+                })
                 .unwrap_or_default();
             let new: Vec<&Alert> = health.alerts.iter().filter(|a| !told.contains(&a.id)).collect();
             if new.is_empty() {
@@ -112,7 +117,9 @@ pub(super) async fn alert_maintainers(
                 } else {
                     format!("its {} alert(s) were told already", health.alerts.len())
                 };
-                summary.idle.push(format!("{} (maintainer): nothing to send: {why}", target.key()));
+                summary
+                    .idle
+                    .push(format!("{} (maintainer): nothing to send: {why}", target.key()));
                 if !opts.dry_run {
                     state.announced.insert(key, told);
                 }
