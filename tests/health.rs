@@ -419,13 +419,13 @@ fn render_publishes_the_report_and_a_corrupt_one_never_stops_the_feeds() {
 /// `notify` with a maintainer target (a webhook at `hook`) added to the config.
 fn notify_maintainer(dir: &Path, data: &Path, hook: &str, extra: &[&str]) -> Output {
     let config = config_for(dir);
-    let text = std::fs::read_to_string(&config).expect("config").replacen(
+    let yaml = std::fs::read_to_string(&config).expect("config").replacen(
         "\nnotify:\n",
         "\nnotify:\n  - kind: webhook\n    url_env: MAINTAINER_WEBHOOK_URL\n    maintainer: true\n",
         1,
     );
     let maintained = dir.join("maintained.yaml");
-    std::fs::write(&maintained, text).expect("write config");
+    std::fs::write(&maintained, yaml).expect("write config");
     let out = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
         .arg("--config")
         .arg(&maintained)
