@@ -472,13 +472,15 @@ pub fn observe(
         }
     }
     let before = (entry.report.metrics.clone(), entry.report.assessment.clone());
+    // A page fetched now says the article is there; a copy saved earlier does not.
+    let undeletes = source == SourceKind::Wechat && observation.via != ReadVia::Import;
     entry.observations.insert(source, observation);
     entry.reassemble();
     entry.fetched_at = now;
     if (entry.report.metrics.clone(), entry.report.assessment.clone()) != before {
         entry.updated = now;
     }
-    if source == SourceKind::Wechat {
+    if undeletes {
         entry.deleted_at = None;
     }
     if let Some(v) = via_url

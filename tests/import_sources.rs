@@ -399,3 +399,53 @@ fn the_real_notices_are_still_notices() {
     let want: Vec<&str> = cases.iter().map(|(_, k)| *k).collect();
     assert_eq!(kinds, want);
 }
+
+#[test]
+fn a_page_imported_without_its_pdf_gets_the_pdf_from_the_next_crawl() {
+    let dir = common::temp_dir("import-page-then-crawl");
+    let data = dir.join("data");
+    let page = cert("detail/2024-43.html");
+    let page_url = "https://www.cert.org.cn/publish/main/44/2024/20241031120119000104755/20241031120119000104755_.html";
+    let out = cli(&["import", "--data", text(&data), "--url", page_url, text(&page)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let e = entry(&data, 2024, 43);
+    assert!(e["observations"]["website"].get("pdf_text").is_none(), "{e}");
+    assert!(e["metrics"].as_object().is_none_or(|m| m.is_empty()), "{e}");
+
+    // The walk meets the issue: imported without its PDF, it is read again, PDF and all.
+    let website = FixtureServer::start(&common::cert_dir());
+    let mut config = common::two_source_config("http://127.0.0.1:9", &website.origin, &[]);
+    config.series[0].start.clear();
+    config.series[0].feeds.clear();
+    let opts = CrawlOptions {
+        backfill: true,
+        no_ocr: true,
+        sources: Some(vec![cncert_feed::assemble::SourceKind::Website]),
+        ..CrawlOptions::default()
+    };
+    common::run_crawl(&config, &data, opts);
+    let e = entry(&data, 2024, 43);
+    assert!(e["observations"]["website"]["pdf_text"].is_string(), "{e}");
+    assert_eq!(e["metrics"], expected_metrics("2024-43"));
+}
+
+#[test]
+fn a_saved_copy_of_a_deleted_article_does_not_undelete_it() {
+    let dir = common::temp_dir("import-deleted");
+    let data = dir.join("data");
+    // The website's PDF first; the article was deleted on WeChat meanwhile.
+    let pdf = cert("pdf/2024-43.pdf");
+    let out = cli(&["import", "--data", text(&data), text(&pdf)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let path = data.join("cncert-weekly/2024/43.json");
+    let mut e = entry(&data, 2024, 43);
+    e["deleted_at"] = serde_json::json!("2024-12-10T08:00:00+08:00");
+    std::fs::write(&path, serde_json::to_vec_pretty(&e).expect("json")).expect("write");
+    // A copy saved before the deletion adds the article, and the deletion stands.
+    let article = common::site_dir().join("pages/2024-43.html");
+    let out = cli(&["import", "--data", text(&data), text(&article)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let e = entry(&data, 2024, 43);
+    assert!(e["observations"]["wechat"].is_object(), "{e}");
+    assert_eq!(e["deleted_at"], "2024-12-10T08:00:00+08:00", "{e}");
+}

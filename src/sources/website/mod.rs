@@ -172,10 +172,18 @@ async fn walk(run: &mut SeriesRun<'_>, listing: &str, walked: &mut Walked) {
             reached += 1;
             let key = item.url.to_string();
             // An issue is known by its detail page (the listing's title can be off by one).
+            // A page imported without its PDF is not done: the PDF is fetched when the walk
+            // meets the issue (a crawled page's PDF failures have their own retry).
             let archived = run
                 .known
                 .entry_at(&key)
-                .is_some_and(|e| e.observations.contains_key(&SourceKind::Website));
+                .and_then(|e| e.observations.get(&SourceKind::Website))
+                .is_some_and(|o| {
+                    o.via != ReadVia::Import
+                        || o.report.pdf.is_none()
+                        || o.pdf_text.is_some()
+                        || o.pdf_failure.is_some()
+                });
             if archived || run.failed_for_good(&key) || walked.attempted.contains(&key) {
                 run.summary.known += 1;
                 continue;
