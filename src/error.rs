@@ -99,7 +99,7 @@ pub enum Error {
     },
     /// An input that is neither a web page nor a PDF.
     #[error(
-        "{input}: not a web page or PDF ({looks_like}); give a saved article page, a detail page of the website, a PDF or a URL"
+        "{input}: not a web page or PDF ({looks_like}); give a saved WeChat article page, a detail page of the website or a report PDF (extract also takes their URLs)"
     )]
     NotADocument {
         /// The file or URL.
