@@ -6,6 +6,8 @@
 //! so an unchanged archive renders to byte-identical files.
 
 pub mod atom;
+mod charts;
+pub mod content;
 pub mod data;
 pub mod html;
 pub mod jsonfeed;
