@@ -75,12 +75,18 @@ fn encode_component(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Makes an image URL absolute https and routes it through the proxy template when configured.
+/// Makes an image URL absolute https and routes it through the proxy template when configured
+/// (no page to resolve a relative URL against: see [`image_src_at`]).
 pub fn image_src(raw: &str, proxy: Option<&str>) -> Option<String> {
+    image_src_at(raw, None, proxy)
+}
+
+/// Makes an image URL of the page at `base` absolute (resolved like every link, see
+/// [`super::links::resolve`]: `/publish/main/upload/Image/chart1.png` on a website page is that
+/// site's picture), https, and routes it through the proxy template when configured.
+pub fn image_src_at(raw: &str, base: Option<&super::links::Base>, proxy: Option<&str>) -> Option<String> {
     let raw = crate::read::html::decode_entities(raw.trim());
-    let mut url = url::Url::parse(&raw)
-        .or_else(|_| url::Url::parse(&format!("https:{raw}")))
-        .ok()?;
+    let mut url = url::Url::parse(&super::links::resolve(&raw, base)?).ok()?;
     if url.scheme() == "http" {
         let _ = url.set_scheme("https");
     }
@@ -181,8 +187,15 @@ fn renamed_re() -> &'static Regex {
 /// Sanitizes a stored body for a feed: HTML5 structure becomes `div`/`p`/`span` (older readers
 /// drop unknown elements), then only plain elements and attributes remain: no script, style,
 /// iframe, event handlers, `javascript:` URLs or inline CSS. A body nested too deep for a tree
-/// (an archive edited by hand) is shown as its text.
+/// (an archive edited by hand) is shown as its text. Relative links are left out (no page to
+/// resolve them against: see [`sanitize_for_feed_at`]).
 pub fn sanitize_for_feed(html: &str) -> String {
+    sanitize_for_feed_at(html, None)
+}
+
+/// [`sanitize_for_feed`] for the body of the page at `base`: relative `href` and `src` values
+/// are resolved against it ([`super::links::resolve`]); one that cannot be is left out.
+pub fn sanitize_for_feed_at(html: &str, base: Option<&super::links::Base>) -> String {
     // An archive edited by hand may hold a body too deep for the sanitizer's tree: its text then.
     let flat;
     let html = if crate::archive::too_deep_for_a_tree(html) {
@@ -212,14 +225,31 @@ pub fn sanitize_for_feed(html: &str) -> String {
         .add_tag_attributes("th", ["colspan", "rowspan", "align", "valign"])
         .add_tag_attributes("font", ["color"])
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(Resolve(base.cloned()))))
         .link_rel(Some("noopener noreferrer"));
     b.clean(&renamed).to_string()
 }
 
+/// Resolves the relative URLs ammonia meets against the body's page.
+struct Resolve(Option<super::links::Base>);
+
+impl<'a> ammonia::UrlRelativeEvaluate<'a> for Resolve {
+    fn evaluate<'u>(&self, url: &'u str) -> Option<std::borrow::Cow<'u, str>> {
+        super::links::resolve(url, self.0.as_ref()).map(std::borrow::Cow::Owned)
+    }
+}
+
 /// Rewrites every `<img>` of sanitized HTML: `src` from `data-src`, absolute https, through the
 /// image proxy when one is configured, and `referrerpolicy="no-referrer"`: WeChat's image host
-/// refuses requests that name another site as referrer.
+/// refuses requests that name another site as referrer. Relative image URLs are left out (no
+/// page to resolve them against: see [`rewrite_images_at`]).
 pub fn rewrite_images(html: &str, proxy: Option<&str>) -> String {
+    rewrite_images_at(html, None, proxy)
+}
+
+/// [`rewrite_images`] for the body of the page at `base`: relative image URLs are resolved
+/// against it ([`image_src_at`]).
+pub fn rewrite_images_at(html: &str, base: Option<&super::links::Base>, proxy: Option<&str>) -> String {
     img_re()
         .replace_all(html, |caps: &regex::Captures| {
             let tag = &caps[0];
@@ -233,7 +263,7 @@ pub fn rewrite_images(html: &str, proxy: Option<&str>) -> String {
                     _ => {}
                 }
             }
-            match src.and_then(|s| image_src(&s, proxy)) {
+            match src.and_then(|s| image_src_at(&s, base, proxy)) {
                 // `alt` is an attribute value as ammonia wrote it (already escaped, `<` and `>`
                 // included), not text: it is not escaped again.
                 Some(s) => format!(
@@ -261,11 +291,13 @@ fn strip_interface_text(html: &str) -> String {
 pub fn item_content(series: &Series, site: &Site, e: &Entry, d: &ReportData) -> String {
     let mut out = figures_table(series, d);
     if let Some(body) = &e.content_html {
-        // Sanitize again: the archive is a file anyone can edit.
-        let clean = sanitize_for_feed(body);
+        // Sanitize again: the archive is a file anyone can edit. Its links are the page's.
+        let base = super::links::body_base(e);
+        let clean = sanitize_for_feed_at(body, base.as_ref());
         out.push_str("<hr>\n");
-        out.push_str(&rewrite_images(
+        out.push_str(&rewrite_images_at(
             &strip_interface_text(&clean),
+            base.as_ref(),
             site.image_proxy.as_deref(),
         ));
         out.push('\n');

@@ -212,7 +212,7 @@ pub fn series_page(model: &FeedModel) -> String {
         } else {
             ""
         };
-        let pdf = match e.report.pdf.as_deref().and_then(escape_href) {
+        let pdf = match super::links::pdf_link(e).map(|u| esc(&u)) {
             Some(u) => format!(" <a href=\"{u}\" title=\"报告 PDF（CNCERT 网站）\">PDF</a>"),
             None => String::new(),
         };

@@ -11,6 +11,7 @@ pub mod content;
 pub mod data;
 pub mod html;
 pub mod jsonfeed;
+pub mod links;
 pub mod opml;
 pub mod rss;
 
@@ -112,11 +113,10 @@ pub struct Item<'a> {
     pub pdf: Option<(String, u64)>,
 }
 
-/// The PDF of an archived issue with its size, when the website's copy was downloaded.
+/// The PDF of an archived issue with its size, when the website's copy was downloaded: its URL
+/// resolved against the page that links it ([`links::enclosure`]).
 pub fn pdf_of(e: &Entry) -> Option<(String, u64)> {
-    e.sources
-        .iter()
-        .find_map(|s| Some((xml_safe(s.pdf.as_deref()?), s.pdf_size?)))
+    links::enclosure(e).map(|(u, size)| (xml_safe(&u), size))
 }
 
 /// A series ready to render.
@@ -263,11 +263,11 @@ pub fn escape_html(s: &str) -> Cow<'_, str> {
 }
 
 /// A URL from the archive as an `href` value: escaped like any text ([`esc`]), and only when it
-/// is an http(s) URL; `None` for anything else (`javascript:`, `data:`, no URL at all), which then
-/// gets no link. The URL is not rewritten otherwise, so ordinary links stay as archived.
+/// is an http(s) URL ([`links::resolve`] without a page: a protocol-relative one is taken as
+/// https); `None` for anything else (`javascript:`, `data:`, a relative path, no URL at all),
+/// which then gets no link. An absolute URL is not rewritten, so ordinary links stay as archived.
 pub fn escape_href(u: &str) -> Option<String> {
-    let parsed = url::Url::parse(u.trim()).ok()?;
-    matches!(parsed.scheme(), "http" | "https").then(|| esc(u))
+    links::resolve(u, None).map(|u| esc(&u))
 }
 
 /// Text for a feed or page: what XML refuses dropped ([`xml_safe`]), then [`escape_html`].
@@ -334,7 +334,7 @@ impl<'a> FeedModel<'a> {
                     entry: e,
                     id: tag_uri(&series.id, d.year, d.issue),
                     title: xml_safe(e.report.title.as_deref().unwrap_or_default()),
-                    link: e.report.url.clone().unwrap_or_default(),
+                    link: links::article_url(e).unwrap_or_default(),
                     published: published_of(e),
                     updated: e.updated.max(published_of(e)),
                     summary: summary_line(series, d),
