@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use chrono::Datelike;
 
-use super::{FeedModel, esc};
+use super::{FeedModel, esc, short_count};
 use crate::config::MetricKind;
 use crate::report::MetricValue;
 
@@ -72,23 +72,30 @@ fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -
         }
         let (x, y) = xy(p);
         segment.push((x, y));
-        // Each point says what it is on hover.
+        // Each point says what it is on hover: as the report writes it, and exactly.
+        let short = short_count(p.2);
+        let exact = if short == p.2.to_string() {
+            String::new()
+        } else {
+            format!("（{}）", p.2)
+        };
         let _ = write!(
             dots,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"1.8\" fill=\"#0969da\" fill-opacity=\"0.01\"><title>{}：{}{}</title></circle>",
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"1.8\" fill=\"#0969da\" fill-opacity=\"0.01\"><title>{}：{short}{}{exact}</title></circle>",
             esc(&p.1),
-            p.2,
             esc(unit)
         );
     }
     flush(&mut segment, &mut shapes);
     let shapes = format!("{ticks}{shapes}{dots}");
     let caption = format!(
-        "{} – {}｜最新 {}{}｜最低 {min} 最高 {max}",
+        "{} – {}｜最新 {}{}｜最低 {} 最高 {}",
         esc(&first.1),
         esc(&last.1),
-        last.2,
-        esc(unit)
+        short_count(last.2),
+        esc(unit),
+        short_count(min),
+        short_count(max)
     );
     format!(
         "<div class=\"chart\"><h3>{}</h3><svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">{shapes}</svg><div class=\"muted\">{caption}</div></div>",

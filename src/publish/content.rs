@@ -43,11 +43,10 @@ pub fn figures_table(series: &Series, d: &ReportData) -> String {
         .filter_map(|m| {
             let v = d.metrics.get(&m.key)?;
             let mark = change_mark(d.changes.get(&m.key), Some(v));
+            let (shown, title) = super::figure_cell(v, &m.unit);
             Some(format!(
-                "<tr><td>{}</td><td style=\"text-align:right\">{}{}</td><td style=\"text-align:right\">{}</td></tr>",
+                "<tr><td>{}</td><td style=\"text-align:right\"{title}>{shown}</td><td style=\"text-align:right\">{}</td></tr>",
                 esc(&m.label),
-                esc(&v.to_string()),
-                esc(&m.unit),
                 esc(&mark)
             ))
         })

@@ -178,12 +178,11 @@ pub fn series_page(model: &FeedModel) -> String {
                 Some(None) => " <span class=\"ocr\">识别自图片</span>".to_string(),
                 None => String::new(),
             };
+            let (shown, title) = super::figure_cell(v, &m.unit);
             let _ = writeln!(
                 body,
-                "<tr><td>{}</td><td class=\"n\">{}{}{ocr}</td><td class=\"n {class}\">{}</td></tr>",
+                "<tr><td>{}</td><td class=\"n\"{title}>{shown}{ocr}</td><td class=\"n {class}\">{}</td></tr>",
                 esc(&m.label),
-                esc(&v.to_string()),
-                esc(&m.unit),
                 esc(&mark)
             );
         }

@@ -433,6 +433,25 @@ pub fn short_count(n: i64) -> String {
     }
 }
 
+/// A figure as the tables of the pages and feeds show it, ready for HTML: `(shown, title)`. A
+/// count is written the way the reports (and the summary line) write large ones, with its unit
+/// ([`short_count`]: 250000 → `25万个`), and then `title` is ` title="250000个"`, so the exact
+/// figure stays one hover away; otherwise `title` is empty. Both are escaped ([`esc`]).
+pub fn figure_cell(v: &MetricValue, unit: &str) -> (String, String) {
+    match v {
+        MetricValue::Count(n) => {
+            let short = short_count(*n);
+            let title = if short == n.to_string() {
+                String::new()
+            } else {
+                format!(" title=\"{}\"", esc(&format!("{n}{unit}")))
+            };
+            (esc(&format!("{short}{unit}")), title)
+        }
+        MetricValue::Level(l) => (esc(&format!("{l}{unit}")), String::new()),
+    }
+}
+
 /// Fills a summary template: parts (split at `｜`) with a missing figure are dropped, and so are
 /// `（…）` groups with a missing figure inside a part.
 fn fill_summary(template: &str, d: &ReportData) -> String {
