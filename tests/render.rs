@@ -658,3 +658,53 @@ fn large_counts_show_as_the_report_writes_them_with_the_exact_figure_kept() {
         "{json}"
     );
 }
+
+#[test]
+fn the_charts_heading_says_which_years_and_how_many_issues_they_show() {
+    let config = common::repo_config();
+    let data = common::temp_dir("chart-heading");
+    let n = |v: i64| MetricValue::Count(v);
+    let day = |y: i32, m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    archive_issue(
+        &data,
+        (2014, 7),
+        day(2014, 2, 10),
+        "良",
+        &[("incidents_handled", n(300))],
+    );
+    archive_issue(
+        &data,
+        (2017, 22),
+        day(2017, 5, 29),
+        "中",
+        &[("incidents_handled", n(608))],
+    );
+    archive_issue(
+        &data,
+        (2024, 43),
+        day(2024, 10, 21),
+        "良",
+        &[("incidents_handled", n(295))],
+    );
+    archive_issue(&data, (2025, 4), day(2025, 1, 20), "良", &[("malicious_urls", n(18))]);
+    let out = common::temp_dir("chart-heading-out");
+    render(&config, &Archive::new(&data), &out).expect("render");
+    let page = String::from_utf8(read(&out.join("cncert-weekly/index.html"))).expect("utf-8");
+    assert!(page.contains("<h2>趋势（2014–2025 年，共 4 期）</h2>"), "{page}");
+    assert!(!page.contains("最近"), "every archived week is drawn: {page}");
+    // Each chart says which of them it draws.
+    assert!(
+        page.contains("2014年第7期 – 2024年第43期（3 期）｜最新 295起"),
+        "{page}"
+    );
+    assert!(page.contains("<text x="), "year ticks");
+
+    // One year: the heading names it.
+    let data = common::temp_dir("chart-heading-one");
+    archive_week(&data, 42, (10, 14), "良", &[("incidents_handled", n(300))]);
+    archive_week(&data, 43, (10, 21), "良", &[("incidents_handled", n(295))]);
+    let out = common::temp_dir("chart-heading-one-out");
+    render(&config, &Archive::new(&data), &out).expect("render");
+    let page = String::from_utf8(read(&out.join("cncert-weekly/index.html"))).expect("utf-8");
+    assert!(page.contains("<h2>趋势（2024 年，共 2 期）</h2>"), "{page}");
+}

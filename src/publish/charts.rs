@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use chrono::Datelike;
 
-use super::{FeedModel, esc, short_count};
+use super::{FeedModel, ReportData, esc, short_count};
 use crate::config::MetricKind;
 use crate::report::MetricValue;
 
@@ -89,9 +89,10 @@ fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -
     flush(&mut segment, &mut shapes);
     let shapes = format!("{ticks}{shapes}{dots}");
     let caption = format!(
-        "{} – {}｜最新 {}{}｜最低 {} 最高 {}",
+        "{} – {}（{} 期）｜最新 {}{}｜最低 {} 最高 {}",
         esc(&first.1),
         esc(&last.1),
+        points.len(),
         short_count(last.2),
         esc(unit),
         short_count(min),
@@ -104,20 +105,45 @@ fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -
     )
 }
 
-/// Number of most recent issues drawn in each chart (the CSV holds all of them).
+/// Number of most recent issues drawn in each chart (the CSV holds all of them): more than the
+/// website's whole archive, so in practice every archived week is drawn.
 const CHART_ISSUES: usize = 1200;
 
-/// The trends section of the series page: a chart per counted figure (empty without two points).
+/// The heading of the charts, saying what they show: the years of the issues drawn and how many
+/// there are (`趋势（2014–2025 年，共 28 期）`), "最近" when older issues were left out.
+fn heading(drawn: &[&ReportData], left_out: bool) -> String {
+    let (Some(first), Some(last)) = (drawn.first(), drawn.last()) else {
+        return "趋势".to_string();
+    };
+    let years = if first.year == last.year {
+        format!("{} 年", first.year)
+    } else {
+        format!("{}–{} 年", first.year, last.year)
+    };
+    let count = if left_out {
+        format!("最近 {} 期", drawn.len())
+    } else {
+        format!("共 {} 期", drawn.len())
+    };
+    format!("趋势（{years}，{count}）")
+}
+
+/// The trends section of the series page: a chart per counted figure over the archived weeks
+/// (the most recent [`CHART_ISSUES`]), each with at least two points; empty when none has.
 pub(super) fn trends(model: &FeedModel) -> String {
-    let series = model.series;
-    let mut body = String::new();
     let start = model.all.len().saturating_sub(CHART_ISSUES);
-    let charts: Vec<String> = series
+    // An issue is drawn at its week: one without a known week is in no chart.
+    let drawn: Vec<&ReportData> = model.data[start..]
+        .iter()
+        .filter(|d| d.period_start.is_some())
+        .collect();
+    let charts: Vec<String> = model
+        .series
         .metrics
         .iter()
         .filter(|m| m.kind == MetricKind::Count)
         .filter_map(|m| {
-            let points: Vec<(chrono::NaiveDate, String, i64)> = model.data[start..]
+            let points: Vec<(chrono::NaiveDate, String, i64)> = drawn
                 .iter()
                 .filter_map(|d| {
                     let v = d.metrics.get(&m.key).and_then(MetricValue::as_count)?;
@@ -127,13 +153,12 @@ pub(super) fn trends(model: &FeedModel) -> String {
             (points.len() >= 2).then(|| chart(&m.label, &m.unit, &points))
         })
         .collect();
-    if !charts.is_empty() {
-        let _ = write!(
-            body,
-            "<h2>趋势（最近 {} 期）</h2>\n<div class=\"charts\">{}</div>\n",
-            CHART_ISSUES.min(model.all.len()),
-            charts.join("\n")
-        );
+    if charts.is_empty() {
+        return String::new();
     }
-    body
+    format!(
+        "<h2>{}</h2>\n<div class=\"charts\">{}</div>\n",
+        heading(&drawn, start > 0),
+        charts.join("\n")
+    )
 }
