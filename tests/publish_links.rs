@@ -229,3 +229,162 @@ fn without_a_page_relative_references_are_left_out_and_nothing_is_guessed() {
         }
     }
 }
+
+/// Archives 2024年第`issue`期 as WeChat read it, with `url` as its record's URL.
+fn archive_with_url(data: &Path, issue: u32, url: Option<&str>) {
+    let mut report = Report::of_kind(PageKind::Report, url.map(str::to_string));
+    report.series = Some("cncert-weekly".into());
+    report.title = Some(format!("网络安全信息与动态周报2024年第{issue}期"));
+    report.year = Some(2024);
+    report.issue = Some(issue);
+    let start =
+        chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date") + chrono::Duration::weeks(i64::from(issue) - 1);
+    report.period_start = Some(start);
+    report.period_end = Some(start + chrono::Duration::days(6));
+    report
+        .metrics
+        .insert("incidents_handled".into(), MetricValue::Count(200 + i64::from(issue)));
+    let mut obs = Observation::new(report, ReadVia::Import, now());
+    obs.content_html = Some("<p>本周，互联网网络安全态势整体评价为良。</p><img src=\"pic.png\">".into());
+    let entry = observe(None, SourceKind::Wechat, obs, now(), None).expect("an entry");
+    Archive::new(data).save_entry(&entry).expect("save");
+}
+
+/// The article of 2024年第42期, a record with a web URL.
+const ARTICLE_42: &str = "https://mp.weixin.qq.com/s?__biz=MzI=&mid=42&idx=1&sn=ab";
+
+/// 第40–44期: one with a web URL, the others with none, an empty one, a local file, a path.
+fn archive_without_urls(data: &Path) {
+    archive_with_url(data, 40, Some("/home/u/周报2024-40.html"));
+    archive_with_url(data, 41, Some(""));
+    archive_with_url(data, 42, Some(ARTICLE_42));
+    archive_with_url(data, 43, None);
+    archive_with_url(data, 44, Some("file:///home/u/%E5%91%A8%E6%8A%A5.pdf"));
+}
+
+/// The id and first link of every entry of a feed.
+type Entries = Vec<(String, Option<String>)>;
+
+/// (id, link) of every entry of every feed, by file, as feed-rs reads them.
+fn ids_and_links(dir: &Path) -> Vec<(String, Entries)> {
+    ["rss.xml", "atom.xml", "feed.json"]
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(dir.join(f)).expect("feed");
+            let feed = feed_rs::parser::parse(bytes.as_slice()).unwrap_or_else(|e| panic!("{f} invalid: {e}"));
+            let entries = feed
+                .entries
+                .iter()
+                .map(|e| (e.id.clone(), e.links.first().map(|l| l.href.clone())))
+                .collect();
+            (f.to_string(), entries)
+        })
+        .collect()
+}
+
+#[test]
+fn records_without_a_web_url_link_to_their_row_and_keep_their_ids() {
+    let config = common::repo_config();
+    let data = common::temp_dir("nourl");
+    archive_without_urls(&data);
+    let out = common::temp_dir("nourl-out");
+    render(&config, &Archive::new(&data), &out).expect("render");
+    let dir = out.join("cncert-weekly");
+    let page = "https://example.github.io/cncert-feed/cncert-weekly/index.html";
+    for (f, entries) in ids_and_links(&dir) {
+        assert_eq!(entries.len(), 5, "{f}");
+        for (id, link) in &entries {
+            let issue: u32 = id
+                .rsplit('/')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{f}: id {id}"));
+            assert_eq!(id, &format!("tag:cncert-feed,2024:cncert-weekly/2024/{issue}"), "{f}");
+            let want = if issue == 42 {
+                ARTICLE_42.to_string()
+            } else {
+                format!("{page}#issue-2024-{issue}")
+            };
+            assert_eq!(link.as_deref(), Some(want.as_str()), "{f}: {id}");
+        }
+    }
+    // The id is no link (RSS guid isPermaLink="false"), whatever the link is.
+    let rss = rss::Channel::read_from(std::fs::read(dir.join("rss.xml")).expect("rss").as_slice()).expect("rss");
+    assert!(rss.items.iter().all(|i| i.guid.as_ref().is_some_and(|g| !g.permalink)));
+    // Every output holds no local path and no relative picture.
+    let html = read(&dir.join("index.html"));
+    for f in [
+        "rss.xml",
+        "atom.xml",
+        "feed.json",
+        "index.html",
+        "metrics.csv",
+        "metrics.json",
+    ] {
+        let text = read(&dir.join(f));
+        for bad in ["file:", "/home/u", "\"pic.png", "/u/pic.png"] {
+            assert!(!text.contains(bad), "{f}: {bad}");
+        }
+    }
+    // The rows the items link to, and only those, carry an id.
+    for issue in [40, 41, 43, 44] {
+        assert!(
+            html.contains(&format!("<tr id=\"issue-2024-{issue}\"><td>2024年第{issue}期</td>")),
+            "{issue}: {html}"
+        );
+    }
+    assert!(
+        html.contains(&format!(
+            "<tr><td><a href=\"{}\">2024年第42期</a>",
+            ARTICLE_42.replace('&', "&amp;")
+        )),
+        "{html}"
+    );
+    // 阅读原文 only for the article that has a page.
+    for c in contents(&dir) {
+        let n = c.matches("阅读原文").count();
+        assert!(n <= 1, "{c}");
+        if n == 1 {
+            assert!(c.contains(&format!(
+                "<a href=\"{}\">阅读原文</a>",
+                ARTICLE_42.replace('&', "&amp;")
+            )));
+        }
+    }
+    let front = read(&out.join("index.html"));
+    assert!(
+        front.contains("2024年第44期"),
+        "the latest issue on the front page: {front}"
+    );
+    let opml = read(&out.join("feeds.opml"));
+    assert!(
+        opml.contains(&format!("htmlUrl=\"{page}\"")) && !opml.contains("file:"),
+        "{opml}"
+    );
+}
+
+#[test]
+fn without_a_site_url_a_record_without_a_web_url_gets_no_link_and_the_feeds_stay_valid() {
+    let mut config = common::repo_config();
+    config.site.base_url = None;
+    let data = common::temp_dir("nourl-nosite");
+    archive_without_urls(&data);
+    let out = common::temp_dir("nourl-nosite-out");
+    render(&config, &Archive::new(&data), &out).expect("render");
+    let dir = out.join("cncert-weekly");
+    for (f, entries) in ids_and_links(&dir) {
+        assert_eq!(entries.len(), 5, "{f}");
+        for (id, link) in entries {
+            let want = id.ends_with("/42").then(|| ARTICLE_42.to_string());
+            assert_eq!(link, want, "{f}: {id}");
+        }
+    }
+    let jf: serde_json::Value = serde_json::from_str(&read(&dir.join("feed.json"))).expect("json");
+    let without: Vec<&serde_json::Value> = jf["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i.get("url").is_none())
+        .collect();
+    assert_eq!(without.len(), 4, "no url rather than an empty or relative one");
+}

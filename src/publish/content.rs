@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::{ReportData, change_mark, esc, escape_href};
+use super::{ReportData, change_mark, esc};
 use crate::archive::Entry;
 use crate::config::{Series, Site};
 
@@ -301,7 +301,7 @@ pub fn item_content(series: &Series, site: &Site, e: &Entry, d: &ReportData) -> 
         ));
         out.push('\n');
     }
-    if let Some(u) = e.report.url.as_deref().and_then(escape_href) {
+    if let Some(u) = super::links::article_url(e).map(|u| esc(&u)) {
         let _ = write!(out, "<p><a href=\"{u}\">阅读原文</a></p>");
     }
     super::xml_safe(&out)

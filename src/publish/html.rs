@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{FeedModel, change_mark, esc, escape_href};
+use super::{FeedModel, change_mark, esc};
 use crate::archive::Entry;
 use crate::config::Site;
 use crate::report::MetricValue;
@@ -131,7 +131,7 @@ pub fn series_page(model: &FeedModel) -> String {
     );
     if let Some((e, d)) = model.all.last().zip(model.data.last()) {
         let _ = write!(body, "<h2>最新一期：");
-        match e.report.url.as_deref().and_then(escape_href) {
+        match super::links::article_url(e).map(|u| esc(&u)) {
             Some(u) => {
                 let _ = write!(
                     body,
@@ -198,7 +198,7 @@ pub fn series_page(model: &FeedModel) -> String {
     );
     for (e, d) in model.all.iter().zip(&model.data).rev() {
         let name = format!("{}年第{}期", d.year, d.issue);
-        let link = match e.report.url.as_deref().and_then(escape_href) {
+        let link = match super::links::article_url(e).map(|u| esc(&u)) {
             Some(u) => format!("<a href=\"{u}\">{}</a>", esc(&name)),
             None => esc(&name),
         };
@@ -232,9 +232,14 @@ pub fn series_page(model: &FeedModel) -> String {
                 warnings.concat()
             )
         };
+        // A record without a web URL is linked here by its feed items: its row is their target.
+        let anchor = match super::links::article_url(e) {
+            Some(_) => String::new(),
+            None => format!(" id=\"{}\"", super::links::row_anchor(d.year, d.issue)),
+        };
         let _ = writeln!(
             body,
-            "<tr><td>{link}{pdf}{deleted}</td><td>{period}</td><td>{}</td><td class=\"muted\">{}{warnings}</td></tr>",
+            "<tr{anchor}><td>{link}{pdf}{deleted}</td><td>{period}</td><td>{}</td><td class=\"muted\">{}{warnings}</td></tr>",
             esc(d.assessment.as_deref().unwrap_or("")),
             esc(&super::summary_line(series, d))
         );

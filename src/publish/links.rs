@@ -115,6 +115,15 @@ pub fn row_anchor(year: i32, issue: u32) -> String {
     format!("issue-{year}-{issue}")
 }
 
+/// The link of an item whose record has no web URL: the issue's row on the series page
+/// (`https://you.github.io/cncert-feed/cncert-weekly/index.html#issue-2024-43`). `None` without
+/// `site.base_url`: a relative link would be read against the feed's URL by some readers and
+/// against the site's by others.
+pub fn row_link(site: &crate::config::Site, series: &str, year: i32, issue: u32) -> Option<String> {
+    let page = super::public_url(site, &format!("{series}/index.html"));
+    page_url(&page).map(|_| format!("{page}#{}", row_anchor(year, issue)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

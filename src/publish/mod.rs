@@ -97,7 +97,8 @@ pub struct Item<'a> {
     pub id: String,
     /// Title.
     pub title: String,
-    /// Article URL.
+    /// The article's URL; for a record without a web URL (a saved page or PDF imported from
+    /// disk), its row on the series page ([`links::row_link`]); empty when neither exists.
     pub link: String,
     /// Publication time (falls back to the end of the week, then to first archiving).
     pub published: DateTime<FixedOffset>,
@@ -334,7 +335,9 @@ impl<'a> FeedModel<'a> {
                     entry: e,
                     id: tag_uri(&series.id, d.year, d.issue),
                     title: xml_safe(e.report.title.as_deref().unwrap_or_default()),
-                    link: links::article_url(e).unwrap_or_default(),
+                    link: links::article_url(e)
+                        .or_else(|| links::row_link(site, &series.id, d.year, d.issue))
+                        .unwrap_or_default(),
                     published: published_of(e),
                     updated: e.updated.max(published_of(e)),
                     summary: summary_line(series, d),
