@@ -1,6 +1,6 @@
-//! HTML pages: the series page (latest figures, the charts of [`super::charts`], the list of
-//! issues) and the front page. Self-contained: inline CSS and SVG, no scripts, no CDN; works from
-//! GitHub Pages and from disk. The feed items' HTML is [`super::content`]'s (re-exported here).
+//! HTML pages: the series page (latest figures, the SVG charts, the list of issues) and the front
+//! page. Self-contained: inline CSS and SVG, no scripts, no CDN; works from GitHub Pages and from
+//! disk. The feed items' HTML is [`super::content`]'s (re-exported here).
 
 use std::fmt::Write;
 
