@@ -473,18 +473,31 @@ fn figure_warnings_show_in_the_issue_row_of_the_page() {
 
 /// Archives one issue of 2024 with its week, assessment and figures.
 fn archive_week(data: &Path, issue: u32, start: (u32, u32), assessment: &str, metrics: &[(&str, MetricValue)]) {
+    let s = chrono::NaiveDate::from_ymd_opt(2024, start.0, start.1).expect("date");
+    archive_issue(data, (2024, issue), s, assessment, metrics);
+}
+
+/// Archives one issue (year, number) of the week starting `start` with its assessment and figures.
+fn archive_issue(
+    data: &Path,
+    (year, issue): (i32, u32),
+    start: chrono::NaiveDate,
+    assessment: &str,
+    metrics: &[(&str, MetricValue)],
+) {
     let now = chrono::DateTime::parse_from_rfc3339("2024-12-01T10:00:00+08:00").expect("valid");
     let mut report = Report::of_kind(
         PageKind::Report,
-        Some(format!("https://mp.weixin.qq.com/s?__biz=MzI=&mid={issue}&idx=1&sn=ab")),
+        Some(format!(
+            "https://mp.weixin.qq.com/s?__biz=MzI=&mid={year}{issue}&idx=1&sn=ab"
+        )),
     );
     report.series = Some("cncert-weekly".into());
-    report.title = Some(format!("网络安全信息与动态周报2024年第{issue}期"));
-    report.year = Some(2024);
+    report.title = Some(format!("网络安全信息与动态周报{year}年第{issue}期"));
+    report.year = Some(year);
     report.issue = Some(issue);
-    let s = chrono::NaiveDate::from_ymd_opt(2024, start.0, start.1).expect("date");
-    report.period_start = Some(s);
-    report.period_end = Some(s + chrono::Duration::days(6));
+    report.period_start = Some(start);
+    report.period_end = Some(start + chrono::Duration::days(6));
     report.published = Some(now);
     report.assessment = Some(assessment.into());
     report.metrics = metrics.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
@@ -575,4 +588,123 @@ fn archive_values_are_inert_in_every_output() {
     // The previous issue's rating in the change is stripped too.
     let c = changes_of(&out, 43);
     assert_eq!(c["vulnerability_threat_level"]["from"], "中", "{c}");
+}
+
+#[test]
+fn large_counts_show_as_the_report_writes_them_with_the_exact_figure_kept() {
+    let config = common::repo_config();
+    let data = common::temp_dir("wan");
+    let n = |v: i64| MetricValue::Count(v);
+    archive_week(&data, 42, (10, 14), "良", &[("infected_hosts", n(184_321))]);
+    archive_week(
+        &data,
+        43,
+        (10, 21),
+        "良",
+        &[("infected_hosts", n(250_000)), ("defaced_sites", n(184_000))],
+    );
+    let out = common::temp_dir("wan-out");
+    render(&config, &Archive::new(&data), &out).expect("render");
+    let dir = out.join("cncert-weekly");
+    let page = String::from_utf8(read(&dir.join("index.html"))).expect("utf-8");
+    // The latest figures: as in the summary line, the exact figure on hover.
+    assert!(
+        page.contains("<td class=\"n\" title=\"250000个\">25万个</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td class=\"n\" title=\"184000个\">18.4万个</td>"),
+        "{page}"
+    );
+    assert!(page.contains("感染病毒主机25万个"), "the summary agrees");
+    // A figure that is not a whole thousand is never rounded: the report wrote its digits.
+    assert!(page.contains("<title>2024年第42期：184321个</title>"), "{page}");
+    assert!(!page.contains("18.4321万") && !page.contains("18.43万"), "{page}");
+    assert!(page.contains("<title>2024年第43期：25万个（250000）</title>"), "{page}");
+    assert!(page.contains("最新 25万个｜最低 184321 最高 25万"), "{page}");
+    // The feeds' figures table does the same; the data for machines stays exact.
+    let rss = rss::Channel::read_from(read(&dir.join("rss.xml")).as_slice()).expect("rss");
+    let item = rss
+        .items
+        .iter()
+        .find(|i| i.title.as_deref().is_some_and(|t| t.contains("第43期")))
+        .expect("43");
+    let content = item.content.clone().unwrap_or_default();
+    assert!(
+        content.contains("<td style=\"text-align:right\" title=\"250000个\">25万个</td>"),
+        "{content}"
+    );
+    let metric = item.extensions["cncert"]["report"][0].children["metric"]
+        .iter()
+        .find(|m| m.attrs.get("key").map(String::as_str) == Some("infected_hosts"))
+        .expect("metric");
+    assert_eq!(metric.attrs.get("value").map(String::as_str), Some("250000"));
+    let jf: serde_json::Value = serde_json::from_slice(&read(&dir.join("feed.json"))).expect("json");
+    assert!(
+        jf["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|i| i["_report"]["metrics"]["infected_hosts"] == 250_000)
+    );
+    let csv = String::from_utf8(read(&dir.join("metrics.csv"))).expect("utf-8");
+    assert!(
+        csv.contains(",250000,") && csv.contains(",184321,") && !csv.contains('万'),
+        "{csv}"
+    );
+    let json = String::from_utf8(read(&dir.join("metrics.json"))).expect("utf-8");
+    assert!(
+        json.contains("\"infected_hosts\": 250000") && !json.contains('万'),
+        "{json}"
+    );
+}
+
+#[test]
+fn the_charts_heading_says_which_years_and_how_many_issues_they_show() {
+    let config = common::repo_config();
+    let data = common::temp_dir("chart-heading");
+    let n = |v: i64| MetricValue::Count(v);
+    let day = |y: i32, m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    archive_issue(
+        &data,
+        (2014, 7),
+        day(2014, 2, 10),
+        "良",
+        &[("incidents_handled", n(300))],
+    );
+    archive_issue(
+        &data,
+        (2017, 22),
+        day(2017, 5, 29),
+        "中",
+        &[("incidents_handled", n(608))],
+    );
+    archive_issue(
+        &data,
+        (2024, 43),
+        day(2024, 10, 21),
+        "良",
+        &[("incidents_handled", n(295))],
+    );
+    archive_issue(&data, (2025, 4), day(2025, 1, 20), "良", &[("malicious_urls", n(18))]);
+    let out = common::temp_dir("chart-heading-out");
+    render(&config, &Archive::new(&data), &out).expect("render");
+    let page = String::from_utf8(read(&out.join("cncert-weekly/index.html"))).expect("utf-8");
+    assert!(page.contains("<h2>趋势（2014–2025 年，共 4 期）</h2>"), "{page}");
+    assert!(!page.contains("最近"), "every archived week is drawn: {page}");
+    // Each chart says which of them it draws.
+    assert!(
+        page.contains("2014年第7期 – 2024年第43期（3 期）｜最新 295起"),
+        "{page}"
+    );
+    assert!(page.contains("<text x="), "year ticks");
+
+    // One year: the heading names it.
+    let data = common::temp_dir("chart-heading-one");
+    archive_week(&data, 42, (10, 14), "良", &[("incidents_handled", n(300))]);
+    archive_week(&data, 43, (10, 21), "良", &[("incidents_handled", n(295))]);
+    let out = common::temp_dir("chart-heading-one-out");
+    render(&config, &Archive::new(&data), &out).expect("render");
+    let page = String::from_utf8(read(&out.join("cncert-weekly/index.html"))).expect("utf-8");
+    assert!(page.contains("<h2>趋势（2024 年，共 2 期）</h2>"), "{page}");
 }

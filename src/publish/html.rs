@@ -1,282 +1,15 @@
-//! HTML: the content of each feed item (figures table + sanitized article body), the series page
-//! with inline SVG charts, and the front page. Self-contained: inline CSS and SVG, no scripts,
-//! no CDN; works from GitHub Pages and from disk.
+//! HTML pages: the series page (latest figures, the SVG charts, the list of issues) and the front
+//! page. Self-contained: inline CSS and SVG, no scripts, no CDN; works from GitHub Pages and from
+//! disk. The feed items' HTML is [`super::content`]'s (re-exported here).
 
 use std::fmt::Write;
-use std::sync::OnceLock;
 
-use chrono::Datelike;
-use regex::Regex;
-
-use super::{FeedModel, ReportData, change_mark, esc, escape_href};
+use super::{FeedModel, change_mark, esc};
 use crate::archive::Entry;
-use crate::config::{MetricKind, Series, Site};
+use crate::config::Site;
 use crate::report::MetricValue;
 
-/// WeChat interface text that must never reach a feed.
-const INTERFACE_TEXT: &[&str] = &[
-    "微信扫一扫",
-    "预览时标签不可点",
-    "继续滑动看下一个",
-    "轻触阅读原文",
-    "关注该公众号",
-    "使用完整服务",
-    "轻点两下取消赞",
-    "轻点两下取消在看",
-    "向上滑动看下一个",
-    "知道了",
-];
-
-/// The figures table of one issue with the change against the previous one.
-pub fn figures_table(series: &Series, d: &ReportData) -> String {
-    let mut out = String::new();
-    if let Some(a) = &d.assessment {
-        let _ = write!(out, "<p><strong>网络安全态势整体评价：{}</strong>", esc(a));
-    } else {
-        out.push_str("<p>");
-    }
-    if let (Some(s), Some(e)) = (d.period_start, d.period_end) {
-        let _ = write!(out, "（{s} 至 {e}）");
-    }
-    out.push_str("</p>\n");
-    let rows: Vec<String> = series
-        .metrics
-        .iter()
-        .filter_map(|m| {
-            let v = d.metrics.get(&m.key)?;
-            let mark = change_mark(d.changes.get(&m.key), Some(v));
-            Some(format!(
-                "<tr><td>{}</td><td style=\"text-align:right\">{}{}</td><td style=\"text-align:right\">{}</td></tr>",
-                esc(&m.label),
-                esc(&v.to_string()),
-                esc(&m.unit),
-                esc(&mark)
-            ))
-        })
-        .collect();
-    if !rows.is_empty() {
-        out.push_str("<table><thead><tr><th>指标</th><th>本期</th><th>较上期</th></tr></thead><tbody>\n");
-        out.push_str(&rows.join("\n"));
-        out.push_str("\n</tbody></table>\n");
-    }
-    out
-}
-
-fn img_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"<img\b[^>]*>").expect("valid regex"))
-}
-
-fn attr_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r#"([a-zA-Z][a-zA-Z0-9_-]*)="([^"]*)""#).expect("valid regex"))
-}
-
-/// Percent-encodes a URL for use as a query value of an image proxy.
-fn encode_component(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-/// Makes an image URL absolute https and routes it through the proxy template when configured.
-pub fn image_src(raw: &str, proxy: Option<&str>) -> Option<String> {
-    let raw = crate::read::html::decode_entities(raw.trim());
-    let mut url = url::Url::parse(&raw)
-        .or_else(|_| url::Url::parse(&format!("https:{raw}")))
-        .ok()?;
-    if url.scheme() == "http" {
-        let _ = url.set_scheme("https");
-    }
-    if url.scheme() != "https" {
-        return None;
-    }
-    Some(match proxy {
-        Some(p) => p.replace("{url}", &encode_component(url.as_str())),
-        None => url.to_string(),
-    })
-}
-
-/// Elements kept in feed content: plain HTML that every reader renders (all of them on the W3C
-/// Feed Validator's list of safe elements), no form controls or media.
-const FEED_TAGS: &[&str] = &[
-    "a",
-    "abbr",
-    "acronym",
-    "address",
-    "b",
-    "big",
-    "blockquote",
-    "br",
-    "caption",
-    "center",
-    "cite",
-    "code",
-    "col",
-    "colgroup",
-    "dd",
-    "del",
-    "dfn",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "font",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "img",
-    "ins",
-    "kbd",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "q",
-    "s",
-    "samp",
-    "small",
-    "span",
-    "strike",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "tt",
-    "u",
-    "ul",
-    "var",
-];
-
-/// HTML5 elements WeChat bodies use, and the safe element each becomes in a feed.
-const RENAMED: &[(&str, &str)] = &[
-    ("section", "div"),
-    ("article", "div"),
-    ("header", "div"),
-    ("footer", "div"),
-    ("aside", "div"),
-    ("nav", "div"),
-    ("main", "div"),
-    ("figure", "div"),
-    ("figcaption", "p"),
-    ("mark", "span"),
-    ("time", "span"),
-];
-
-fn renamed_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        let names: Vec<&str> = RENAMED.iter().map(|(from, _)| *from).collect();
-        Regex::new(&format!(r"(?i)<(/?)({})\b", names.join("|"))).expect("valid regex")
-    })
-}
-
-/// Sanitizes a stored body for a feed: HTML5 structure becomes `div`/`p`/`span` (older readers
-/// drop unknown elements), then only plain elements and attributes remain: no script, style,
-/// iframe, event handlers, `javascript:` URLs or inline CSS. A body nested too deep for a tree
-/// (an archive edited by hand) is shown as its text.
-pub fn sanitize_for_feed(html: &str) -> String {
-    // An archive edited by hand may hold a body too deep for the sanitizer's tree: its text then.
-    let flat;
-    let html = if crate::archive::too_deep_for_a_tree(html) {
-        flat = crate::archive::sanitize_body(html);
-        flat.as_str()
-    } else {
-        html
-    };
-    let renamed = renamed_re().replace_all(html, |c: &regex::Captures| {
-        let to = RENAMED
-            .iter()
-            .find(|(from, _)| from.eq_ignore_ascii_case(&c[2]))
-            .map(|(_, to)| *to)
-            .unwrap_or("div");
-        format!("<{}{to}", &c[1])
-    });
-    let mut b = ammonia::Builder::empty();
-    b.tags(FEED_TAGS.iter().copied().collect())
-        .clean_content_tags(
-            ["script", "style", "mp-style-type", "iframe", "noscript"]
-                .into_iter()
-                .collect(),
-        )
-        .add_tag_attributes("a", ["href", "title"])
-        .add_tag_attributes("img", ["src", "data-src", "alt", "width", "height"])
-        .add_tag_attributes("td", ["colspan", "rowspan", "align", "valign"])
-        .add_tag_attributes("th", ["colspan", "rowspan", "align", "valign"])
-        .add_tag_attributes("font", ["color"])
-        .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .link_rel(Some("noopener noreferrer"));
-    b.clean(&renamed).to_string()
-}
-
-/// Rewrites every `<img>` of sanitized HTML: `src` from `data-src`, absolute https, through the
-/// image proxy when one is configured, and `referrerpolicy="no-referrer"`: WeChat's image host
-/// refuses requests that name another site as referrer.
-pub fn rewrite_images(html: &str, proxy: Option<&str>) -> String {
-    img_re()
-        .replace_all(html, |caps: &regex::Captures| {
-            let tag = &caps[0];
-            let mut src = None;
-            let mut alt = String::new();
-            for a in attr_re().captures_iter(tag) {
-                match &a[1] {
-                    "data-src" => src = Some(a[2].to_string()),
-                    "src" if src.is_none() => src = Some(a[2].to_string()),
-                    "alt" => alt = a[2].to_string(),
-                    _ => {}
-                }
-            }
-            match src.and_then(|s| image_src(&s, proxy)) {
-                // `alt` is an attribute value as ammonia wrote it (already escaped, `<` and `>`
-                // included), not text: it is not escaped again.
-                Some(s) => format!(
-                    "<img src=\"{}\" alt=\"{alt}\" referrerpolicy=\"no-referrer\" loading=\"lazy\">",
-                    esc(&s)
-                ),
-                None => String::new(),
-            }
-        })
-        .into_owned()
-}
-
-/// Removes WeChat interface text from a body.
-fn strip_interface_text(html: &str) -> String {
-    let mut s = html.to_string();
-    for t in INTERFACE_TEXT {
-        if s.contains(t) {
-            s = s.replace(t, "");
-        }
-    }
-    s
-}
-
-/// The HTML content of a feed item: figures, then the sanitized article body, then the link.
-pub fn item_content(series: &Series, site: &Site, e: &Entry, d: &ReportData) -> String {
-    let mut out = figures_table(series, d);
-    if let Some(body) = &e.content_html {
-        // Sanitize again: the archive is a file anyone can edit.
-        let clean = sanitize_for_feed(body);
-        out.push_str("<hr>\n");
-        out.push_str(&rewrite_images(
-            &strip_interface_text(&clean),
-            site.image_proxy.as_deref(),
-        ));
-        out.push('\n');
-    }
-    if let Some(u) = e.report.url.as_deref().and_then(escape_href) {
-        let _ = write!(out, "<p><a href=\"{u}\">阅读原文</a></p>");
-    }
-    super::xml_safe(&out)
-}
+pub use super::content::{figures_table, image_src, item_content, rewrite_images, sanitize_for_feed};
 
 /// For a figure read from a picture: `Some(the picture that states it)` (`Some(None)` when no
 /// picture's text shows the number as such); `None` for a figure from text.
@@ -381,97 +114,6 @@ fn feed_links(title: &str, prefix: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// An SVG line chart of one metric over time (x: the week's first day, y: value). The line
-/// breaks where weeks are missing, so a gap of years never reads as a trend.
-fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -> String {
-    let (w, h, pad) = (300.0f64, 120.0f64, 6.0f64);
-    let min = points.iter().map(|p| p.2).min().unwrap_or(0);
-    let max = points.iter().map(|p| p.2).max().unwrap_or(0);
-    let span = (max - min).max(1) as f64;
-    let (Some(first), Some(last)) = (points.first(), points.last()) else {
-        return String::new();
-    };
-    let days = (last.0 - first.0).num_days().max(1) as f64;
-    let xy = |p: &(chrono::NaiveDate, String, i64)| {
-        let x = pad + (w - 2.0 * pad) * (p.0 - first.0).num_days() as f64 / days;
-        let y = h - pad - (h - 2.0 * pad) * (p.2 - min) as f64 / span;
-        (x, y)
-    };
-    let mut shapes = String::new();
-    let mut segment: Vec<(f64, f64)> = Vec::new();
-    let flush = |seg: &mut Vec<(f64, f64)>, out: &mut String| {
-        match seg.len() {
-            0 => {}
-            1 => {
-                let _ = write!(
-                    out,
-                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"#0969da\"/>",
-                    seg[0].0, seg[0].1
-                );
-            }
-            _ => {
-                let pts: Vec<String> = seg.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-                let _ = write!(
-                    out,
-                    "<polyline fill=\"none\" stroke=\"#0969da\" stroke-width=\"1.5\" points=\"{}\"/>",
-                    pts.join(" ")
-                );
-            }
-        }
-        seg.clear();
-    };
-    // Year ticks, so that ten years read as ten years.
-    let mut ticks = String::new();
-    if last.0.year() > first.0.year() {
-        for year in (first.0.year() + 1)..=last.0.year() {
-            let Some(jan1) = chrono::NaiveDate::from_ymd_opt(year, 1, 1) else {
-                continue;
-            };
-            let x = pad + (w - 2.0 * pad) * (jan1 - first.0).num_days() as f64 / days;
-            let _ = write!(
-                ticks,
-                "<line x1=\"{x:.1}\" y1=\"{pad}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#d0d7de\" stroke-width=\"0.5\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"7\" fill=\"#57606a\">{year}</text>",
-                h - pad,
-                x + 1.0,
-                h - 1.0
-            );
-        }
-    }
-    let mut dots = String::new();
-    for (i, p) in points.iter().enumerate() {
-        if i > 0 && (p.0 - points[i - 1].0).num_days() > 21 {
-            flush(&mut segment, &mut shapes);
-        }
-        let (x, y) = xy(p);
-        segment.push((x, y));
-        // Each point says what it is on hover.
-        let _ = write!(
-            dots,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"1.8\" fill=\"#0969da\" fill-opacity=\"0.01\"><title>{}：{}{}</title></circle>",
-            esc(&p.1),
-            p.2,
-            esc(unit)
-        );
-    }
-    flush(&mut segment, &mut shapes);
-    let shapes = format!("{ticks}{shapes}{dots}");
-    let caption = format!(
-        "{} – {}｜最新 {}{}｜最低 {min} 最高 {max}",
-        esc(&first.1),
-        esc(&last.1),
-        last.2,
-        esc(unit)
-    );
-    format!(
-        "<div class=\"chart\"><h3>{}</h3><svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">{shapes}</svg><div class=\"muted\">{caption}</div></div>",
-        esc(label),
-        esc(label)
-    )
-}
-
-/// Number of most recent issues drawn in each chart (the CSV holds all of them).
-const CHART_ISSUES: usize = 1200;
-
 fn subscribe_links() -> &'static str {
     "<div class=\"sub\"><a href=\"rss.xml\">RSS</a><a href=\"atom.xml\">Atom</a><a href=\"feed.json\">JSON Feed</a><a href=\"metrics.csv\">CSV</a><a href=\"metrics.json\">JSON</a><a href=\"../feeds.opml\">OPML</a></div>"
 }
@@ -489,7 +131,7 @@ pub fn series_page(model: &FeedModel) -> String {
     );
     if let Some((e, d)) = model.all.last().zip(model.data.last()) {
         let _ = write!(body, "<h2>最新一期：");
-        match e.report.url.as_deref().and_then(escape_href) {
+        match super::links::article_url(e).map(|u| esc(&u)) {
             Some(u) => {
                 let _ = write!(
                     body,
@@ -536,12 +178,11 @@ pub fn series_page(model: &FeedModel) -> String {
                 Some(None) => " <span class=\"ocr\">识别自图片</span>".to_string(),
                 None => String::new(),
             };
+            let (shown, title) = super::figure_cell(v, &m.unit);
             let _ = writeln!(
                 body,
-                "<tr><td>{}</td><td class=\"n\">{}{}{ocr}</td><td class=\"n {class}\">{}</td></tr>",
+                "<tr><td>{}</td><td class=\"n\"{title}>{shown}{ocr}</td><td class=\"n {class}\">{}</td></tr>",
                 esc(&m.label),
-                esc(&v.to_string()),
-                esc(&m.unit),
                 esc(&mark)
             );
         }
@@ -549,30 +190,7 @@ pub fn series_page(model: &FeedModel) -> String {
     } else {
         body.push_str("<p>尚未收录任何一期。</p>\n");
     }
-    let start = model.all.len().saturating_sub(CHART_ISSUES);
-    let charts: Vec<String> = series
-        .metrics
-        .iter()
-        .filter(|m| m.kind == MetricKind::Count)
-        .filter_map(|m| {
-            let points: Vec<(chrono::NaiveDate, String, i64)> = model.data[start..]
-                .iter()
-                .filter_map(|d| {
-                    let v = d.metrics.get(&m.key).and_then(MetricValue::as_count)?;
-                    Some((d.period_start?, format!("{}年第{}期", d.year, d.issue), v))
-                })
-                .collect();
-            (points.len() >= 2).then(|| chart(&m.label, &m.unit, &points))
-        })
-        .collect();
-    if !charts.is_empty() {
-        let _ = write!(
-            body,
-            "<h2>趋势（最近 {} 期）</h2>\n<div class=\"charts\">{}</div>\n",
-            CHART_ISSUES.min(model.all.len()),
-            charts.join("\n")
-        );
-    }
+    body.push_str(&super::charts::trends(model));
     let _ = write!(
         body,
         "<h2>全部 {} 期</h2>\n<div class=\"scroll\"><table><thead><tr><th>期号</th><th>周期</th><th>评价</th><th>摘要</th></tr></thead><tbody>\n",
@@ -580,7 +198,7 @@ pub fn series_page(model: &FeedModel) -> String {
     );
     for (e, d) in model.all.iter().zip(&model.data).rev() {
         let name = format!("{}年第{}期", d.year, d.issue);
-        let link = match e.report.url.as_deref().and_then(escape_href) {
+        let link = match super::links::article_url(e).map(|u| esc(&u)) {
             Some(u) => format!("<a href=\"{u}\">{}</a>", esc(&name)),
             None => esc(&name),
         };
@@ -593,7 +211,7 @@ pub fn series_page(model: &FeedModel) -> String {
         } else {
             ""
         };
-        let pdf = match e.report.pdf.as_deref().and_then(escape_href) {
+        let pdf = match super::links::pdf_link(e).map(|u| esc(&u)) {
             Some(u) => format!(" <a href=\"{u}\" title=\"报告 PDF（CNCERT 网站）\">PDF</a>"),
             None => String::new(),
         };
@@ -614,9 +232,14 @@ pub fn series_page(model: &FeedModel) -> String {
                 warnings.concat()
             )
         };
+        // A record without a web URL is linked here by its feed items: its row is their target.
+        let anchor = match super::links::article_url(e) {
+            Some(_) => String::new(),
+            None => format!(" id=\"{}\"", super::links::row_anchor(d.year, d.issue)),
+        };
         let _ = writeln!(
             body,
-            "<tr><td>{link}{pdf}{deleted}</td><td>{period}</td><td>{}</td><td class=\"muted\">{}{warnings}</td></tr>",
+            "<tr{anchor}><td>{link}{pdf}{deleted}</td><td>{period}</td><td>{}</td><td class=\"muted\">{}{warnings}</td></tr>",
             esc(d.assessment.as_deref().unwrap_or("")),
             esc(&super::summary_line(series, d))
         );

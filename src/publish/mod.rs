@@ -6,9 +6,12 @@
 //! so an unchanged archive renders to byte-identical files.
 
 pub mod atom;
+mod charts;
+pub mod content;
 pub mod data;
 pub mod html;
 pub mod jsonfeed;
+pub mod links;
 pub mod opml;
 pub mod rss;
 
@@ -96,7 +99,8 @@ pub struct Item<'a> {
     pub id: String,
     /// Title.
     pub title: String,
-    /// Article URL.
+    /// The article's URL; for a record without a web URL (a saved page or PDF imported from
+    /// disk), its row on the series page ([`links::row_link`]); empty when neither exists.
     pub link: String,
     /// Publication time (falls back to the end of the week, then to first archiving).
     pub published: DateTime<FixedOffset>,
@@ -112,11 +116,10 @@ pub struct Item<'a> {
     pub pdf: Option<(String, u64)>,
 }
 
-/// The PDF of an archived issue with its size, when the website's copy was downloaded.
+/// The PDF of an archived issue with its size, when the website's copy was downloaded: its URL
+/// resolved against the page that links it ([`links::enclosure`]).
 pub fn pdf_of(e: &Entry) -> Option<(String, u64)> {
-    e.sources
-        .iter()
-        .find_map(|s| Some((xml_safe(s.pdf.as_deref()?), s.pdf_size?)))
+    links::enclosure(e).map(|(u, size)| (xml_safe(&u), size))
 }
 
 /// A series ready to render.
@@ -263,11 +266,11 @@ pub fn escape_html(s: &str) -> Cow<'_, str> {
 }
 
 /// A URL from the archive as an `href` value: escaped like any text ([`esc`]), and only when it
-/// is an http(s) URL; `None` for anything else (`javascript:`, `data:`, no URL at all), which then
-/// gets no link. The URL is not rewritten otherwise, so ordinary links stay as archived.
+/// is an http(s) URL ([`links::resolve`] without a page: a protocol-relative one is taken as
+/// https); `None` for anything else (`javascript:`, `data:`, a relative path, no URL at all),
+/// which then gets no link. An absolute URL is not rewritten, so ordinary links stay as archived.
 pub fn escape_href(u: &str) -> Option<String> {
-    let parsed = url::Url::parse(u.trim()).ok()?;
-    matches!(parsed.scheme(), "http" | "https").then(|| esc(u))
+    links::resolve(u, None).map(|u| esc(&u))
 }
 
 /// Text for a feed or page: what XML refuses dropped ([`xml_safe`]), then [`escape_html`].
@@ -334,7 +337,9 @@ impl<'a> FeedModel<'a> {
                     entry: e,
                     id: tag_uri(&series.id, d.year, d.issue),
                     title: xml_safe(e.report.title.as_deref().unwrap_or_default()),
-                    link: e.report.url.clone().unwrap_or_default(),
+                    link: links::article_url(e)
+                        .or_else(|| links::row_link(site, &series.id, d.year, d.issue))
+                        .unwrap_or_default(),
                     published: published_of(e),
                     updated: e.updated.max(published_of(e)),
                     summary: summary_line(series, d),
@@ -430,6 +435,25 @@ pub fn short_count(n: i64) -> String {
         }
     } else {
         n.to_string()
+    }
+}
+
+/// A figure as the tables of the pages and feeds show it, ready for HTML: `(shown, title)`. A
+/// count is written the way the reports (and the summary line) write large ones, with its unit
+/// ([`short_count`]: 250000 → `25万个`), and then `title` is ` title="250000个"`, so the exact
+/// figure stays one hover away; otherwise `title` is empty. Both are escaped ([`esc`]).
+pub fn figure_cell(v: &MetricValue, unit: &str) -> (String, String) {
+    match v {
+        MetricValue::Count(n) => {
+            let short = short_count(*n);
+            let title = if short == n.to_string() {
+                String::new()
+            } else {
+                format!(" title=\"{}\"", esc(&format!("{n}{unit}")))
+            };
+            (esc(&format!("{short}{unit}")), title)
+        }
+        MetricValue::Level(l) => (esc(&format!("{l}{unit}")), String::new()),
     }
 }
 

@@ -1,0 +1,164 @@
+//! The charts of the series page: one inline SVG line chart per counted figure, over the
+//! archived weeks.
+
+use std::fmt::Write;
+
+use chrono::Datelike;
+
+use super::{FeedModel, ReportData, esc, short_count};
+use crate::config::MetricKind;
+use crate::report::MetricValue;
+
+/// An SVG line chart of one metric over time (x: the week's first day, y: value). The line
+/// breaks where weeks are missing, so a gap of years never reads as a trend.
+fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -> String {
+    let (w, h, pad) = (300.0f64, 120.0f64, 6.0f64);
+    let min = points.iter().map(|p| p.2).min().unwrap_or(0);
+    let max = points.iter().map(|p| p.2).max().unwrap_or(0);
+    let span = (max - min).max(1) as f64;
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return String::new();
+    };
+    let days = (last.0 - first.0).num_days().max(1) as f64;
+    let xy = |p: &(chrono::NaiveDate, String, i64)| {
+        let x = pad + (w - 2.0 * pad) * (p.0 - first.0).num_days() as f64 / days;
+        let y = h - pad - (h - 2.0 * pad) * (p.2 - min) as f64 / span;
+        (x, y)
+    };
+    let mut shapes = String::new();
+    let mut segment: Vec<(f64, f64)> = Vec::new();
+    let flush = |seg: &mut Vec<(f64, f64)>, out: &mut String| {
+        match seg.len() {
+            0 => {}
+            1 => {
+                let _ = write!(
+                    out,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"#0969da\"/>",
+                    seg[0].0, seg[0].1
+                );
+            }
+            _ => {
+                let pts: Vec<String> = seg.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+                let _ = write!(
+                    out,
+                    "<polyline fill=\"none\" stroke=\"#0969da\" stroke-width=\"1.5\" points=\"{}\"/>",
+                    pts.join(" ")
+                );
+            }
+        }
+        seg.clear();
+    };
+    // Year ticks, so that ten years read as ten years.
+    let mut ticks = String::new();
+    if last.0.year() > first.0.year() {
+        for year in (first.0.year() + 1)..=last.0.year() {
+            let Some(jan1) = chrono::NaiveDate::from_ymd_opt(year, 1, 1) else {
+                continue;
+            };
+            let x = pad + (w - 2.0 * pad) * (jan1 - first.0).num_days() as f64 / days;
+            let _ = write!(
+                ticks,
+                "<line x1=\"{x:.1}\" y1=\"{pad}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#d0d7de\" stroke-width=\"0.5\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"7\" fill=\"#57606a\">{year}</text>",
+                h - pad,
+                x + 1.0,
+                h - 1.0
+            );
+        }
+    }
+    let mut dots = String::new();
+    for (i, p) in points.iter().enumerate() {
+        if i > 0 && (p.0 - points[i - 1].0).num_days() > 21 {
+            flush(&mut segment, &mut shapes);
+        }
+        let (x, y) = xy(p);
+        segment.push((x, y));
+        // Each point says what it is on hover: as the report writes it, and exactly.
+        let short = short_count(p.2);
+        let exact = if short == p.2.to_string() {
+            String::new()
+        } else {
+            format!("（{}）", p.2)
+        };
+        let _ = write!(
+            dots,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"1.8\" fill=\"#0969da\" fill-opacity=\"0.01\"><title>{}：{short}{}{exact}</title></circle>",
+            esc(&p.1),
+            esc(unit)
+        );
+    }
+    flush(&mut segment, &mut shapes);
+    let shapes = format!("{ticks}{shapes}{dots}");
+    let caption = format!(
+        "{} – {}（{} 期）｜最新 {}{}｜最低 {} 最高 {}",
+        esc(&first.1),
+        esc(&last.1),
+        points.len(),
+        short_count(last.2),
+        esc(unit),
+        short_count(min),
+        short_count(max)
+    );
+    format!(
+        "<div class=\"chart\"><h3>{}</h3><svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">{shapes}</svg><div class=\"muted\">{caption}</div></div>",
+        esc(label),
+        esc(label)
+    )
+}
+
+/// Number of most recent issues drawn in each chart (the CSV holds all of them): more than the
+/// website's whole archive, so in practice every archived week is drawn.
+const CHART_ISSUES: usize = 1200;
+
+/// The heading of the charts, saying what they show: the years of the issues drawn and how many
+/// there are (`趋势（2014–2025 年，共 28 期）`), "最近" when older issues were left out.
+fn heading(drawn: &[&ReportData], left_out: bool) -> String {
+    let (Some(first), Some(last)) = (drawn.first(), drawn.last()) else {
+        return "趋势".to_string();
+    };
+    let years = if first.year == last.year {
+        format!("{} 年", first.year)
+    } else {
+        format!("{}–{} 年", first.year, last.year)
+    };
+    let count = if left_out {
+        format!("最近 {} 期", drawn.len())
+    } else {
+        format!("共 {} 期", drawn.len())
+    };
+    format!("趋势（{years}，{count}）")
+}
+
+/// The trends section of the series page: a chart per counted figure over the archived weeks
+/// (the most recent [`CHART_ISSUES`]), each with at least two points; empty when none has.
+pub(super) fn trends(model: &FeedModel) -> String {
+    let start = model.all.len().saturating_sub(CHART_ISSUES);
+    // An issue is drawn at its week: one without a known week is in no chart.
+    let drawn: Vec<&ReportData> = model.data[start..]
+        .iter()
+        .filter(|d| d.period_start.is_some())
+        .collect();
+    let charts: Vec<String> = model
+        .series
+        .metrics
+        .iter()
+        .filter(|m| m.kind == MetricKind::Count)
+        .filter_map(|m| {
+            let points: Vec<(chrono::NaiveDate, String, i64)> = drawn
+                .iter()
+                .filter_map(|d| {
+                    let v = d.metrics.get(&m.key).and_then(MetricValue::as_count)?;
+                    Some((d.period_start?, format!("{}年第{}期", d.year, d.issue), v))
+                })
+                .collect();
+            (points.len() >= 2).then(|| chart(&m.label, &m.unit, &points))
+        })
+        .collect();
+    if charts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<h2>{}</h2>\n<div class=\"charts\">{}</div>\n",
+        heading(&drawn, start > 0),
+        charts.join("\n")
+    )
+}
