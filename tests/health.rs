@@ -404,6 +404,14 @@ fn render_publishes_the_report_and_a_corrupt_one_never_stops_the_feeds() {
     assert_eq!(published, health(&data));
     let md = std::fs::read_to_string(out.join(SERIES).join("health.md")).expect("health.md");
     assert!(md.contains("| website | ok |"), "{md}");
+    // The series page says the data's status: the website's last good run, the newest issue.
+    let page = std::fs::read_to_string(out.join(SERIES).join("index.html")).expect("series page");
+    let status = page
+        .lines()
+        .find(|l| l.contains("id=\"data-status\""))
+        .unwrap_or_else(|| panic!("no status line in the series page"));
+    assert!(status.contains("website 最近成功 20"), "{status}");
+    assert!(status.contains("最新一期 2024/42 有 9 项数据"), "{status}");
 
     std::fs::write(data.join(SERIES).join("health.json"), "{ not json").expect("write");
     let r = run(&dir, &["render", "--data", text(&data), "--out", text(&out)]);

@@ -129,6 +129,13 @@ pub fn series_page(model: &FeedModel) -> String {
         esc(series.author.as_deref().unwrap_or("CNCERT")),
         subscribe_links()
     );
+    if let Some(status) = &model.status {
+        let _ = writeln!(
+            body,
+            "<p class=\"muted\" id=\"data-status\">{} · <a href=\"health.md\">运行报告</a></p>",
+            esc(status)
+        );
+    }
     if let Some((e, d)) = model.all.last().zip(model.data.last()) {
         let _ = write!(body, "<h2>最新一期：");
         match super::links::article_url(e).map(|u| esc(&u)) {

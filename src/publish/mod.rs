@@ -137,6 +137,8 @@ pub struct FeedModel<'a> {
     pub items: Vec<Item<'a>>,
     /// The feed's `updated`: the newest entry's.
     pub updated: DateTime<FixedOffset>,
+    /// The last run's data status line (the health report), for the series page.
+    pub status: Option<String>,
 }
 
 /// The stable id of an issue: it never changes when its URL does.
@@ -363,6 +365,7 @@ impl<'a> FeedModel<'a> {
             data,
             items,
             updated,
+            status: None,
         }
     }
 
@@ -507,7 +510,19 @@ pub fn render(config: &Config, archive: &Archive, out: &Path) -> Result<Written>
     let mut models_meta = Vec::new();
     for series in &config.series {
         let entries = archive.load_series(&series.id)?;
-        let model = FeedModel::build(series, &config.site, &entries);
+        let mut model = FeedModel::build(series, &config.site, &entries);
+        // The last run's health report: its status line on the series page, the report beside
+        // the feeds (one that cannot be read is skipped with a note: it never stops the feeds).
+        let health = match crate::health::load(archive, &series.id) {
+            Ok(h) => h,
+            Err(e) => {
+                written.notes.push(format!(
+                    "{e}; the health report was not published (the next crawl writes a new one)"
+                ));
+                None
+            }
+        };
+        model.status = health.as_ref().map(crate::health::status_line);
         let dir = out.join(&series.id);
         written.file(&dir.join("rss.xml"), rss::render(&model)?.as_bytes())?;
         written.file(&dir.join("atom.xml"), atom::render(&model)?.as_bytes())?;
@@ -515,17 +530,9 @@ pub fn render(config: &Config, archive: &Archive, out: &Path) -> Result<Written>
         written.file(&dir.join("metrics.csv"), data::csv(&model).as_bytes())?;
         written.file(&dir.join("metrics.json"), data::json(&model)?.as_bytes())?;
         written.file(&dir.join("index.html"), html::series_page(&model).as_bytes())?;
-        // The last run's health report, beside the feeds (a report that cannot be read is
-        // skipped with a note: it never stops the feeds).
-        match crate::health::load(archive, &series.id) {
-            Ok(Some(h)) => {
-                written.file(&dir.join(crate::health::FILE), to_sorted_json(&h)?.as_bytes())?;
-                written.file(&dir.join("health.md"), crate::health::markdown(&h).as_bytes())?;
-            }
-            Ok(None) => {}
-            Err(e) => written.notes.push(format!(
-                "{e}; the health report was not published (the next crawl writes a new one)"
-            )),
+        if let Some(h) = &health {
+            written.file(&dir.join(crate::health::FILE), to_sorted_json(h)?.as_bytes())?;
+            written.file(&dir.join("health.md"), crate::health::markdown(h).as_bytes())?;
         }
         models_meta.push(html::SeriesCard::of(&model));
     }
