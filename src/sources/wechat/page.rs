@@ -141,6 +141,14 @@ const NEEDLES: &[(&str, N)] = &[
     ("链接已过期", N::Unavailable),
     ("访问过于频繁", N::EnvAbnormal),
     ("参数错误", N::ParamError),
+    // The same notices as WeChat words them for a browser preferring English (only inside
+    // WeChat's own page structure, like the Chinese ones).
+    ("Invalid parameter", N::ParamError),
+    ("Parameter error", N::ParamError),
+    ("Environment abnormal", N::EnvAbnormal),
+    ("abnormal environment", N::EnvAbnormal),
+    ("complete the verification to continue", N::Verify),
+    ("Complete the verification to continue", N::Verify),
     // WeChat's own structure around a notice: the WeUI message box (and its older forms), its
     // resource host, the captcha's pages and button, the profile page's blocks.
     ("weui-msg", N::Shell),
@@ -621,6 +629,18 @@ mod tests {
             Some(Interstitial::Unavailable)
         );
         assert_eq!(scan(&notice("参数错误")).interstitial, Some(Interstitial::ParamError));
+        // In English, without the captcha's path.
+        assert_eq!(
+            scan(&notice("Invalid parameters")).interstitial,
+            Some(Interstitial::ParamError)
+        );
+        assert_eq!(
+            scan(&notice(
+                "Environment abnormal</h2><p>Complete the verification to continue.</p><h2>"
+            ))
+            .interstitial,
+            Some(Interstitial::Captcha)
+        );
         // The captcha's path, or the article variables of WeChat's scripts, are WeChat's too.
         assert_eq!(
             scan("<a href=\"/mp/wappoc_appmsgcaptcha?x=1\">环境异常</a>".as_bytes()).interstitial,
