@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use common::server::FixtureServer;
@@ -13,21 +13,10 @@ use serde_json::json;
 const NEWEST: &str =
     "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499621&idx=1&sn=c2f01a610aa4c94e22f5246ea639f219";
 
-fn config_for(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml")).expect("config");
-    let text = text
-        .replace("retry_wait_ms: 2000", "retry_wait_ms: 1")
-        .replace("max_retries: 3", "max_retries: 0")
-        .replace("delay_ms: 1000", "delay_ms: 0");
-    let path = dir.join("config.yaml");
-    std::fs::write(&path, text).expect("write config");
-    path
-}
-
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
         .arg("--config")
-        .arg(config_for(dir))
+        .arg(common::quick_config(dir))
         .args(args)
         .output()
         .expect("binary runs")
@@ -231,7 +220,7 @@ fn articles_timing_out_exit_3_even_when_discovery_answers() {
         "body": format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><item><title>网络安全信息与动态周报2025年第3期</title><link>{}</link></item></channel></rss>", NEWEST.replace('&', "&amp;"))}]}));
     let server = FixtureServer::start_with(&common::site_dir(), routes, 0);
     let dir = common::temp_dir("exit-timeouts");
-    let text_cfg = std::fs::read_to_string(config_for(&dir)).expect("config");
+    let text_cfg = std::fs::read_to_string(common::quick_config(&dir)).expect("config");
     let feed = format!("{}/feed.xml", server.origin);
     let text_cfg = text_cfg.replace("timeout_secs: 30", "timeout_secs: 1").replace(
         "https://wechat2rss.xlab.app/feed/c6662e88d278561b8293a607dcdcbe26aea98e04.xml",

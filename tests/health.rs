@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use common::server::FixtureServer;
@@ -12,22 +12,11 @@ use serde_json::{Value, json};
 
 const SERIES: &str = "cncert-weekly";
 
-fn config_for(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml")).expect("config");
-    let text = text
-        .replace("retry_wait_ms: 2000", "retry_wait_ms: 1")
-        .replace("max_retries: 3", "max_retries: 0")
-        .replace("delay_ms: 1000", "delay_ms: 0");
-    let path = dir.join("config.yaml");
-    std::fs::write(&path, text).expect("write config");
-    path
-}
-
 /// Runs the binary as the workflow does (GitHub Actions environment, a job summary file).
 fn run(dir: &Path, args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
         .arg("--config")
-        .arg(config_for(dir))
+        .arg(common::quick_config(dir))
         .args(args)
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_STEP_SUMMARY", dir.join("summary.md"))
@@ -426,7 +415,7 @@ fn render_publishes_the_report_and_a_corrupt_one_never_stops_the_feeds() {
 
 /// `notify` with a maintainer target (a webhook at `hook`) added to the config.
 fn notify_maintainer(dir: &Path, data: &Path, hook: &str, extra: &[&str]) -> Output {
-    let config = config_for(dir);
+    let config = common::quick_config(dir);
     let yaml = std::fs::read_to_string(&config).expect("config").replacen(
         "\nnotify:\n",
         "\nnotify:\n  - kind: webhook\n    url_env: MAINTAINER_WEBHOOK_URL\n    maintainer: true\n",

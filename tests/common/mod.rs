@@ -216,3 +216,16 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// The repository's config.yaml without politeness delays and retry waits (the servers are
+/// local), written into `dir`; its path.
+pub fn quick_config(dir: &std::path::Path) -> PathBuf {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml")).expect("config");
+    let text = text
+        .replace("retry_wait_ms: 2000", "retry_wait_ms: 1")
+        .replace("max_retries: 3", "max_retries: 0")
+        .replace("delay_ms: 1000", "delay_ms: 0");
+    let path = dir.join("config.yaml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
