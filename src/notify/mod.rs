@@ -125,7 +125,14 @@ impl Message {
     pub fn figure_lines(&self) -> Vec<String> {
         self.figures
             .iter()
-            .map(|(l, v, c)| format!("- {}{}{}", md_text(l), self.colon(), self.with_change(&md_text(v), &md_text(c))))
+            .map(|(l, v, c)| {
+                format!(
+                    "- {}{}{}",
+                    md_text(l),
+                    self.colon(),
+                    self.with_change(&md_text(v), &md_text(c))
+                )
+            })
             .collect()
     }
 
@@ -158,11 +165,9 @@ pub fn chat_change(c: Option<&Change>, v: &MetricValue) -> String {
 /// [`chat_change`] in a language: English writes a count's difference in full (`▲150,000`) and
 /// a level's change in words (`Medium→High`).
 pub fn chat_change_in(c: Option<&Change>, v: &MetricValue, lang: Lang) -> String {
-    match (lang, c) {
-        (Lang::Zh, _) => chat_change(c, v),
-        (Lang::En, Some(Change::Delta(d))) if *d > 0 => format!("▲{}", lang.count(*d)),
-        (Lang::En, Some(Change::Delta(d))) if *d < 0 => format!("▼{}", lang.count(d.saturating_neg())),
-        (Lang::En, _) => lang.change_mark(c, Some(v)),
+    match lang {
+        Lang::Zh => chat_change(c, v),
+        Lang::En => lang.change_mark(c, Some(v)),
     }
 }
 

@@ -355,7 +355,10 @@ pub fn item_content_in(series: &Series, site: &Site, e: &Entry, d: &ReportData, 
                 let _ = writeln!(out, "<p>Original: <span lang=\"zh-CN\">{}</span></p>", esc(t));
             }
             if let Some(u) = &link {
-                let _ = writeln!(out, "<p><a href=\"{u}\" hreflang=\"zh-CN\">Read the article (Chinese)</a></p>");
+                let _ = writeln!(
+                    out,
+                    "<p><a href=\"{u}\" hreflang=\"zh-CN\">Read the article (Chinese)</a></p>"
+                );
             }
             if let Some(body) = body_for_feed(e, site) {
                 out.push_str("<hr>\n<h3>Original text (Chinese)</h3>\n<div lang=\"zh-CN\">");

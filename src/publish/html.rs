@@ -211,7 +211,11 @@ pub fn series_page(model: &FeedModel) -> String {
             Lang::Zh => esc(status),
             Lang::En => format!("<span lang=\"zh-CN\">{}</span>", esc(status)),
         };
-        let _ = writeln!(body, "<p class=\"muted\" id=\"data-status\">{status} · {}</p>", w.run_report);
+        let _ = writeln!(
+            body,
+            "<p class=\"muted\" id=\"data-status\">{status} · {}</p>",
+            w.run_report
+        );
     }
     if let Some((e, d)) = model.all.last().zip(model.data.last()) {
         let _ = write!(body, "<h2>{}", w.latest);
@@ -386,7 +390,10 @@ pub fn front_page(site: &Site, cards: &[SeriesCard]) -> String {
         .flat_map(|c| {
             feed_links(&c.title, &format!("{}/", c.id))
                 .into_iter()
-                .chain(feed_links(&format!("{} (English)", c.title_en), &format!("{}/en/", c.id)))
+                .chain(feed_links(
+                    &format!("{} (English)", c.title_en),
+                    &format!("{}/en/", c.id),
+                ))
         })
         .collect();
     page(&site.title, &feeds, &body)

@@ -146,7 +146,8 @@ impl Lang {
         }
     }
 
-    /// A change as this edition's tables show it ([`super::change_mark`]; a level's in English).
+    /// A change as this edition's tables show it ([`super::change_mark`]; in English a count's
+    /// difference in full, `▼42,000`, and a level's in words, `Low→Medium`).
     pub fn change_mark(self, c: Option<&super::Change>, cur: Option<&crate::report::MetricValue>) -> String {
         match (self, c, cur) {
             (Lang::En, Some(super::Change::Level { from }), Some(crate::report::MetricValue::Level(now)))
@@ -154,6 +155,8 @@ impl Lang {
             {
                 format!("{}→{}", self.level(from), self.level(now))
             }
+            (Lang::En, Some(super::Change::Delta(d)), _) if *d > 0 => format!("▲{}", full_count(*d)),
+            (Lang::En, Some(super::Change::Delta(d)), _) if *d < 0 => format!("▼{}", full_count(d.saturating_neg())),
             _ => super::change_mark(c, cur),
         }
     }

@@ -11,11 +11,11 @@ pub mod content;
 pub mod data;
 pub mod html;
 pub mod jsonfeed;
+pub mod lang;
 pub mod links;
 pub mod opml;
 pub mod rss;
 mod summary;
-pub mod lang;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};

@@ -175,7 +175,10 @@ mod tests {
     #[test]
     fn summary_parts_and_groups_with_missing_figures_are_left_out() {
         let full = data(&[("a", 295), ("b", 140), ("c", 184_000)], Some("良"));
-        assert_eq!(fill_summary(T, &full, Lang::Zh), "态势：良｜处理295起（跨境140起）｜感染18.4万个");
+        assert_eq!(
+            fill_summary(T, &full, Lang::Zh),
+            "态势：良｜处理295起（跨境140起）｜感染18.4万个"
+        );
         let partial = data(&[("a", 295)], None);
         assert_eq!(fill_summary(T, &partial, Lang::Zh), "处理295起");
         assert_eq!(fill_summary(T, &data(&[], None), Lang::Zh), "");
