@@ -708,3 +708,43 @@ fn the_charts_heading_says_which_years_and_how_many_issues_they_show() {
     let page = String::from_utf8(read(&out.join("cncert-weekly/index.html"))).expect("utf-8");
     assert!(page.contains("<h2>趋势（2024 年，共 2 期）</h2>"), "{page}");
 }
+
+#[test]
+fn english_feed_content_uses_only_what_the_w3c_validator_accepts() {
+    // The same checks as the Chinese feeds', on en/ (issue 23).
+    let (data, config) = imported_archive();
+    let out = common::temp_dir("w3c-en");
+    render(&config, &Archive::new(&data), &out).expect("render");
+    let en = out.join("cncert-weekly/en");
+    let rss = rss::Channel::read_from(read(&en.join("rss.xml")).as_slice()).expect("rss");
+    let atom = atom_syndication::Feed::read_from(read(&en.join("atom.xml")).as_slice()).expect("atom");
+    let contents: Vec<String> = rss
+        .items
+        .iter()
+        .filter_map(|i| i.content.clone())
+        .chain(
+            atom.entries
+                .iter()
+                .filter_map(|e| e.content.as_ref().and_then(|c| c.value.clone())),
+        )
+        .collect();
+    assert_eq!(contents.len(), 48);
+    for html in &contents {
+        let problems = w3c_problems(html);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(
+            html.contains("referrerpolicy=\"no-referrer\""),
+            "images carry the referrer policy"
+        );
+    }
+    let mut updated: Vec<_> = atom.entries.iter().map(|e| e.updated).collect();
+    updated.sort();
+    updated.dedup();
+    assert_eq!(updated.len(), atom.entries.len());
+    // Both editions re-render byte-identically.
+    let before: Vec<Vec<u8>> = files(&out).iter().map(|p| read(p)).collect();
+    assert!(files(&out).iter().any(|p| p.ends_with("en/index.html")));
+    let again = render(&config, &Archive::new(&data), &out).expect("render");
+    assert_eq!(again.changed, 0);
+    assert_eq!(before, files(&out).iter().map(|p| read(p)).collect::<Vec<_>>());
+}

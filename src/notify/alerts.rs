@@ -53,6 +53,7 @@ fn message(config: &Config, series: &Series, health: &Health, alerts: &[&Alert])
             "alerts": alerts.iter().map(|a| json!({"id": a.id, "message": a.message, "since": a.since.to_rfc3339()})).collect::<Vec<_>>(),
         }),
         series_title: series.title.clone(),
+        lang: crate::publish::Lang::Zh,
     }
 }
 

@@ -19,13 +19,13 @@ impl Platform for DingTalk {
     fn payload(&self, msg: &Message, _dest: &Destination, _now_ms: i64) -> Value {
         let mut text = format!("#### {}\n\n", msg.md_title());
         if let Some(a) = msg.md_assessment() {
-            text.push_str(&format!("**网络安全态势整体评价**：{a}\n\n"));
+            text.push_str(&format!("**{}**{}{a}\n\n", msg.rating_label(), msg.colon()));
         }
         text.push_str(&msg.figure_lines().join("\n"));
         let text = shorten(&text, 15_000);
         let link = msg
             .safe_link()
-            .map(|l| format!("\n\n[阅读原文]({l})"))
+            .map(|l| format!("\n\n[{}]({l})", msg.read_label()))
             .unwrap_or_default();
         json!({
             "msgtype": "markdown",

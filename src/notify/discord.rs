@@ -40,21 +40,15 @@ impl Platform for Discord {
     fn payload(&self, msg: &Message, _dest: &Destination, _now_ms: i64) -> Value {
         let title = cut(&md_text(&msg.title), 256);
         let description = msg
-            .assessment
-            .as_deref()
-            .map(|a| format!("网络安全态势整体评价：**{}**", cut(&md_text(a), 64)))
+            .rating()
+            .map(|a| format!("{}{}**{}**", msg.rating_label(), msg.colon(), cut(&md_text(&a), 64)))
             .unwrap_or_default();
         let footer = cut(&md_text(&msg.series_title), 256);
         let mut total = title.chars().count() + description.chars().count() + footer.chars().count();
         let mut fields = Vec::new();
         for (label, value, change) in &msg.figures {
             let name = cut(&md_text(label), 256);
-            let value = if change.is_empty() {
-                md_text(value)
-            } else {
-                format!("{}（{}）", md_text(value), md_text(change))
-            };
-            let value = cut(&value, 1024);
+            let value = cut(&msg.with_change(&md_text(value), &md_text(change)), 1024);
             let size = name.chars().count() + value.chars().count();
             if fields.len() == MAX_FIELDS || total + size > MAX_EMBED_TOTAL {
                 break;
@@ -99,6 +93,7 @@ mod tests {
                 .collect(),
             item: Value::Null,
             series_title: "周报 @everyone".into(),
+            lang: crate::publish::Lang::Zh,
         }
     }
 

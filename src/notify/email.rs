@@ -18,7 +18,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde_json::{Value, json};
 
 use super::{Destination, Message, Platform};
-use crate::publish::esc;
+use crate::publish::{Lang, esc};
 
 /// E-mail (the [`Platform`] side gives the dry-run preview; [`Mailer`] sends).
 pub struct Email;
@@ -144,18 +144,14 @@ pub fn recipients(s: &str) -> Result<Vec<Mailbox>, String> {
 /// The plain-text part.
 pub fn plain(msg: &Message) -> String {
     let mut out = format!("{}\n\n", msg.title);
-    if let Some(a) = &msg.assessment {
-        out.push_str(&format!("网络安全态势整体评价：{a}\n\n"));
+    if let Some(a) = msg.rating() {
+        out.push_str(&format!("{}{}{a}\n\n", msg.rating_label(), msg.colon()));
     }
     for (l, v, c) in &msg.figures {
-        if c.is_empty() {
-            out.push_str(&format!("- {l}：{v}\n"));
-        } else {
-            out.push_str(&format!("- {l}：{v}（{c}）\n"));
-        }
+        out.push_str(&format!("- {l}{}{}\n", msg.colon(), msg.with_change(v, c)));
     }
     if let Some(link) = msg.safe_link() {
-        out.push_str(&format!("\n阅读原文：{link}\n"));
+        out.push_str(&format!("\n{}{}{link}\n", msg.read_label(), msg.colon()));
     }
     out.push_str(&format!("\n-- \n{} · cncert-feed\n", msg.series_title));
     out.chars().filter(|c| !c.is_control() || *c == '\n').collect()
@@ -163,18 +159,28 @@ pub fn plain(msg: &Message) -> String {
 
 /// The HTML part: title, assessment, the figures table, the link. Archive text is escaped.
 pub fn html(msg: &Message) -> String {
-    let mut out = String::from(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"></head>\n<body style=\"font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;color:#222\">\n",
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"></head>\n<body style=\"font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;color:#222\">\n",
+        msg.lang.code()
     );
     out.push_str(&format!("<h2 style=\"font-size:18px\">{}</h2>\n", esc(&msg.title)));
-    if let Some(a) = &msg.assessment {
-        out.push_str(&format!("<p>网络安全态势整体评价：<strong>{}</strong></p>\n", esc(a)));
+    if let Some(a) = msg.rating() {
+        out.push_str(&format!(
+            "<p>{}{}<strong>{}</strong></p>\n",
+            msg.rating_label(),
+            msg.colon(),
+            esc(&a)
+        ));
     }
     if !msg.figures.is_empty() {
         let cell = "style=\"border:1px solid #ddd;padding:4px 8px\"";
         out.push_str("<table style=\"border-collapse:collapse\">\n");
+        let [figure, this_week, change] = match msg.lang {
+            Lang::Zh => ["指标", "本周", "较上周"],
+            Lang::En => ["Figure", "This week", "Change"],
+        };
         out.push_str(&format!(
-            "<thead><tr><th {cell} align=\"left\">指标</th><th {cell} align=\"right\">本周</th><th {cell} align=\"right\">较上周</th></tr></thead>\n<tbody>\n"
+            "<thead><tr><th {cell} align=\"left\">{figure}</th><th {cell} align=\"right\">{this_week}</th><th {cell} align=\"right\">{change}</th></tr></thead>\n<tbody>\n"
         ));
         for (l, v, c) in &msg.figures {
             out.push_str(&format!(
@@ -187,7 +193,7 @@ pub fn html(msg: &Message) -> String {
         out.push_str("</tbody></table>\n");
     }
     if let Some(link) = msg.safe_link() {
-        out.push_str(&format!("<p><a href=\"{}\">阅读原文</a></p>\n", esc(&link)));
+        out.push_str(&format!("<p><a href=\"{}\">{}</a></p>\n", esc(&link), msg.read_label()));
     }
     out.push_str(&format!(
         "<p style=\"color:#777;font-size:12px\">{} · cncert-feed</p>\n</body></html>\n",
@@ -339,6 +345,7 @@ mod tests {
             figures: vec![("事件<b>".into(), "295起".into(), "▲5".into())],
             item: Value::Null,
             series_title: "周报".into(),
+            lang: crate::publish::Lang::Zh,
         };
         let h = html(&msg);
         assert!(h.contains("周报&lt;script&gt;") && !h.contains("<script>"));

@@ -18,7 +18,7 @@ impl Platform for Feishu {
         let secret = dest.secret.as_deref();
         let mut lines = Vec::new();
         if let Some(a) = msg.md_assessment() {
-            lines.push(format!("**网络安全态势整体评价**：{a}"));
+            lines.push(format!("**{}**{}{a}", msg.rating_label(), msg.colon()));
         }
         lines.extend(msg.figure_lines());
         let template = match msg.assessment.as_deref() {
@@ -34,7 +34,7 @@ impl Platform for Feishu {
                 "header": {"title": {"tag": "plain_text", "content": shorten(&msg.md_title(), 200)}, "template": template},
                 "elements": [
                     {"tag": "div", "text": {"tag": "lark_md", "content": shorten(&lines.join("\n"), 20_000)}},
-                    {"tag": "action", "actions": [{"tag": "button", "text": {"tag": "plain_text", "content": "阅读原文"}, "url": msg.safe_link().unwrap_or_default(), "type": "primary"}]}
+                    {"tag": "action", "actions": [{"tag": "button", "text": {"tag": "plain_text", "content": msg.read_label()}, "url": msg.safe_link().unwrap_or_default(), "type": "primary"}]}
                 ]
             }
         });

@@ -24,7 +24,7 @@ use self::post::read_limited;
 pub use self::post::{MAX_ANSWER_BYTES, MAX_RETRY_WAIT, rate_limit_wait};
 pub use self::run::{NotifyOptions, NotifySummary, Preview, destination, is_placeholder, notify, placeholder};
 use crate::config::TargetKind;
-use crate::publish::{Change, FeedModel, Item, change_mark, short_count};
+use crate::publish::{Change, FeedModel, Item, Lang, change_mark, short_count};
 use crate::report::MetricValue;
 
 /// What a message says, format-neutral.
@@ -34,7 +34,8 @@ pub struct Message {
     pub title: String,
     /// Article URL.
     pub link: String,
-    /// Overall assessment.
+    /// Overall assessment, as the report words it (优 … 危: it picks the colours); shown in the
+    /// message's language by [`Message::rating`].
     pub assessment: Option<String>,
     /// `(label, value with unit, change mark)` per figure, config order; counts as the report
     /// and the feeds' summary write them ([`short_count`]: 248000 → `24.8万个`; only exact
@@ -44,21 +45,30 @@ pub struct Message {
     pub item: Value,
     /// Series display name.
     pub series_title: String,
+    /// The language of the message (a target's `lang`): its fixed words, the rating, the labels,
+    /// and counts in full (`238,000`) in English.
+    pub lang: Lang,
 }
 
 impl Message {
+    /// The message of an item in its model's edition ([`FeedModel::lang`]).
     fn of(model: &FeedModel, it: &Item) -> Message {
         let series = model.series;
+        let lang = model.lang;
         let figures = series
             .metrics
             .iter()
             .filter_map(|m| {
                 let v = it.data.metrics.get(&m.key)?;
                 let value = match v {
-                    MetricValue::Count(n) => format!("{}{}", short_count(*n), m.unit),
-                    MetricValue::Level(l) => l.clone(),
+                    MetricValue::Count(n) => format!("{}{}", lang.count(*n), lang.unit(m)),
+                    MetricValue::Level(l) => lang.level(l),
                 };
-                Some((m.label.clone(), value, chat_change(it.data.changes.get(&m.key), v)))
+                Some((
+                    lang.label(m).to_string(),
+                    value,
+                    chat_change_in(it.data.changes.get(&m.key), v, lang),
+                ))
             })
             .collect();
         Message {
@@ -67,7 +77,46 @@ impl Message {
             assessment: it.data.assessment.clone(),
             figures,
             item: crate::publish::jsonfeed::item(model, it),
-            series_title: series.title.clone(),
+            series_title: model.title().to_string(),
+            lang,
+        }
+    }
+
+    /// The overall rating in the message's language (`良`, `Good`).
+    pub fn rating(&self) -> Option<String> {
+        self.assessment.as_deref().map(|a| self.lang.rating(a))
+    }
+
+    /// What the rating is called: `网络安全态势整体评价`, `Overall rating`.
+    pub fn rating_label(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "网络安全态势整体评价",
+            Lang::En => "Overall rating",
+        }
+    }
+
+    /// The text of the link to the article: `阅读原文`, `Read the article (Chinese)`.
+    pub fn read_label(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "阅读原文",
+            Lang::En => "Read the article (Chinese)",
+        }
+    }
+
+    /// What stands between a name and its value: `：`, `: `.
+    pub fn colon(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "：",
+            Lang::En => ": ",
+        }
+    }
+
+    /// A value with its change: `295起（▲12）`, `295 (▲12)`; the value alone without a change.
+    pub fn with_change(&self, value: &str, change: &str) -> String {
+        match (change.is_empty(), self.lang) {
+            (true, _) => value.to_string(),
+            (false, Lang::Zh) => format!("{value}（{change}）"),
+            (false, Lang::En) => format!("{value} ({change})"),
         }
     }
 
@@ -77,12 +126,12 @@ impl Message {
         self.figures
             .iter()
             .map(|(l, v, c)| {
-                let (l, v, c) = (md_text(l), md_text(v), md_text(c));
-                if c.is_empty() {
-                    format!("- {l}：{v}")
-                } else {
-                    format!("- {l}：{v}（{c}）")
-                }
+                format!(
+                    "- {}{}{}",
+                    md_text(l),
+                    self.colon(),
+                    self.with_change(&md_text(v), &md_text(c))
+                )
             })
             .collect()
     }
@@ -94,7 +143,7 @@ impl Message {
 
     /// The assessment made inert for markdown.
     pub fn md_assessment(&self) -> Option<String> {
-        self.assessment.as_deref().map(md_text)
+        self.rating().as_deref().map(md_text)
     }
 
     /// The link, when it is one that can stand in markdown and Slack links ([`safe_link`]).
@@ -110,6 +159,15 @@ pub fn chat_change(c: Option<&Change>, v: &MetricValue) -> String {
         Some(Change::Delta(d)) if *d > 0 => format!("▲{}", short_count(*d)),
         Some(Change::Delta(d)) if *d < 0 => format!("▼{}", short_count(d.saturating_neg())),
         _ => change_mark(c, Some(v)),
+    }
+}
+
+/// [`chat_change`] in a language: English writes a count's difference in full (`▲150,000`) and
+/// a level's change in words (`Medium→High`).
+pub fn chat_change_in(c: Option<&Change>, v: &MetricValue, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => chat_change(c, v),
+        Lang::En => lang.change_mark(c, Some(v)),
     }
 }
 
@@ -304,6 +362,7 @@ mod tests {
             figures: vec![("处理网络安全事件".into(), "295起<img>".into(), "▲5".into())],
             item: Value::Null,
             series_title: "网络安全信息与动态周报".into(),
+            lang: Lang::Zh,
         }
     }
 

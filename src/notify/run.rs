@@ -10,7 +10,7 @@ use super::{Destination, Message, email, platform, telegram};
 use crate::archive::Archive;
 use crate::config::{Config, TargetConfig, TargetKind};
 use crate::error::Result;
-use crate::publish::{FeedModel, Item};
+use crate::publish::{FeedModel, Item, Lang};
 
 /// What a dry run shows in place of a variable that is not set: `<SLACK_WEBHOOK_URL unset>`.
 pub fn placeholder(name: &str) -> String {
@@ -173,6 +173,11 @@ pub async fn notify(
         let mut site = config.site.clone();
         site.feed_limit = usize::MAX;
         let model = FeedModel::build(series, &site, &entries);
+        // The English edition, for targets with `lang: en`: the same issues in the same order.
+        let english = targets
+            .iter()
+            .any(|t| Lang::of_target(t.lang.as_deref()) == Lang::En)
+            .then(|| FeedModel::build_in(series, &site, &entries, Lang::En));
         if model.items.is_empty() {
             // Nothing is recorded either: a target's first use is its first issue.
             summary.idle.push(no_issue(&series.id, archive));
@@ -183,11 +188,15 @@ pub async fn notify(
         if !opts.dry_run {
             archive.probe_state(&series.id)?;
         }
-        // Oldest first.
-        let mut items: Vec<&Item> = model.items.iter().collect();
-        items.reverse();
         for target in targets {
             let key = target.key();
+            let model = match (Lang::of_target(target.lang.as_deref()), &english) {
+                (Lang::En, Some(en)) => en,
+                _ => &model,
+            };
+            // Oldest first.
+            let mut items: Vec<&Item> = model.items.iter().collect();
+            items.reverse();
             let (dest, missing) = read_destination(target, env, opts.dry_run);
             let mut notes = Vec::new();
             if !missing.is_empty() {
@@ -264,7 +273,7 @@ pub async fn notify(
                     .map(|it| {
                         (
                             it.title.clone(),
-                            platform.payload(&Message::of(&model, it), &dest, now_ms),
+                            platform.payload(&Message::of(model, it), &dest, now_ms),
                         )
                     })
                     .collect();
@@ -279,7 +288,7 @@ pub async fn notify(
             }
             let mut limit = RateLimit::new(platform.per_minute());
             for it in todo {
-                let msg = Message::of(&model, it);
+                let msg = Message::of(model, it);
                 let now_ms = chrono::Utc::now().timestamp_millis();
                 let payload = platform.payload(&msg, &dest, now_ms);
                 limit.wait().await;

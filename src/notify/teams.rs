@@ -32,7 +32,7 @@ impl Platform for Teams {
         if let Some(a) = msg.md_assessment() {
             body.push(json!({
                 "type": "TextBlock",
-                "text": format!("网络安全态势整体评价：{}", shorten(&a, 64)),
+                "text": format!("{}{}{}", msg.rating_label(), msg.colon(), shorten(&a, 64)),
                 "color": colour(msg.assessment.as_deref()),
                 "weight": "Bolder",
                 "wrap": true,
@@ -42,11 +42,7 @@ impl Platform for Teams {
             .figures
             .iter()
             .map(|(l, v, c)| {
-                let value = if c.is_empty() {
-                    md_text(v)
-                } else {
-                    format!("{}（{}）", md_text(v), md_text(c))
-                };
+                let value = msg.with_change(&md_text(v), &md_text(c));
                 json!({"title": shorten(&md_text(l), 200), "value": shorten(&value, 200)})
             })
             .collect();
@@ -68,7 +64,7 @@ impl Platform for Teams {
             "msteams": {"width": "Full"},
         });
         if let Some(link) = msg.safe_link() {
-            card["actions"] = json!([{"type": "Action.OpenUrl", "title": "阅读原文", "url": link}]);
+            card["actions"] = json!([{"type": "Action.OpenUrl", "title": msg.read_label(), "url": link}]);
         }
         json!({
             "type": "message",

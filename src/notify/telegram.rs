@@ -29,21 +29,16 @@ pub fn esc(s: &str) -> String {
 pub fn text(msg: &Message) -> String {
     let head = format!("<b>{}</b>", esc(&shorten(&msg.title, 512)));
     let assessment = msg
-        .assessment
-        .as_deref()
-        .map(|a| format!("网络安全态势整体评价：<b>{}</b>", esc(&shorten(a, 64))));
-    let link = super::safe_link(&msg.link).map(|l| format!("<a href=\"{}\">阅读原文</a>", esc(&l)));
+        .rating()
+        .map(|a| format!("{}{}<b>{}</b>", msg.rating_label(), msg.colon(), esc(&shorten(&a, 64))));
+    let link = super::safe_link(&msg.link).map(|l| format!("<a href=\"{}\">{}</a>", esc(&l), msg.read_label()));
     let tail = link.into_iter().collect::<Vec<_>>();
     let figures: Vec<String> = msg
         .figures
         .iter()
         .map(|(l, v, c)| {
             let (l, v) = (esc(&shorten(l, 200)), esc(&shorten(v, 100)));
-            if c.is_empty() {
-                format!("• {l}：{v}")
-            } else {
-                format!("• {l}：{v}（{}）", esc(&shorten(c, 60)))
-            }
+            format!("• {l}{}{}", msg.colon(), msg.with_change(&v, &esc(&shorten(c, 60))))
         })
         .collect();
     let build = |n: usize| {
@@ -135,6 +130,7 @@ mod tests {
                 .collect(),
             item: Value::Null,
             series_title: "周报".into(),
+            lang: crate::publish::Lang::Zh,
         }
     }
 

@@ -14,11 +14,15 @@ impl Platform for WeCom {
     fn payload(&self, msg: &Message, _dest: &Destination, _now_ms: i64) -> Value {
         let link = msg
             .safe_link()
-            .map(|l| format!("\n[阅读原文]({l})"))
+            .map(|l| format!("\n[{}]({l})", msg.read_label()))
             .unwrap_or_default();
         let mut text = format!("**{}**\n", msg.md_title());
         if let Some(a) = msg.md_assessment() {
-            text.push_str(&format!("> 网络安全态势整体评价：<font color=\"warning\">{a}</font>\n"));
+            text.push_str(&format!(
+                "> {}{}<font color=\"warning\">{a}</font>\n",
+                msg.rating_label(),
+                msg.colon()
+            ));
         }
         text.push_str(&msg.figure_lines().join("\n"));
         // Shorten the figures, never the link.

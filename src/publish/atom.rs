@@ -106,8 +106,8 @@ pub fn render(model: &FeedModel) -> Result<String> {
     let mut namespaces = BTreeMap::new();
     namespaces.insert(NS_PREFIX.to_string(), NS_URI.to_string());
     let feed = Feed {
-        title: Text::plain(xml_safe(&model.series.title)),
-        id: format!("tag:cncert-feed,2024:{}", model.series.id),
+        title: Text::plain(xml_safe(model.title())),
+        id: model.lang.feed_id(&model.series.id),
         updated: model.updated,
         authors: vec![author],
         generator: Some(Generator {
@@ -126,13 +126,13 @@ pub fn render(model: &FeedModel) -> Result<String> {
         }))
         .collect(),
         subtitle: Some(Text {
-            value: format!("{}：每周态势评价与处置数据（非官方订阅源）", model.series.title),
+            value: model.lang.description(model.series),
             r#type: TextType::Text,
             ..Default::default()
         }),
         entries,
         namespaces,
-        lang: Some("zh-CN".to_string()),
+        lang: Some(model.lang.code().to_string()),
         ..Default::default()
     };
     let buf = feed

@@ -5,13 +5,15 @@ use std::fmt::Write;
 
 use chrono::Datelike;
 
-use super::{FeedModel, ReportData, esc, short_count};
+use super::lang::Lang;
+use super::{FeedModel, ReportData, esc};
 use crate::config::MetricKind;
 use crate::report::MetricValue;
 
 /// An SVG line chart of one metric over time (x: the week's first day, y: value). The line
 /// breaks where weeks are missing, so a gap of years never reads as a trend.
-fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -> String {
+fn chart(lang: Lang, label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -> String {
+    let short_count = |n: i64| lang.count(n);
     let (w, h, pad) = (300.0f64, 120.0f64, 6.0f64);
     let min = points.iter().map(|p| p.2).min().unwrap_or(0);
     let max = points.iter().map(|p| p.2).max().unwrap_or(0);
@@ -74,30 +76,42 @@ fn chart(label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -
         segment.push((x, y));
         // Each point says what it is on hover: as the report writes it, and exactly.
         let short = short_count(p.2);
-        let exact = if short == p.2.to_string() {
+        let exact = if lang == Lang::En || short == p.2.to_string() {
             String::new()
         } else {
             format!("（{}）", p.2)
         };
+        let colon = if lang == Lang::En { ": " } else { "：" };
         let _ = write!(
             dots,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"1.8\" fill=\"#0969da\" fill-opacity=\"0.01\"><title>{}：{short}{}{exact}</title></circle>",
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"1.8\" fill=\"#0969da\" fill-opacity=\"0.01\"><title>{}{colon}{short}{}{exact}</title></circle>",
             esc(&p.1),
             esc(unit)
         );
     }
     flush(&mut segment, &mut shapes);
     let shapes = format!("{ticks}{shapes}{dots}");
-    let caption = format!(
-        "{} – {}（{} 期）｜最新 {}{}｜最低 {} 最高 {}",
-        esc(&first.1),
-        esc(&last.1),
-        points.len(),
-        short_count(last.2),
-        esc(unit),
-        short_count(min),
-        short_count(max)
-    );
+    let caption = match lang {
+        Lang::Zh => format!(
+            "{} – {}（{} 期）｜最新 {}{}｜最低 {} 最高 {}",
+            esc(&first.1),
+            esc(&last.1),
+            points.len(),
+            short_count(last.2),
+            esc(unit),
+            short_count(min),
+            short_count(max)
+        ),
+        Lang::En => format!(
+            "{} – {} ({} issues) | latest {} | low {}, high {}",
+            esc(&first.1),
+            esc(&last.1),
+            points.len(),
+            short_count(last.2),
+            short_count(min),
+            short_count(max)
+        ),
+    };
     format!(
         "<div class=\"chart\"><h3>{}</h3><svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">{shapes}</svg><div class=\"muted\">{caption}</div></div>",
         esc(label),
@@ -111,10 +125,22 @@ const CHART_ISSUES: usize = 1200;
 
 /// The heading of the charts, saying what they show: the years of the issues drawn and how many
 /// there are (`趋势（2014–2025 年，共 28 期）`), "最近" when older issues were left out.
-fn heading(drawn: &[&ReportData], left_out: bool) -> String {
+fn heading(lang: Lang, drawn: &[&ReportData], left_out: bool) -> String {
     let (Some(first), Some(last)) = (drawn.first(), drawn.last()) else {
-        return "趋势".to_string();
+        return match lang {
+            Lang::Zh => "趋势".to_string(),
+            Lang::En => "Trends".to_string(),
+        };
     };
+    if lang == Lang::En {
+        let years = if first.year == last.year {
+            first.year.to_string()
+        } else {
+            format!("{}–{}", first.year, last.year)
+        };
+        let which = if left_out { "latest " } else { "" };
+        return format!("Trends ({years}, {which}{} issues)", drawn.len());
+    }
     let years = if first.year == last.year {
         format!("{} 年", first.year)
     } else {
@@ -147,10 +173,10 @@ pub(super) fn trends(model: &FeedModel) -> String {
                 .iter()
                 .filter_map(|d| {
                     let v = d.metrics.get(&m.key).and_then(MetricValue::as_count)?;
-                    Some((d.period_start?, format!("{}年第{}期", d.year, d.issue), v))
+                    Some((d.period_start?, model.lang.issue_name(d.year, d.issue), v))
                 })
                 .collect();
-            (points.len() >= 2).then(|| chart(&m.label, &m.unit, &points))
+            (points.len() >= 2).then(|| chart(model.lang, model.lang.label(m), model.lang.unit(m), &points))
         })
         .collect();
     if charts.is_empty() {
@@ -158,7 +184,7 @@ pub(super) fn trends(model: &FeedModel) -> String {
     }
     format!(
         "<h2>{}</h2>\n<div class=\"charts\">{}</div>\n",
-        heading(&drawn, start > 0),
+        heading(model.lang, &drawn, start > 0),
         charts.join("\n")
     )
 }

@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::{ReportData, change_mark, esc};
+use super::lang::{self, Lang};
+use super::{ReportData, esc};
 use crate::archive::Entry;
 use crate::config::{Series, Site};
 
@@ -27,14 +28,34 @@ const INTERFACE_TEXT: &[&str] = &[
 
 /// The figures table of one issue with the change against the previous one.
 pub fn figures_table(series: &Series, d: &ReportData) -> String {
+    figures_table_in(series, d, Lang::Zh)
+}
+
+/// [`figures_table`] in an edition: the English one with `label_en`, the rating in words, the
+/// week in ISO form and numbers in full.
+pub fn figures_table_in(series: &Series, d: &ReportData, lang: Lang) -> String {
     let mut out = String::new();
-    if let Some(a) = &d.assessment {
-        let _ = write!(out, "<p><strong>网络安全态势整体评价：{}</strong>", esc(a));
-    } else {
-        out.push_str("<p>");
+    match (lang, &d.assessment) {
+        (Lang::Zh, Some(a)) => {
+            let _ = write!(out, "<p><strong>网络安全态势整体评价：{}</strong>", esc(a));
+        }
+        (Lang::En, Some(a)) => {
+            let _ = write!(out, "<p><strong>Overall rating: {}</strong>", esc(&lang.rating(a)));
+        }
+        (_, None) => out.push_str("<p>"),
     }
-    if let (Some(s), Some(e)) = (d.period_start, d.period_end) {
-        let _ = write!(out, "（{s} 至 {e}）");
+    match lang {
+        Lang::Zh => {
+            if let (Some(s), Some(e)) = (d.period_start, d.period_end) {
+                let _ = write!(out, "（{s} 至 {e}）");
+            }
+        }
+        Lang::En => {
+            if let Some(p) = lang::iso_period(d) {
+                let space = if d.assessment.is_some() { " " } else { "" };
+                let _ = write!(out, "{space}(week {p})");
+            }
+        }
     }
     out.push_str("</p>\n");
     let rows: Vec<String> = series
@@ -42,17 +63,20 @@ pub fn figures_table(series: &Series, d: &ReportData) -> String {
         .iter()
         .filter_map(|m| {
             let v = d.metrics.get(&m.key)?;
-            let mark = change_mark(d.changes.get(&m.key), Some(v));
-            let (shown, title) = super::figure_cell(v, &m.unit);
+            let mark = lang.change_mark(d.changes.get(&m.key), Some(v));
+            let (shown, title) = super::figure_cell_in(v, m, lang);
             Some(format!(
                 "<tr><td>{}</td><td style=\"text-align:right\"{title}>{shown}</td><td style=\"text-align:right\">{}</td></tr>",
-                esc(&m.label),
+                esc(lang.label(m)),
                 esc(&mark)
             ))
         })
         .collect();
     if !rows.is_empty() {
-        out.push_str("<table><thead><tr><th>指标</th><th>本期</th><th>较上期</th></tr></thead><tbody>\n");
+        out.push_str(match lang {
+            Lang::Zh => "<table><thead><tr><th>指标</th><th>本期</th><th>较上期</th></tr></thead><tbody>\n",
+            Lang::En => "<table><thead><tr><th>Figure</th><th>This week</th><th>Change</th></tr></thead><tbody>\n",
+        });
         out.push_str(&rows.join("\n"));
         out.push_str("\n</tbody></table>\n");
     }
@@ -286,23 +310,62 @@ fn strip_interface_text(html: &str) -> String {
     s
 }
 
+/// The article body sanitized for a feed, its links and pictures resolved against its page.
+fn body_for_feed(e: &Entry, site: &Site) -> Option<String> {
+    let body = e.content_html.as_ref()?;
+    // Sanitize again: the archive is a file anyone can edit. Its links are the page's.
+    let base = super::links::body_base(e);
+    let clean = sanitize_for_feed_at(body, base.as_ref());
+    Some(rewrite_images_at(
+        &strip_interface_text(&clean),
+        base.as_ref(),
+        site.image_proxy.as_deref(),
+    ))
+}
+
 /// The HTML content of a feed item: figures, then the sanitized article body, then the link.
 pub fn item_content(series: &Series, site: &Site, e: &Entry, d: &ReportData) -> String {
-    let mut out = figures_table(series, d);
-    if let Some(body) = &e.content_html {
-        // Sanitize again: the archive is a file anyone can edit. Its links are the page's.
-        let base = super::links::body_base(e);
-        let clean = sanitize_for_feed_at(body, base.as_ref());
-        out.push_str("<hr>\n");
-        out.push_str(&rewrite_images_at(
-            &strip_interface_text(&clean),
-            base.as_ref(),
-            site.image_proxy.as_deref(),
-        ));
-        out.push('\n');
+    item_content_in(series, site, e, d, Lang::Zh)
+}
+
+/// [`item_content`] in an edition. The English one: the English title line, the figures table in
+/// English, the original Chinese title and a link to the article, then the article itself under
+/// "Original text (Chinese)" (its pictures carry most figures since 2021, and a reader can
+/// translate it in place).
+pub fn item_content_in(series: &Series, site: &Site, e: &Entry, d: &ReportData, lang: Lang) -> String {
+    let link = super::links::article_url(e).map(|u| esc(&u));
+    let mut out = String::new();
+    if lang == Lang::En {
+        let _ = writeln!(out, "<p><strong>{}</strong></p>", esc(&lang::title_en(series, d)));
     }
-    if let Some(u) = super::links::article_url(e).map(|u| esc(&u)) {
-        let _ = write!(out, "<p><a href=\"{u}\">阅读原文</a></p>");
+    out.push_str(&figures_table_in(series, d, lang));
+    match lang {
+        Lang::Zh => {
+            if let Some(body) = body_for_feed(e, site) {
+                out.push_str("<hr>\n");
+                out.push_str(&body);
+                out.push('\n');
+            }
+            if let Some(u) = &link {
+                let _ = write!(out, "<p><a href=\"{u}\">阅读原文</a></p>");
+            }
+        }
+        Lang::En => {
+            if let Some(t) = e.report.title.as_deref().filter(|t| !t.is_empty()) {
+                let _ = writeln!(out, "<p>Original: <span lang=\"zh-CN\">{}</span></p>", esc(t));
+            }
+            if let Some(u) = &link {
+                let _ = writeln!(
+                    out,
+                    "<p><a href=\"{u}\" hreflang=\"zh-CN\">Read the article (Chinese)</a></p>"
+                );
+            }
+            if let Some(body) = body_for_feed(e, site) {
+                out.push_str("<hr>\n<h3>Original text (Chinese)</h3>\n<div lang=\"zh-CN\">");
+                out.push_str(&body);
+                out.push_str("</div>\n");
+            }
+        }
     }
     super::xml_safe(&out)
 }

@@ -34,11 +34,11 @@ pub fn render(model: &FeedModel) -> Result<String> {
     let items: Vec<Value> = model.items.iter().map(|it| item(model, it)).collect();
     let mut feed = json!({
         "version": "https://jsonfeed.org/version/1.1",
-        "title": model.series.title,
+        "title": model.title(),
         "home_page_url": model.url_of("index.html"),
         "feed_url": model.url_of("feed.json"),
-        "description": format!("{}：每周态势评价与处置数据（非官方订阅源）", model.series.title),
-        "language": "zh-CN",
+        "description": model.lang.description(model.series),
+        "language": model.lang.code(),
         "items": items,
     });
     if let Some(hub) = &model.site.websub_hub {

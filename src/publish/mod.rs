@@ -11,9 +11,11 @@ pub mod content;
 pub mod data;
 pub mod html;
 pub mod jsonfeed;
+pub mod lang;
 pub mod links;
 pub mod opml;
 pub mod rss;
+mod summary;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -26,6 +28,9 @@ use crate::archive::{Archive, Entry, to_sorted_json, write_atomic};
 use crate::config::{Config, MetricKind, Series, Site};
 use crate::error::Result;
 use crate::report::MetricValue;
+
+pub use self::lang::Lang;
+pub use self::summary::{figure_cell, figure_cell_in, short_count, summary_line, summary_line_in};
 
 /// The XML namespace of the figures in RSS and Atom (contract).
 pub const NS_URI: &str = "https://github.com/cncert-feed/cncert-feed/ns/report/1.0";
@@ -139,6 +144,8 @@ pub struct FeedModel<'a> {
     pub updated: DateTime<FixedOffset>,
     /// The last run's data status line (the health report), for the series page.
     pub status: Option<String>,
+    /// The edition: its titles, labels, ids and where its files go.
+    pub lang: Lang,
 }
 
 /// The stable id of an issue: it never changes when its URL does.
@@ -284,6 +291,12 @@ impl<'a> FeedModel<'a> {
     /// Decides the feed: every issue's figures and changes, then the newest `feed_limit` as items
     /// (newest first by publication time, ties broken by year and issue), and the feed's `updated`.
     pub fn build(series: &'a Series, site: &'a Site, entries: &'a [Entry]) -> FeedModel<'a> {
+        FeedModel::build_in(series, site, entries, Lang::Zh)
+    }
+
+    /// [`FeedModel::build`] for an edition: the same issues in the same order, with the edition's
+    /// ids, titles, summaries and content.
+    pub fn build_in(series: &'a Series, site: &'a Site, entries: &'a [Entry], lang: Lang) -> FeedModel<'a> {
         let mut all: Vec<&Entry> = entries.iter().filter(|e| e.id().is_some()).collect();
         all.sort_by_key(|e| (e.report.period_start, e.report.year, e.report.issue));
         let mut by_end: HashMap<NaiveDate, usize> = HashMap::new();
@@ -335,17 +348,21 @@ impl<'a> FeedModel<'a> {
             .map(|i| {
                 let e = all[i];
                 let d = &data[i];
+                let title = match lang {
+                    Lang::Zh => xml_safe(e.report.title.as_deref().unwrap_or_default()),
+                    Lang::En => xml_safe(&lang::title_en(series, d)),
+                };
                 Item {
                     entry: e,
-                    id: tag_uri(&series.id, d.year, d.issue),
-                    title: xml_safe(e.report.title.as_deref().unwrap_or_default()),
+                    id: lang.tag_uri(&series.id, d.year, d.issue),
+                    title,
                     link: links::article_url(e)
-                        .or_else(|| links::row_link(site, &series.id, d.year, d.issue))
+                        .or_else(|| links::row_link(site, &format!("{}{}", series.id, lang.folder()), d.year, d.issue))
                         .unwrap_or_default(),
                     published: published_of(e),
                     updated: e.updated.max(published_of(e)),
-                    summary: summary_line(series, d),
-                    content_html: html::item_content(series, site, e, d),
+                    summary: summary_line_in(series, d, lang),
+                    content_html: content::item_content_in(series, site, e, d, lang),
                     data: d.clone(),
                     pdf: pdf_of(e),
                 }
@@ -366,21 +383,30 @@ impl<'a> FeedModel<'a> {
             items,
             updated,
             status: None,
+            lang,
         }
     }
 
     /// Categories of an item: the series and the assessment.
     pub fn categories(&self, item: &Item) -> Vec<String> {
-        let mut c = vec![self.series.title.clone()];
+        let mut c = vec![self.title().to_string()];
         if let Some(a) = &item.data.assessment {
-            c.push(format!("态势{a}"));
+            c.push(match self.lang {
+                Lang::Zh => format!("态势{a}"),
+                Lang::En => format!("Rating: {}", self.lang.rating(a)),
+            });
         }
         c
     }
 
-    /// The feed's own URL for a file name (`rss.xml` …).
+    /// The feed's own URL for a file name (`rss.xml` …), in the edition's folder.
     pub fn url_of(&self, file: &str) -> String {
-        public_url(self.site, &format!("{}/{file}", self.series.id))
+        public_url(self.site, &format!("{}/{}{file}", self.series.id, self.lang.dir()))
+    }
+
+    /// The series' name in this edition.
+    pub fn title(&self) -> &str {
+        self.lang.series_title(self.series)
     }
 }
 
@@ -399,109 +425,6 @@ fn distinct_updated(items: &mut [Item]) {
         }
         last = Some(items[i].updated);
     }
-}
-
-/// One line of figures: `态势：良｜处理网络安全事件295起｜…`.
-pub fn summary_line(series: &Series, d: &ReportData) -> String {
-    if let Some(t) = &series.summary {
-        let line = fill_summary(t, d);
-        if !line.is_empty() {
-            return line;
-        }
-    }
-    let mut parts = Vec::new();
-    if let Some(a) = &d.assessment {
-        parts.push(format!("态势：{a}"));
-    }
-    for m in &series.metrics {
-        if let Some(v) = d.metrics.get(&m.key) {
-            match v {
-                MetricValue::Count(n) => parts.push(format!("{}{n}{}", m.label, m.unit)),
-                MetricValue::Level(l) => parts.push(format!("{}：{l}", m.label)),
-            }
-        }
-    }
-    if parts.is_empty() {
-        return "（本期未提取到数据）".to_string();
-    }
-    parts.join("｜")
-}
-
-/// A count as the reports write large ones: 184000 → 18.4万 (exact values only).
-pub fn short_count(n: i64) -> String {
-    if n >= 100_000 && n % 1_000 == 0 {
-        let tenths = n / 1_000;
-        if tenths % 10 == 0 {
-            format!("{}万", tenths / 10)
-        } else {
-            format!("{}.{}万", tenths / 10, tenths % 10)
-        }
-    } else {
-        n.to_string()
-    }
-}
-
-/// A figure as the tables of the pages and feeds show it, ready for HTML: `(shown, title)`. A
-/// count is written the way the reports (and the summary line) write large ones, with its unit
-/// ([`short_count`]: 250000 → `25万个`), and then `title` is ` title="250000个"`, so the exact
-/// figure stays one hover away; otherwise `title` is empty. Both are escaped ([`esc`]).
-pub fn figure_cell(v: &MetricValue, unit: &str) -> (String, String) {
-    match v {
-        MetricValue::Count(n) => {
-            let short = short_count(*n);
-            let title = if short == n.to_string() {
-                String::new()
-            } else {
-                format!(" title=\"{}\"", esc(&format!("{n}{unit}")))
-            };
-            (esc(&format!("{short}{unit}")), title)
-        }
-        MetricValue::Level(l) => (esc(&format!("{l}{unit}")), String::new()),
-    }
-}
-
-/// Fills a summary template: parts (split at `｜`) with a missing figure are dropped, and so are
-/// `（…）` groups with a missing figure inside a part.
-fn fill_summary(template: &str, d: &ReportData) -> String {
-    let value = |name: &str| -> Option<String> {
-        if name == "assessment" {
-            return d.assessment.clone();
-        }
-        d.metrics.get(name).map(|v| match v {
-            MetricValue::Count(n) => short_count(*n),
-            MetricValue::Level(l) => l.clone(),
-        })
-    };
-    let fill = |text: &str| -> Option<String> {
-        let mut out = text.to_string();
-        for name in crate::config::placeholders(text) {
-            out = out.replace(&format!("{{{name}}}"), &value(name)?);
-        }
-        Some(out)
-    };
-    let mut parts = Vec::new();
-    for part in template.split('｜') {
-        // Fill the （…） groups first; one with a missing figure disappears.
-        let mut kept = String::new();
-        let mut rest = part;
-        while let Some(open) = rest.find('（') {
-            kept.push_str(&rest[..open]);
-            let group = &rest[open..];
-            let end = group.find('）').map(|e| e + '）'.len_utf8()).unwrap_or(group.len());
-            if let Some(filled) = fill(&group[..end]) {
-                kept.push_str(&filled);
-            }
-            rest = &group[end..];
-        }
-        kept.push_str(rest);
-        if let Some(filled) = fill(&kept) {
-            let filled = filled.trim().to_string();
-            if !filled.is_empty() {
-                parts.push(filled);
-            }
-        }
-    }
-    parts.join("｜")
 }
 
 /// Renders every series into `out`.
@@ -534,7 +457,15 @@ pub fn render(config: &Config, archive: &Archive, out: &Path) -> Result<Written>
             written.file(&dir.join(crate::health::FILE), to_sorted_json(h)?.as_bytes())?;
             written.file(&dir.join("health.md"), crate::health::markdown(h).as_bytes())?;
         }
-        models_meta.push(html::SeriesCard::of(&model));
+        // The English edition: the same issues, its own ids, in en/.
+        let mut en = FeedModel::build_in(series, &config.site, &entries, Lang::En);
+        en.status = model.status.clone();
+        let en_dir = dir.join("en");
+        written.file(&en_dir.join("rss.xml"), rss::render(&en)?.as_bytes())?;
+        written.file(&en_dir.join("atom.xml"), atom::render(&en)?.as_bytes())?;
+        written.file(&en_dir.join("feed.json"), jsonfeed::render(&en)?.as_bytes())?;
+        written.file(&en_dir.join("index.html"), html::series_page(&en).as_bytes())?;
+        models_meta.push(html::SeriesCard::of(&model, &en));
     }
     written.file(
         &out.join("index.html"),
@@ -550,41 +481,6 @@ pub fn render(config: &Config, archive: &Archive, out: &Path) -> Result<Written>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn data(metrics: &[(&str, i64)], assessment: Option<&str>) -> ReportData {
-        ReportData {
-            series: "s".into(),
-            year: 2024,
-            issue: 43,
-            period_start: None,
-            period_end: None,
-            assessment: assessment.map(str::to_string),
-            metrics: metrics
-                .iter()
-                .map(|(k, v)| (k.to_string(), MetricValue::Count(*v)))
-                .collect(),
-            changes: BTreeMap::new(),
-        }
-    }
-
-    const T: &str = "态势：{assessment}｜处理{a}起（跨境{b}起）｜感染{c}个";
-
-    #[test]
-    fn summary_parts_and_groups_with_missing_figures_are_left_out() {
-        let full = data(&[("a", 295), ("b", 140), ("c", 184_000)], Some("良"));
-        assert_eq!(fill_summary(T, &full), "态势：良｜处理295起（跨境140起）｜感染18.4万个");
-        let partial = data(&[("a", 295)], None);
-        assert_eq!(fill_summary(T, &partial), "处理295起");
-        assert_eq!(fill_summary(T, &data(&[], None)), "");
-    }
-
-    #[test]
-    fn large_counts_are_written_in_wan_when_exact() {
-        assert_eq!(short_count(184_000), "18.4万");
-        assert_eq!(short_count(200_000), "20万");
-        assert_eq!(short_count(184_321), "184321");
-        assert_eq!(short_count(18_000), "18000");
-    }
 
     #[test]
     fn xml_safe_keeps_text_and_drops_what_xml_and_validators_refuse() {

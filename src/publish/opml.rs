@@ -18,6 +18,12 @@ pub fn render(site: &Site, cards: &[SeriesCard]) -> String {
             x = esc(&public_url(site, &format!("{}/rss.xml", c.id))),
             h = esc(&public_url(site, &format!("{}/index.html", c.id))),
         ));
+        out.push_str(&format!(
+            "    <outline text=\"{t}\" title=\"{t}\" type=\"rss\" language=\"en\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"/>\n",
+            t = esc(&format!("{} (English)", c.title_en)),
+            x = esc(&public_url(site, &format!("{}/en/rss.xml", c.id))),
+            h = esc(&public_url(site, &format!("{}/en/index.html", c.id))),
+        ));
     }
     out.push_str("  </body>\n</opml>\n");
     out

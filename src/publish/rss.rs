@@ -34,9 +34,10 @@ pub fn report_extension(d: &ReportData, model: &FeedModel) -> Extension {
             let mut a = BTreeMap::new();
             a.insert("key".to_string(), m.key.clone());
             a.insert("value".to_string(), v.to_string());
-            a.insert("label".to_string(), xml_safe(&m.label));
-            if !m.unit.is_empty() {
-                a.insert("unit".to_string(), m.unit.clone());
+            a.insert("label".to_string(), xml_safe(model.lang.label(m)));
+            let unit = model.lang.unit(m);
+            if !unit.is_empty() {
+                a.insert("unit".to_string(), unit.to_string());
             }
             match d.changes.get(&m.key) {
                 Some(super::Change::Delta(n)) => {
@@ -106,10 +107,10 @@ pub fn render(model: &FeedModel) -> Result<String> {
     let mut namespaces = BTreeMap::new();
     namespaces.insert(NS_PREFIX.to_string(), NS_URI.to_string());
     let channel = rss::Channel {
-        title: xml_safe(&model.series.title),
+        title: xml_safe(model.title()),
         link: model.url_of("index.html"),
-        description: format!("{}：每周态势评价与处置数据（非官方订阅源）", model.series.title),
-        language: Some("zh-cn".to_string()),
+        description: model.lang.description(model.series),
+        language: Some(model.lang.rss_code().to_string()),
         generator: Some("cncert-feed".to_string()),
         // No entries, no dates (the Atom feed has to say something and says 1970).
         last_build_date: (!model.items.is_empty()).then(|| model.updated.to_rfc2822()),
