@@ -244,6 +244,7 @@ impl ConfigFile {
                     }
                 }
             }
+            let finder = crate::pattern::Finder::new(assessment.iter().chain(metrics.iter().flat_map(|m| &m.patterns)));
             series.push(Series {
                 id: s.id.clone(),
                 title: s.title.clone(),
@@ -264,6 +265,7 @@ impl ConfigFile {
                 assessment,
                 summary: s.summary.clone(),
                 metrics,
+                finder,
             });
         }
         const ALL_ENV_FIELDS: [&str; 7] = [
