@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """OCR benchmark (issue 11): time per picture and per issue of `cncert-feed extract --ocr`.
 
-    cargo build --release && python3 benches/ocr_bench.py [--repeat 3]
+    cargo build --release && python3 benches/ocr_bench.py [--repeat 3] [--bin PATH] [--baseline PATH]
+
+`--baseline` times another cncert-feed binary (an older build) over the same inputs in the same
+run, the two taking turns, so that both meet the same machine load.
 
 - Pictures of an article: each page of `tests/fixtures/image-site` (its pictures served by
   `benches/fixture_server.py` in place of mmbiz.qpic.cn), one `extract --ocr` per page.
@@ -55,35 +58,54 @@ def pictures_in_page(page):
     return ok
 
 
+def measure(binary, origin, repeat, label):
+    """Per picture and per issue times of `binary`; prints a line per input, returns the per-picture times."""
+    rows = []
+    pages = sorted(f for f in os.listdir(os.path.join(IMAGES, "pages")) if f.endswith(".html"))
+    for name in pages:
+        page = os.path.join(IMAGES, "pages", name)
+        base = ["--base-url", f"mmbiz.qpic.cn={origin}/"]
+        rows.append((f"article {name}", [binary, "extract", "--ocr", *base, page], [binary, "extract", page],
+                     pictures_in_page(page)))
+    for name in ("2025-02.pdf", "2025-03.pdf"):
+        pdf = os.path.join(PDFS, name)
+        rows.append((f"PDF {name}", [binary, "extract", "--ocr", pdf], [binary, "extract", pdf], 5))
+    per_picture = []
+    for row, with_ocr, without, n in rows:
+        ocr = min(timed(with_ocr)[0] for _ in range(repeat))
+        text = min(timed(without)[0] for _ in range(repeat))
+        each = (ocr - text) / max(n, 1)
+        per_picture.append(each)
+        print(f"{label}: {row}: {n} pictures, whole issue {ocr:.2f} s (text alone {text:.2f} s), {each:.2f} s a picture")
+    return per_picture
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--bin", default=BIN)
+    ap.add_argument("--baseline", default=None, help="an older cncert-feed binary, timed in the same run")
     args = ap.parse_args()
-    if not os.path.exists(BIN):
+    if not os.path.exists(args.bin):
         sys.exit("build first: cargo build --release")
     srv = subprocess.Popen([sys.executable, os.path.join(ROOT, "benches", "fixture_server.py"), IMAGES, "--port", "0"],
                            stdout=subprocess.PIPE, text=True)
     origin = srv.stdout.readline().strip().split()[-1]
     try:
-        rows = []
-        pages = sorted(f for f in os.listdir(os.path.join(IMAGES, "pages")) if f.endswith(".html"))
-        for name in pages:
-            page = os.path.join(IMAGES, "pages", name)
-            base = ["--base-url", f"mmbiz.qpic.cn={origin}/"]
-            rows.append((f"article {name}", [BIN, "extract", "--ocr", *base, page], [BIN, "extract", page],
-                         pictures_in_page(page)))
-        for name in ("2025-02.pdf", "2025-03.pdf"):
-            pdf = os.path.join(PDFS, name)
-            rows.append((f"PDF {name}", [BIN, "extract", "--ocr", pdf], [BIN, "extract", pdf], 5))
-        per_picture = []
-        for label, with_ocr, without, n in rows:
-            ocr = min(timed(with_ocr)[0] for _ in range(args.repeat))
-            text = min(timed(without)[0] for _ in range(args.repeat))
-            each = (ocr - text) / max(n, 1)
-            per_picture.append(each)
-            print(f"{label}: {n} pictures, whole issue {ocr:.2f} s (text alone {text:.2f} s), {each:.2f} s a picture")
-        print(f"per picture: median {statistics.median(per_picture):.2f} s, max {max(per_picture):.2f} s "
-              f"(best of {args.repeat})")
+        try:
+            load = "load average %.1f (1 min) on %d cores" % (os.getloadavg()[0], os.cpu_count())
+        except OSError:
+            load = "load average unknown"
+        print(load)
+        binaries = [("this build", args.bin)] + ([("baseline", args.baseline)] if args.baseline else [])
+        results = {}
+        for r in range(args.repeat):
+            for label, binary in binaries:
+                times = measure(os.path.abspath(binary), origin, 1, label)
+                results[label] = times if label not in results else [min(a, b) for a, b in zip(results[label], times)]
+        for label, per_picture in results.items():
+            print(f"{label}: per picture: median {statistics.median(per_picture):.2f} s, max {max(per_picture):.2f} s "
+                  f"(best of {args.repeat})")
     finally:
         srv.terminate()
         srv.wait()
