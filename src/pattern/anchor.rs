@@ -296,7 +296,7 @@ impl Finder {
         } else {
             AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
                 .build(&strings)
                 .ok()
         };
