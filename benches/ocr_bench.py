@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """OCR benchmark (issue 11): time per picture and per issue of `cncert-feed extract --ocr`.
 
-    cargo build --release && python3 benches/ocr_bench.py [--repeat 3]
+    cargo build --release && python3 benches/ocr_bench.py [--repeat 3] [--bin PATH] [--baseline PATH]
+
+`--baseline` times another cncert-feed binary (an older build) over the same inputs in the same
+run, the two taking turns, so that both meet the same machine load. `--delay-ms N` runs with the
+fetch delay between two requests to a host set to N ms (a copy of config.yaml): the default
+(1,000 ms, the picture host's politeness) puts a second between two pictures of an article, which
+OCR can hide behind; `--delay-ms 0` measures what OCR itself takes.
 
 - Pictures of an article: each page of `tests/fixtures/image-site` (its pictures served by
   `benches/fixture_server.py` in place of mmbiz.qpic.cn), one `extract --ocr` per page.
@@ -19,6 +25,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,35 +62,61 @@ def pictures_in_page(page):
     return ok
 
 
+def measure(binary, origin, repeat, label, config=None):
+    """Per picture and per issue times of `binary`; prints a line per input, returns the per-picture times."""
+    rows = []
+    cmd = [binary] + (["--config", config] if config else []) + ["extract"]
+    pages = sorted(f for f in os.listdir(os.path.join(IMAGES, "pages")) if f.endswith(".html"))
+    for name in pages:
+        page = os.path.join(IMAGES, "pages", name)
+        base = ["--base-url", f"mmbiz.qpic.cn={origin}/"]
+        rows.append((f"article {name}", [*cmd, "--ocr", *base, page], [*cmd, page], pictures_in_page(page)))
+    for name in ("2025-02.pdf", "2025-03.pdf"):
+        pdf = os.path.join(PDFS, name)
+        rows.append((f"PDF {name}", [*cmd, "--ocr", pdf], [*cmd, pdf], 5))
+    per_picture = []
+    for row, with_ocr, without, n in rows:
+        ocr = min(timed(with_ocr)[0] for _ in range(repeat))
+        text = min(timed(without)[0] for _ in range(repeat))
+        each = (ocr - text) / max(n, 1)
+        per_picture.append(each)
+        print(f"{label}: {row}: {n} pictures, whole issue {ocr:.2f} s (text alone {text:.2f} s), {each:.2f} s a picture")
+    return per_picture
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--bin", default=BIN)
+    ap.add_argument("--baseline", default=None, help="an older cncert-feed binary, timed in the same run")
+    ap.add_argument("--delay-ms", type=int, default=None, help="the fetch delay between two requests to a host")
     args = ap.parse_args()
-    if not os.path.exists(BIN):
+    config = None
+    if args.delay_ms is not None:
+        text = open(os.path.join(ROOT, "config.yaml"), encoding="utf-8").read()
+        text = re.sub(r"(?m)^(\s*delay_ms:) \d+", rf"\1 {args.delay_ms}", text)
+        config = os.path.join(tempfile.mkdtemp(prefix="cncert-ocr-bench-"), "config.yaml")
+        open(config, "w", encoding="utf-8").write(text)
+    if not os.path.exists(args.bin):
         sys.exit("build first: cargo build --release")
     srv = subprocess.Popen([sys.executable, os.path.join(ROOT, "benches", "fixture_server.py"), IMAGES, "--port", "0"],
                            stdout=subprocess.PIPE, text=True)
     origin = srv.stdout.readline().strip().split()[-1]
     try:
-        rows = []
-        pages = sorted(f for f in os.listdir(os.path.join(IMAGES, "pages")) if f.endswith(".html"))
-        for name in pages:
-            page = os.path.join(IMAGES, "pages", name)
-            base = ["--base-url", f"mmbiz.qpic.cn={origin}/"]
-            rows.append((f"article {name}", [BIN, "extract", "--ocr", *base, page], [BIN, "extract", page],
-                         pictures_in_page(page)))
-        for name in ("2025-02.pdf", "2025-03.pdf"):
-            pdf = os.path.join(PDFS, name)
-            rows.append((f"PDF {name}", [BIN, "extract", "--ocr", pdf], [BIN, "extract", pdf], 5))
-        per_picture = []
-        for label, with_ocr, without, n in rows:
-            ocr = min(timed(with_ocr)[0] for _ in range(args.repeat))
-            text = min(timed(without)[0] for _ in range(args.repeat))
-            each = (ocr - text) / max(n, 1)
-            per_picture.append(each)
-            print(f"{label}: {n} pictures, whole issue {ocr:.2f} s (text alone {text:.2f} s), {each:.2f} s a picture")
-        print(f"per picture: median {statistics.median(per_picture):.2f} s, max {max(per_picture):.2f} s "
-              f"(best of {args.repeat})")
+        try:
+            load = "load average %.1f (1 min) on %d cores" % (os.getloadavg()[0], os.cpu_count())
+        except OSError:
+            load = "load average unknown"
+        print(load + ("" if config is None else f"; fetch delay {args.delay_ms} ms"))
+        binaries = [("this build", args.bin)] + ([("baseline", args.baseline)] if args.baseline else [])
+        results = {}
+        for r in range(args.repeat):
+            for label, binary in binaries:
+                times = measure(os.path.abspath(binary), origin, 1, label, config)
+                results[label] = times if label not in results else [min(a, b) for a, b in zip(results[label], times)]
+        for label, per_picture in results.items():
+            print(f"{label}: per picture: median {statistics.median(per_picture):.2f} s, max {max(per_picture):.2f} s "
+                  f"(best of {args.repeat})")
     finally:
         srv.terminate()
         srv.wait()

@@ -38,7 +38,14 @@ pub fn read_figures(text: &str, series: &Series) -> (Option<String>, BTreeMap<St
 
 /// Trims and collapses runs of whitespace to one space.
 pub fn collapse_whitespace(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Whether a character is CJK (ideographs, CJK punctuation, full-width forms).
@@ -52,24 +59,23 @@ pub(crate) fn is_cjk(c: char) -> bool {
 /// removed, other runs of whitespace collapsed, URLs removed.
 pub fn normalize_line(s: &str) -> String {
     let joined = join_ligatures(s);
-    let nfkc: String = joined
-        .nfkc()
-        .filter(|c| !matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'))
-        .map(fold_radical)
-        .collect();
+    let nfkc: String = match simple_nfkc(&joined) {
+        Some(n) => n,
+        None => joined
+            .nfkc()
+            .filter(|c| !matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'))
+            .map(fold_radical)
+            .collect(),
+    };
     let without_urls = remove_urls(&nfkc);
-    let chars: Vec<char> = without_urls.chars().collect();
     let mut out = String::with_capacity(without_urls.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    let mut chars = without_urls.chars().peekable();
+    let tight = |c: char| is_cjk(c) || matches!(c, '(' | ')' | '[' | ']');
+    while let Some(c) = chars.next() {
         if c.is_whitespace() {
-            while i < chars.len() && chars[i].is_whitespace() {
-                i += 1;
-            }
+            while chars.next_if(|c| c.is_whitespace()).is_some() {}
             let prev = out.chars().next_back();
-            let next = chars.get(i).copied();
-            let tight = |c: char| is_cjk(c) || matches!(c, '(' | ')' | '[' | ']');
+            let next = chars.peek().copied();
             let glue = prev.is_none() || next.is_none() || prev.is_some_and(tight) || next.is_some_and(tight);
             if !glue {
                 out.push(' ');
@@ -77,9 +83,36 @@ pub fn normalize_line(s: &str) -> String {
             continue;
         }
         out.push(c);
-        i += 1;
     }
     out
+}
+
+/// NFKC of a line made only of characters whose NFKC is one fixed character each and that never
+/// compose with a neighbour (ASCII, CJK ideographs, common CJK punctuation, full-width forms,
+/// the ideographic space): the characters mapped one by one, as NFKC would, without its
+/// decomposition and recomposition. `None` for any other line (NFKC then runs as it is); neither
+/// zero-width characters nor radicals are among them, so dropping and folding those has nothing to do.
+fn simple_nfkc(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        out.push(simple_nfkc_char(c)?);
+    }
+    Some(out)
+}
+
+/// NFKC of one character of [`simple_nfkc`]'s set; `None` outside it.
+fn simple_nfkc_char(c: char) -> Option<char> {
+    Some(match c as u32 {
+        // ASCII (controls too: tab and line breaks) and CJK unified ideographs are their own NFKC.
+        0x00..=0x7F | 0x4E00..=0x9FFF => c,
+        // 、。〃 〈〉《》「」『』【】 and ‘’“” — — …: stable.
+        0x3001..=0x3003 | 0x3008..=0x3011 | 0x2018 | 0x2019 | 0x201C | 0x201D | 0x2014 => c,
+        // The ideographic space is a space.
+        0x3000 => ' ',
+        // Full-width ASCII (！ to ～) is ASCII.
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFF01 + 0x21)?,
+        _ => return None,
+    })
 }
 
 /// The ordinary character a CJK radical form stands for, where a font maps its glyph to the radical
@@ -149,9 +182,9 @@ fn join_ligatures(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Removes `http://…` and `https://…` runs (and `www.` hosts) so that their digits never become figures.
-fn remove_urls(s: &str) -> String {
+fn remove_urls(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.contains("://") && !s.contains("www.") {
-        return s.to_string();
+        return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -174,7 +207,7 @@ fn remove_urls(s: &str) -> String {
         out.push(' ');
         rest = &tail[end..];
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// Whether a normalized line is a figure or table caption (图1 …, 表2 …).
@@ -596,6 +629,38 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(join_split_numbers(text), want, "{text:?}");
         }
+    }
+
+    #[test]
+    fn the_simple_nfkc_is_nfkc() {
+        // Every character of the set, alone and next to every kind of neighbour.
+        let set: Vec<char> = (0u32..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|c| simple_nfkc_char(*c).is_some())
+            .collect();
+        for &c in &set {
+            let want: String = c.to_string().nfkc().collect();
+            assert_eq!(simple_nfkc(&c.to_string()), Some(want), "U+{:04X}", c as u32);
+        }
+        let samples = [
+            'a', 'A', '1', ' ', '\t', '，', '（', 'Ａ', '０', '网', '。', '“', '—', '\u{3000}', '\n', '~', '\u{7f}',
+        ];
+        for &a in &samples {
+            for &b in &set {
+                for s in [format!("{a}{b}"), format!("{b}{a}")] {
+                    let want: String = s.nfkc().collect();
+                    assert_eq!(simple_nfkc(&s), Some(want), "{s:?}");
+                }
+            }
+        }
+        // Anything else leaves the line to NFKC.
+        for s in ["e\u{301}", "ﬁ", "\u{200b}", "⻢", "①", "㈱", "\u{a0}"] {
+            assert_eq!(simple_nfkc(s), None, "{s:?}");
+        }
+        assert_eq!(
+            normalize_line("本周，共处理网络安全事件２９５起（含跨境）。"),
+            "本周,共处理网络安全事件295起(含跨境)。"
+        );
     }
 
     #[test]

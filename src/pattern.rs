@@ -12,6 +12,10 @@ use regex::Regex;
 use regex_syntax::ast::{self, Ast};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+mod anchor;
+
+pub use anchor::{Anchor, Finder, Found, Occurrences, Part};
+
 /// The shortest fixed phrase that is matched with one character missing or doubled.
 pub const MIN_TOLERANT_RUN: usize = 3;
 
@@ -22,8 +26,55 @@ pub struct Pattern {
     pub source: String,
     /// The regex exactly as written.
     pub exact: Regex,
+    /// The regex source with each fixed phrase also matching with one character missing or doubled.
+    tolerant_source: String,
+    /// That regex, compiled when first needed (at load when the pattern has no anchor).
+    tolerant: std::sync::OnceLock<Regex>,
+    /// Where its matches can be (see [`anchor`]); `None`: anywhere.
+    pub anchor: Option<Anchor>,
+}
+
+impl Pattern {
     /// The regex with each fixed phrase also matching with one character missing or doubled.
-    pub tolerant: Regex,
+    pub fn tolerant(&self) -> &Regex {
+        self.tolerant.get_or_init(|| {
+            // It compiled at load (anchored, or as it is): it compiles again. Were it not to, the
+            // exact regex (which matches a part of what it matches) stands in.
+            Regex::new(&self.tolerant_source).unwrap_or_else(|_| self.exact.clone())
+        })
+    }
+
+    /// Every match of the tolerant regex in `text`, leftmost-first, one after another, as
+    /// `tolerant.captures_iter(text)` gives them. `starts` are where the anchor (and its check)
+    /// occur in `text` (from [`Finder::starts`]); with `None` (or no anchor) the regex runs over
+    /// the whole text.
+    pub fn find_all(&self, text: &str, starts: Option<&Occurrences>) -> Vec<Found> {
+        if let (Some(anchor), Some(starts)) = (&self.anchor, starts) {
+            return anchor.find_all(text, starts);
+        }
+        self.tolerant()
+            .captures_iter(text)
+            .filter_map(|c| {
+                let whole = c.get(0)?;
+                Some(Found {
+                    span: (whole.start(), whole.end()),
+                    value: c.name("value").map(|v| (v.start(), v.end())),
+                })
+            })
+            .collect()
+    }
+
+    /// Whether the regex as written matches `span` of `text` (its leftmost match from the
+    /// span's start is the span): the match needed no typo tolerance.
+    pub fn is_exact(&self, text: &str, span: (usize, usize)) -> bool {
+        match &self.anchor {
+            Some(anchor) => anchor.is_exact(text, span),
+            None => self
+                .exact
+                .find_at(text, span.0)
+                .is_some_and(|m| m.start() == span.0 && m.end() == span.1),
+        }
+    }
 }
 
 /// Whether `c` is a Chinese character (a letter of a fixed phrase, not punctuation).
@@ -35,11 +86,18 @@ fn is_han(c: char) -> bool {
 pub fn compile(source: &str, expanded: &str) -> Result<Pattern, String> {
     let exact = Regex::new(expanded).map_err(|e| e.to_string())?;
     let widened = tolerant_source(expanded)?;
-    let tolerant = Regex::new(&widened).map_err(|e| format!("{e} (in the tolerant form {widened})"))?;
+    let anchor = Anchor::of(&widened, expanded);
+    let tolerant = std::sync::OnceLock::new();
+    if anchor.is_none() {
+        let re = Regex::new(&widened).map_err(|e| format!("{e} (in the tolerant form {widened})"))?;
+        let _ = tolerant.set(re);
+    }
     Ok(Pattern {
         source: source.to_string(),
         exact,
+        tolerant_source: widened,
         tolerant,
+        anchor,
     })
 }
 
@@ -143,7 +201,7 @@ pub fn overlaps(figures: &[(&str, &[Pattern])]) -> Vec<String> {
                         continue;
                     }
                     for q in *other_patterns {
-                        let same_number = q.tolerant.captures_iter(&sentence).any(|c| {
+                        let same_number = q.tolerant().captures_iter(&sentence).any(|c| {
                             c.name("value")
                                 .is_some_and(|m| m.start() < own.end && own.start < m.end())
                         });

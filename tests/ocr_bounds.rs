@@ -167,3 +167,83 @@ fn a_refused_picture_is_a_note_and_tesseract_is_not_run() {
     assert!(!ran.exists(), "Tesseract ran on a refused picture");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A fake Tesseract that answers a list of pictures (a batch, or a session's stream) with `list`
+/// and one picture on stdin with `single`.
+fn fake_batch_tesseract(name: &str, list: &str, single: &str) -> (PathBuf, Engine) {
+    let dir = temp_dir(name);
+    let body = format!(
+        "case \"$*\" in\n  *stream_filelist*|*pictures.txt*) {list} ;;\n  *) cat > /dev/null; {single} ;;\nesac"
+    );
+    let engine = fake_tesseract(&dir, &body);
+    (dir, engine)
+}
+
+#[test]
+fn pictures_read_together_that_hang_are_given_up_at_the_limit_once_a_picture() {
+    let (dir, engine) = fake_batch_tesseract("batch-hang", "cat > /dev/null; sleep 30", "echo one");
+    let engine = engine.with_time_limit(Duration::from_secs(1));
+    let (a, b) = (gray_png(700, 50), gray_png(701, 50));
+    let start = std::time::Instant::now();
+    let read = engine.read_many(&[&a, &b]);
+    assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+    for r in &read {
+        let why = r.as_ref().expect_err("given up");
+        assert!(why.contains("longer than 2 s") && why.contains("2 pictures"), "{why}");
+    }
+    let mut session = cncert_feed::read::ocr::Session::new(&engine);
+    session.add(&a);
+    session.add(&b);
+    let read = session.finish();
+    assert!(
+        read.iter()
+            .all(|r| r.as_ref().is_err_and(|w| w.contains("longer than 2 s"))),
+        "{read:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn pictures_read_together_are_read_one_by_one_when_tesseract_fails_or_the_pages_do_not_add_up() {
+    for (name, list) in [
+        ("batch-fails", "exit 1"),
+        ("batch-one-page", "cat > /dev/null; echo 'one page only'"),
+    ] {
+        let (dir, engine) = fake_batch_tesseract(name, list, "echo alone");
+        let (a, b) = (gray_png(700, 50), gray_png(701, 50));
+        let read = engine.read_many(&[&a, &b, &a]);
+        assert_eq!(read, vec![Ok("alone\n".to_string()); 3], "{name}");
+        let mut session = cncert_feed::read::ocr::Session::new(&engine);
+        for p in [&a, &b, &a] {
+            session.add(p);
+        }
+        assert_eq!(session.finish(), vec![Ok("alone\n".to_string()); 3], "{name}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn pictures_read_together_come_back_each_with_its_own_page() {
+    // Tesseract writes a form feed between two pages.
+    let (dir, engine) = fake_batch_tesseract(
+        "batch-pages",
+        "cat > /dev/null; printf 'first\\n\\fsecond\\n'",
+        "echo alone",
+    );
+    let (a, b) = (gray_png(700, 50), gray_png(701, 50));
+    let refused = b"not a picture".to_vec();
+    let read = engine.read_many(&[&a, &refused, &b, &a]);
+    assert_eq!(read[0], Ok("first\n".to_string()));
+    assert!(
+        read[1].as_ref().is_err_and(|w| w.contains("not a picture")),
+        "{:?}",
+        read[1]
+    );
+    assert_eq!(read[2], Ok("second\n".to_string()));
+    assert_eq!(
+        read[3],
+        Ok("first\n".to_string()),
+        "the same picture twice is read once"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -250,6 +250,7 @@ impl ConfigFile {
                     }
                 }
             }
+            let finder = crate::pattern::Finder::new(assessment.iter().chain(metrics.iter().flat_map(|m| &m.patterns)));
             series.push(Series {
                 id: s.id.clone(),
                 title: s.title.clone(),
@@ -276,6 +277,7 @@ impl ConfigFile {
                     .unwrap_or_else(|| s.title.clone()),
                 summary_en: s.summary_en.clone(),
                 metrics,
+                finder,
             });
         }
         const ALL_ENV_FIELDS: [&str; 7] = [

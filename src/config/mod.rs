@@ -188,6 +188,9 @@ pub struct Series {
     pub summary_en: Option<String>,
     /// Metrics in config order.
     pub metrics: Vec<Metric>,
+    /// One automaton over the anchors of every pattern (the assessment's, then each metric's in
+    /// order), built once: where in a text each pattern can match.
+    pub finder: crate::pattern::Finder,
 }
 
 /// A metric with compiled patterns.

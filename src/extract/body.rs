@@ -6,6 +6,8 @@
 //! mismatched or unclosed tags, nested links, tables, foreign content, raw-text elements. A
 //! property test holds the two to the same result wherever the tokenizer answers.
 
+use std::borrow::Cow;
+
 use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 
@@ -170,7 +172,7 @@ pub fn tree_too_costly(b: &[u8], max_depth: usize, max_work: usize) -> bool {
             work = work.saturating_add(depth);
             let end = memchr::memchr(b'>', &rest[len..]).map(|e| len + e);
             let self_closing = end.is_some_and(|e| e > 0 && rest[e - 1] == b'/');
-            if !VOID.contains(&name.as_str()) && !self_closing {
+            if !VOID.contains(&name.as_ref()) && !self_closing {
                 depth += 1;
             }
             if depth > max_depth || work > max_work {
@@ -223,25 +225,25 @@ pub fn read_body_flat(html: &str) -> Body {
             .map(|e| start + e + 1)
             .unwrap_or(b.len());
         if closing {
-            if !SKIPPED.contains(&name.as_str()) {
+            if !SKIPPED.contains(&name.as_ref()) {
                 builder.close(&name);
             }
             i = end;
             continue;
         }
-        if SKIPPED.contains(&name.as_str()) {
+        if SKIPPED.contains(&name.as_ref()) {
             i = find_end_tag(&b[end..], name.as_bytes())
                 .and_then(|e| memchr::memchr(b'>', &b[end + e..]).map(|c| end + e + c + 1))
                 .unwrap_or(b.len());
             continue;
         }
         let attrs = attributes(&b[start..]).map(|(a, _, _)| a).unwrap_or_default();
-        let attr = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+        let attr = |n: &str| attrs.get(n);
         if name == "a" && !builder.anchors.is_empty() {
             builder.close("a");
         }
         builder.open(&name, &attr);
-        if VOID.contains(&name.as_str()) {
+        if VOID.contains(&name.as_ref()) {
             builder.close(&name);
         }
         i = end;
@@ -328,9 +330,9 @@ const SPECIAL: &[&str] = &[
 const RAW: &[&str] = &["script", "style"];
 
 /// Decodes entities, refusing (None) anything html5ever might read differently.
-fn decode_strict(s: &str) -> Option<String> {
+fn decode_strict(s: &str) -> Option<Cow<'_, str>> {
     if !s.contains('&') {
-        return Some(s.to_string());
+        return Some(Cow::Borrowed(s));
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -363,11 +365,12 @@ fn decode_strict(s: &str) -> Option<String> {
         rest = &rest[end + 1..];
     }
     out.push_str(rest);
-    Some(out)
+    Some(Cow::Owned(out))
 }
 
-/// Reads a tag name at the start of `b` (ASCII letters, digits, `-`, `_`), lower-cased.
-fn tag_name(b: &[u8]) -> Option<(String, usize)> {
+/// Reads a tag name at the start of `b` (ASCII letters, digits, `-`, `_`), lower-cased (borrowed
+/// when it is lower-case already, as editors write it).
+fn tag_name(b: &[u8]) -> Option<(Cow<'_, str>, usize)> {
     let len = b
         .iter()
         .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-' || **c == b'_')
@@ -375,14 +378,38 @@ fn tag_name(b: &[u8]) -> Option<(String, usize)> {
     if len == 0 || !b[0].is_ascii_alphabetic() {
         return None;
     }
-    Some((String::from_utf8_lossy(&b[..len]).to_ascii_lowercase(), len))
+    let name = std::str::from_utf8(&b[..len]).ok()?;
+    let name = if name.bytes().any(|c| c.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    };
+    Some((name, len))
 }
 
-/// Parses the attributes of a start tag from `b` (just after the name) up to `>`; returns them,
-/// whether the tag ended with `/>`, and the bytes consumed. None on anything unusual.
-#[allow(clippy::type_complexity)]
-fn attributes(b: &[u8]) -> Option<(Vec<(String, String)>, bool, usize)> {
-    let mut attrs: Vec<(String, String)> = Vec::new();
+/// The attributes the [`Builder`] reads ([`Builder::open`] asks for these only): the first of
+/// duplicates, as html5ever keeps it.
+#[derive(Debug, Default)]
+struct Kept {
+    href: Option<String>,
+    textvalue: Option<String>,
+}
+
+impl Kept {
+    fn get(&self, name: &str) -> Option<String> {
+        match name {
+            "href" => self.href.clone(),
+            "textvalue" => self.textvalue.clone(),
+            _ => None,
+        }
+    }
+}
+
+/// Parses the attributes of a start tag from `b` (just after the name) up to `>`; returns those
+/// the builder reads, whether the tag ended with `/>`, and the bytes consumed. None on anything
+/// unusual (every value is checked, kept or not).
+fn attributes(b: &[u8]) -> Option<(Kept, bool, usize)> {
+    let mut attrs = Kept::default();
     let mut i = 0;
     loop {
         while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
@@ -403,7 +430,7 @@ fn attributes(b: &[u8]) -> Option<(Vec<(String, String)>, bool, usize)> {
         if i == start {
             return None;
         }
-        let name = std::str::from_utf8(&b[start..i]).ok()?.to_ascii_lowercase();
+        let name = std::str::from_utf8(&b[start..i]).ok()?;
         while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
             i += 1;
         }
@@ -422,11 +449,18 @@ fn attributes(b: &[u8]) -> Option<(Vec<(String, String)>, bool, usize)> {
                 _ => return None,
             }
         } else {
-            String::new()
+            Cow::Borrowed("")
         };
         // html5ever keeps the first of duplicate attributes.
-        if !attrs.iter().any(|(n, _)| *n == name) {
-            attrs.push((name, value));
+        let slot = if name.eq_ignore_ascii_case("href") {
+            &mut attrs.href
+        } else if name.eq_ignore_ascii_case("textvalue") {
+            &mut attrs.textvalue
+        } else {
+            continue;
+        };
+        if slot.is_none() {
+            *slot = Some(value.into_owned());
         }
     }
 }
@@ -447,7 +481,7 @@ pub fn read_body_fast(html: &str) -> Option<Body> {
         return None;
     }
     let mut builder = Builder::default();
-    let mut stack: Vec<String> = Vec::new();
+    let mut stack: Vec<Cow<str>> = Vec::new();
     let mut i = 0;
     while i < b.len() {
         if b[i] != b'<' {
@@ -480,18 +514,18 @@ pub fn read_body_fast(html: &str) -> Option<Body> {
             continue;
         }
         let (name, len) = tag_name(rest)?;
-        if SPECIAL.contains(&name.as_str()) {
+        if SPECIAL.contains(&name.as_ref()) {
             return None;
         }
         let (attrs, self_closing, used) = attributes(&rest[len..])?;
-        let attr = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+        let attr = |n: &str| attrs.get(n);
         i += 1 + len + used;
-        if VOID.contains(&name.as_str()) {
+        if VOID.contains(&name.as_ref()) {
             builder.open(&name, &attr);
             builder.close(&name);
         } else if self_closing {
             return None;
-        } else if RAW.contains(&name.as_str()) {
+        } else if RAW.contains(&name.as_ref()) {
             // Skip to the matching end tag (found in place: no copy of the rest of the body).
             let end = find_end_tag(&b[i..], name.as_bytes())?;
             let close = memchr::memchr(b'>', &b[i + end..])?;
@@ -502,7 +536,7 @@ pub fn read_body_fast(html: &str) -> Option<Body> {
             // Implied end tags (a block inside a paragraph, a link in a link …) are html5ever's.
             let heading = |s: &str| matches!(s, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
             let implies_close = heading(&name) && stack.iter().any(|s| heading(s))
-                || match name.as_str() {
+                || match name.as_ref() {
                     "a" => stack.iter().any(|s| s == "a"),
                     "p" | "li" | "dd" | "dt" | "div" | "section" | "ul" | "ol" | "blockquote" | "h1" | "h2" | "h3"
                     | "h4" | "h5" | "h6" | "hr" | "figure" | "figcaption" | "article" | "header" | "footer" | "dl"

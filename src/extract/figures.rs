@@ -90,17 +90,32 @@ pub fn find_figures(text: &str, series: &Series) -> Figures {
         text,
         ..Figures::default()
     };
+    // Where each pattern's anchor occurs: one pass over the text for every pattern (the order
+    // is the one the series' finder was built in: the assessment's, then each metric's).
+    let every = series
+        .assessment
+        .iter()
+        .chain(series.metrics.iter().flat_map(|m| &m.patterns));
+    let starts = series.finder.starts(&figures.text, every);
+    let mut next = 0;
+    let mut take = |n: usize| {
+        let from = next.min(starts.len());
+        next += n;
+        &starts[from..next.min(starts.len())]
+    };
     let mut found: Vec<(String, MetricKind, Vec<FigureMatch>)> = Vec::new();
+    let at = take(series.assessment.len());
     found.push((
         ASSESSMENT.to_string(),
         MetricKind::Level,
-        matches_of(&figures.text, ASSESSMENT, MetricKind::Level, &series.assessment),
+        matches_of(&figures.text, ASSESSMENT, MetricKind::Level, &series.assessment, at),
     ));
     for metric in &series.metrics {
+        let at = take(metric.patterns.len());
         found.push((
             metric.key.clone(),
             metric.kind,
-            matches_of(&figures.text, &metric.key, metric.kind, &metric.patterns),
+            matches_of(&figures.text, &metric.key, metric.kind, &metric.patterns, at),
         ));
     }
     for (key, _kind, matches) in found {
@@ -151,28 +166,33 @@ pub fn find_figures(text: &str, series: &Series) -> Figures {
 }
 
 /// Every match of one metric's patterns; a later pattern's match at the same place as an earlier
-/// one's is the same statement and is not repeated.
-fn matches_of(text: &str, key: &str, kind: MetricKind, patterns: &[Pattern]) -> Vec<FigureMatch> {
+/// one's is the same statement and is not repeated. `starts` are where each pattern's anchor
+/// occurs in `text` (see [`crate::pattern::Finder`]); a pattern without them runs over the whole text.
+fn matches_of(
+    text: &str,
+    key: &str,
+    kind: MetricKind,
+    patterns: &[Pattern],
+    starts: &[Option<crate::pattern::Occurrences>],
+) -> Vec<FigureMatch> {
     let mut out: Vec<FigureMatch> = Vec::new();
-    for p in patterns {
-        for caps in p.tolerant.captures_iter(text) {
-            let (Some(whole), Some(v)) = (caps.get(0), caps.name("value")) else {
+    for (i, p) in patterns.iter().enumerate() {
+        let at = starts.get(i).and_then(Option::as_ref);
+        for found in p.find_all(text, at) {
+            let Some(value_span) = found.value else {
                 continue;
             };
-            let span = (whole.start(), whole.end());
+            let span = found.span;
             if out.iter().any(|m| m.span.0 < span.1 && span.0 < m.span.1) {
                 continue;
             }
-            let exact = p
-                .exact
-                .find_at(text, span.0)
-                .is_some_and(|m| m.start() == span.0 && m.end() == span.1);
-            let raw = v.as_str();
+            let exact = p.is_exact(text, span);
+            let (raw, v_end) = (&text[value_span.0..value_span.1], value_span.1);
             let mut rejected = None;
             let value = match kind {
                 MetricKind::Count => {
                     // A number followed by more digits (after a space) may be cut short: leave it out.
-                    let rest = text[v.end()..].trim_start_matches([' ', '\t']);
+                    let rest = text[v_end..].trim_start_matches([' ', '\t']);
                     // The next column of a table (a change, `33 35.5%`) is not the number's tail.
                     let next_is_percentage = rest
                         .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '%'))
@@ -181,13 +201,13 @@ fn matches_of(text: &str, key: &str, kind: MetricKind, patterns: &[Pattern]) -> 
                     // A number ending in 万 or 亿 is complete, whatever follows.
                     let has_unit = raw.ends_with(['万', '亿']);
                     // `4078, 19`: a misplaced thousands separator or a list; either way unsure.
-                    let comma_then_digits = text[v.end()..].strip_prefix(',').is_some_and(|r| {
+                    let comma_then_digits = text[v_end..].strip_prefix(',').is_some_and(|r| {
                         r.trim_start_matches([' ', '\t'])
                             .starts_with(|c: char| c.is_ascii_digit())
                     });
                     if !has_unit
                         && rest.starts_with(|c: char| c.is_ascii_digit())
-                        && !(rest.len() < text[v.end()..].len() && next_is_percentage)
+                        && !(rest.len() < text[v_end..].len() && next_is_percentage)
                     {
                         rejected = Some("more digits follow the number after a space: it may be cut short".to_string());
                         None
@@ -214,7 +234,7 @@ fn matches_of(text: &str, key: &str, kind: MetricKind, patterns: &[Pattern]) -> 
                 pattern: p.source.clone(),
                 exact,
                 span,
-                value_span: (v.start(), v.end()),
+                value_span,
                 rejected,
             });
         }
@@ -308,5 +328,149 @@ mod tests {
         let s = f.text.find("共处理").expect("present");
         let e = f.text.find("起，").expect("present") + "起".len();
         assert_eq!(f.quote((s, e)), "本周«共处理网络安全事件295起»，其中跨境140起。");
+    }
+}
+
+#[cfg(test)]
+mod anchor_equivalence {
+    //! The figures' patterns tried only where their anchors allow find what they find over the
+    //! whole text (see [`crate::pattern::Finder`]).
+    use crate::config::Config;
+    use crate::pattern::{Finder, Pattern};
+
+    /// A small deterministic generator (xorshift), so that failures can be replayed.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    /// The texts of the fixture's WeChat pages, as the patterns see them.
+    fn fixture_texts() -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wechat-site/pages");
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).expect("fixture pages").flatten() {
+            let bytes = std::fs::read(e.path()).expect("page");
+            let page = String::from_utf8_lossy(&bytes);
+            // The article body, roughly: from #js_content to the next script.
+            let Some(from) = page.find("id=\"js_content\"") else {
+                continue;
+            };
+            let to = page[from..].find("<script").map_or(page.len(), |e| from + e);
+            out.push(super::joined_text(&crate::extract::read_body(&page[from..to]).text()));
+        }
+        assert!(out.len() > 10);
+        out
+    }
+
+    /// Texts that hold many near-matches: the patterns' sample sentences, pieces of real text,
+    /// with characters dropped, doubled and swapped in, numbers, breaks and punctuation between.
+    fn mutated(rng: &mut Rng, pieces: &[String]) -> String {
+        let noise = [
+            "其中",
+            "网络安全",
+            "\n",
+            "。",
+            ",",
+            "123",
+            " 45",
+            "万",
+            "为",
+            "的",
+            "政府网站",
+            "数量",
+            "约",
+            "$",
+            "(GOV类)",
+        ];
+        let mut out = String::new();
+        for _ in 0..(1 + rng.below(6)) {
+            let piece: Vec<char> = pieces[rng.below(pieces.len())].chars().collect();
+            let from = rng.below(piece.len());
+            let to = (from + 1 + rng.below(80)).min(piece.len());
+            let mut chunk: Vec<char> = piece[from..to].to_vec();
+            for _ in 0..rng.below(3) {
+                if chunk.is_empty() {
+                    break;
+                }
+                let at = rng.below(chunk.len());
+                match rng.below(3) {
+                    0 => {
+                        chunk.remove(at);
+                    }
+                    1 => chunk.insert(at, chunk[at]),
+                    _ => chunk
+                        .splice(at..at, noise[rng.below(noise.len())].chars())
+                        .for_each(drop),
+                }
+            }
+            out.extend(chunk);
+            out.push_str(noise[rng.below(noise.len())]);
+        }
+        out
+    }
+
+    fn compare(text: &str, patterns: &[&Pattern], finder: &Finder) -> usize {
+        let mut n = 0;
+        let starts = finder.starts(text, patterns.iter().copied());
+        for (p, at) in patterns.iter().zip(&starts) {
+            let whole = p.find_all(text, None);
+            let anchored = p.find_all(text, at.as_ref());
+            assert_eq!(whole, anchored, "pattern {} over {text:?}", p.source);
+            n += whole.len();
+            for f in &whole {
+                let old = p
+                    .exact
+                    .find_at(text, f.span.0)
+                    .is_some_and(|m| m.start() == f.span.0 && m.end() == f.span.1);
+                assert_eq!(
+                    p.is_exact(text, f.span),
+                    old,
+                    "pattern {} at {:?} in {text:?}",
+                    p.source,
+                    f.span
+                );
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn anchored_matches_are_the_matches_over_the_whole_text() {
+        let config = Config::built_in().expect("built-in config");
+        let series = &config.series[0];
+        let patterns: Vec<&Pattern> = series
+            .assessment
+            .iter()
+            .chain(series.metrics.iter().flat_map(|m| &m.patterns))
+            .collect();
+        // Every pattern of the built-in config has an anchor.
+        for p in &patterns {
+            assert!(p.anchor.is_some(), "{} has no anchor", p.source);
+        }
+        let mut pieces = fixture_texts();
+        for text in pieces.clone() {
+            compare(&text, &patterns, &series.finder);
+        }
+        for p in &patterns {
+            pieces.extend(crate::pattern::samples(p.exact.as_str()));
+        }
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut found = 0;
+        for _ in 0..10_000 {
+            let text = mutated(&mut rng, &pieces);
+            found += compare(&text, &patterns, &series.finder);
+        }
+        // The texts did hold matches (typo'd ones among them).
+        assert!(found > 2000, "{found}");
     }
 }

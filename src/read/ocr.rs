@@ -13,6 +13,10 @@ use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+mod session;
+
+pub use session::Session;
+
 /// One picture's OCR (preparing the picture and Tesseract's run together) may take this long
 /// before it is given up.
 pub const OCR_TIME_LIMIT: Duration = Duration::from_secs(60);
@@ -67,6 +71,18 @@ impl Engine {
         })
     }
 
+    /// The Tesseract command. One thread: Tesseract's OpenMP threads wait for each other more
+    /// than they help (a picture took 0.44 s with them, 0.24–0.30 s without, on two cores), and
+    /// the pictures of a batch are read by processes side by side instead
+    /// (`OMP_THREAD_LIMIT` set by the user is kept).
+    fn command(&self) -> Command {
+        let mut c = Command::new(&self.program);
+        if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
+            c.env("OMP_THREAD_LIMIT", "1");
+        }
+        c
+    }
+
     /// The same engine with another time limit per picture (default [`OCR_TIME_LIMIT`]).
     pub fn with_time_limit(self, time_limit: Duration) -> Engine {
         Engine { time_limit, ..self }
@@ -81,7 +97,170 @@ impl Engine {
         self.tesseract_until(prepared, deadline)
     }
 
-    /// [`prepare`] on its own thread, given up at `deadline` (the thread then finishes on its
+    /// Reads the texts of several pictures (an issue's), as [`Engine::read`] reads each, in one
+    /// Tesseract process: its model is loaded once, not once a picture. The pictures are
+    /// prepared side by side (each within the time limit); the batch has the time limit once per
+    /// picture in it. When the batch fails (Tesseract exits with an error, or its output does not
+    /// hold one page per picture) each picture is read on its own; when it takes too long, every
+    /// picture in it is given up. Identical pictures are read once.
+    pub fn read_many(&self, pictures: &[&[u8]]) -> Vec<Result<String, String>> {
+        let mut out: Vec<Option<Result<String, String>>> = vec![None; pictures.len()];
+        // The first of identical pictures is read; the others take its text.
+        let first: Vec<usize> = (0..pictures.len())
+            .map(|i| (0..i).find(|&j| pictures[j] == pictures[i]).unwrap_or(i))
+            .collect();
+        let unique: Vec<usize> = (0..pictures.len()).filter(|&i| first[i] == i).collect();
+        let deadline = Instant::now() + self.time_limit;
+        let prepared: Vec<Result<Vec<u8>, String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = unique
+                .iter()
+                .map(|&i| scope.spawn(move || self.prepare_until(pictures[i], deadline)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("the picture's decoder failed; skipped".into()))
+                })
+                .collect()
+        });
+        let mut batch: Vec<(usize, Vec<u8>)> = Vec::new();
+        for (&i, p) in unique.iter().zip(prepared) {
+            match p {
+                Ok(bytes) => batch.push((i, bytes)),
+                Err(why) => out[i] = Some(Err(why)),
+            }
+        }
+        for (i, text) in self.tesseract_batch(batch) {
+            out[i] = Some(text);
+        }
+        (0..pictures.len())
+            .map(|i| {
+                out[first[i]]
+                    .clone()
+                    .unwrap_or_else(|| Err("not read (a bug: please report it)".into()))
+            })
+            .collect()
+    }
+
+    /// Runs Tesseract over prepared pictures: one process for all, or one for each part of them
+    /// when there are cores for more (each part at least two pictures).
+    fn tesseract_batch(&self, batch: Vec<(usize, Vec<u8>)>) -> Vec<(usize, Result<String, String>)> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let parts = cores.min(batch.len() / 2).max(1);
+        if parts == 1 {
+            return self.tesseract_part(batch);
+        }
+        let size = batch.len().div_ceil(parts);
+        let mut rest = batch;
+        let mut chunks = Vec::new();
+        while !rest.is_empty() {
+            let tail = rest.split_off(size.min(rest.len()));
+            chunks.push(std::mem::replace(&mut rest, tail));
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| {
+                    let places: Vec<usize> = chunk.iter().map(|(i, _)| *i).collect();
+                    (places, scope.spawn(move || self.tesseract_part(chunk)))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|(places, h)| {
+                    h.join().unwrap_or_else(|_| {
+                        let why = "OCR stopped (a bug: please report it)".to_string();
+                        places.into_iter().map(|i| (i, Err(why.clone()))).collect()
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// One Tesseract process over prepared pictures (see [`Engine::read_many`]).
+    fn tesseract_part(&self, batch: Vec<(usize, Vec<u8>)>) -> Vec<(usize, Result<String, String>)> {
+        if batch.len() < 2 {
+            let deadline = Instant::now() + self.time_limit;
+            return batch
+                .into_iter()
+                .map(|(i, p)| (i, self.tesseract_until(p, deadline)))
+                .collect();
+        }
+        let n = batch.len();
+        let limit = self.time_limit.saturating_mul(u32::try_from(n).unwrap_or(u32::MAX));
+        match self.tesseract_list(&batch, Instant::now() + limit) {
+            Ok(texts) => batch.iter().map(|(i, _)| *i).zip(texts).collect(),
+            Err(Batch::TooSlow) => {
+                let why = format!(
+                    "Tesseract took longer than {} s for the {n} pictures read together; given up",
+                    limit.as_secs()
+                );
+                batch.into_iter().map(|(i, _)| (i, Err(why.clone()))).collect()
+            }
+            Err(Batch::Failed) => batch
+                .into_iter()
+                .map(|(i, p)| (i, self.tesseract_until(p, Instant::now() + self.time_limit)))
+                .collect(),
+        }
+    }
+
+    /// One Tesseract process over a list file of the prepared pictures (written to a directory
+    /// of their own, removed after), its output split at the page separator: one text a picture.
+    fn tesseract_list(
+        &self,
+        batch: &[(usize, Vec<u8>)],
+        deadline: Instant,
+    ) -> Result<Vec<Result<String, String>>, Batch> {
+        let dir = TempDir::new().ok_or(Batch::Failed)?;
+        let mut list = String::new();
+        for (k, (_, prepared)) in batch.iter().enumerate() {
+            let path = dir.0.join(format!("{k}.pgm"));
+            std::fs::write(&path, prepared).map_err(|_| Batch::Failed)?;
+            list.push_str(path.to_str().ok_or(Batch::Failed)?);
+            list.push('\n');
+        }
+        let list_path = dir.0.join("pictures.txt");
+        std::fs::write(&list_path, list).map_err(|_| Batch::Failed)?;
+        let mut child = self
+            .command()
+            .arg(&list_path)
+            .args(["stdout", "-l", "chi_sim", "--psm", "4"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|_| Batch::Failed)?;
+        let Some(stdout) = child.stdout.take() else {
+            stop(&mut child);
+            return Err(Batch::Failed);
+        };
+        let cap = MAX_TEXT_BYTES.saturating_mul(batch.len());
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(read_text_upto(stdout, cap));
+        });
+        let status = wait_until(&mut child, deadline).map_err(|e| match e {
+            Waited::TooSlow => Batch::TooSlow,
+            Waited::Failed(_) => Batch::Failed,
+        })?;
+        let text = match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(Ok(text)) => text,
+            Ok(Err(_)) => return Err(Batch::Failed),
+            Err(_) => return Err(Batch::TooSlow),
+        };
+        if !status.success() {
+            return Err(Batch::Failed);
+        }
+        // Tesseract puts its page separator (a form feed) between pages; OCR text holds none.
+        let pages: Vec<&str> = text.split(PAGE_SEPARATOR).collect();
+        if pages.len() != batch.len() {
+            return Err(Batch::Failed);
+        }
+        Ok(pages.into_iter().map(kept).collect())
+    }
+
+    /// [`prepare`] (as PGM) on its own thread, given up at `deadline` (the thread then finishes on its
     /// own: its work is bounded by [`MAX_OCR_PIXELS`]; its result is dropped).
     fn prepare_until(&self, picture: &[u8], deadline: Instant) -> Result<Vec<u8>, String> {
         let picture = picture.to_vec();
@@ -89,7 +268,7 @@ impl Engine {
         std::thread::Builder::new()
             .name("ocr-prepare".into())
             .spawn(move || {
-                let _ = tx.send(prepare(&picture));
+                let _ = tx.send(prepare_pgm(&picture));
             })
             .map_err(|e| format!("cannot start preparing the picture: {e}"))?;
         match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
@@ -110,7 +289,8 @@ impl Engine {
             return Err(too_slow());
         }
         // One column of text of varying sizes: what the dashboard and the paragraph pictures are.
-        let mut child = Command::new(&self.program)
+        let mut child = self
+            .command()
             .args(["stdin", "stdout", "-l", "chi_sim", "--psm", "4"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -140,6 +320,57 @@ impl Engine {
             return Err(format!("Tesseract failed ({status})"));
         }
         Ok(text)
+    }
+}
+
+/// One picture's text out of a batch's output: kept when at most [`MAX_TEXT_BYTES`].
+fn kept(page: &str) -> Result<String, String> {
+    if page.len() > MAX_TEXT_BYTES {
+        Err(format!(
+            "Tesseract wrote more than {} MiB of text; not kept",
+            MAX_TEXT_BYTES / (1024 * 1024)
+        ))
+    } else {
+        Ok(page.to_string())
+    }
+}
+
+/// What Tesseract writes between the pages of a list.
+const PAGE_SEPARATOR: char = '\u{c}';
+
+/// Why a batch of pictures gave no texts.
+enum Batch {
+    /// Tesseract ran past the batch's time limit; it was killed.
+    TooSlow,
+    /// Tesseract could not be run, failed, or gave other than one page a picture.
+    Failed,
+}
+
+/// A directory of its own under the system's temporary directory, removed with everything in it
+/// when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Option<TempDir> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        for _ in 0..16 {
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0);
+            let dir = std::env::temp_dir().join(format!("cncert-feed-ocr-{}-{n}-{nanos}", std::process::id()));
+            if std::fs::create_dir(&dir).is_ok() {
+                return Some(TempDir(dir));
+            }
+        }
+        None
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -177,18 +408,23 @@ fn stop(child: &mut Child) {
 
 /// Tesseract's output to its end: the text when at most [`MAX_TEXT_BYTES`], else Err (what is
 /// beyond is read and dropped, so Tesseract is never blocked writing).
-fn read_text(mut stdout: ChildStdout) -> Result<String, String> {
+fn read_text(stdout: ChildStdout) -> Result<String, String> {
+    read_text_upto(stdout, MAX_TEXT_BYTES)
+}
+
+/// [`read_text`] with another cap (a batch's: one a picture).
+fn read_text_upto(mut stdout: ChildStdout, max: usize) -> Result<String, String> {
     let mut text = Vec::new();
-    let cap = MAX_TEXT_BYTES as u64 + 1;
+    let cap = max as u64 + 1;
     (&mut stdout)
         .take(cap)
         .read_to_end(&mut text)
         .map_err(|e| format!("cannot read Tesseract's output: {e}"))?;
-    if text.len() > MAX_TEXT_BYTES {
+    if text.len() > max {
         let _ = std::io::copy(&mut stdout, &mut std::io::sink());
         return Err(format!(
             "Tesseract wrote more than {} MiB of text; not kept",
-            MAX_TEXT_BYTES / (1024 * 1024)
+            max / (1024 * 1024)
         ));
     }
     Ok(String::from_utf8_lossy(&text).into_owned())
@@ -238,6 +474,24 @@ fn refuse_size(w: u32, h: u32) -> Option<String> {
 /// pictures and read fewer figures (33 and 18 of 45, against 43 of 45 with this and `--psm 4`),
 /// so neither is done.
 pub fn prepare(picture: &[u8]) -> Result<Vec<u8>, String> {
+    let gray = prepare_gray(picture)?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    gray.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| format!("cannot encode the prepared picture: {e}"))?;
+    Ok(out.into_inner())
+}
+
+/// The prepared picture as Tesseract is given it: 8-bit gray PGM (what [`prepare`] encodes as
+/// PNG, the same pixels, with nothing to compress or decompress).
+fn prepare_pgm(picture: &[u8]) -> Result<Vec<u8>, String> {
+    let gray = prepare_gray(picture)?;
+    let mut out = format!("P5\n{} {}\n255\n", gray.width(), gray.height()).into_bytes();
+    out.extend_from_slice(gray.as_raw());
+    Ok(out)
+}
+
+/// [`prepare`] up to the pixels.
+fn prepare_gray(picture: &[u8]) -> Result<image::GrayImage, String> {
     let unreadable = |e: &dyn std::fmt::Display| format!("not a picture that can be read: {e}");
     let reader = || {
         image::ImageReader::new(std::io::Cursor::new(picture))
@@ -258,13 +512,9 @@ pub fn prepare(picture: &[u8]) -> Result<Vec<u8>, String> {
     let gray = img.to_luma8();
     drop(img);
     let (nw, nh) = ocr_size(w, h);
-    let gray = if (nw, nh) != (w, h) {
+    Ok(if (nw, nh) != (w, h) {
         image::imageops::resize(&gray, nw, nh, image::imageops::FilterType::CatmullRom)
     } else {
         gray
-    };
-    let mut out = std::io::Cursor::new(Vec::new());
-    gray.write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| format!("cannot encode the prepared picture: {e}"))?;
-    Ok(out.into_inner())
+    })
 }

@@ -138,16 +138,35 @@ pub fn is_pdf(bytes: &[u8]) -> bool {
 /// apart by their markup, and only in a web page: a text file naming `artil_content` is none.
 pub fn document_kind(bytes: &[u8]) -> DocumentKind {
     if is_pdf(bytes) {
-        DocumentKind::Pdf
-    } else if !is_web_page(bytes) {
-        DocumentKind::NotADocument
-    } else if website::page::is_detail_page(bytes) {
+        return DocumentKind::Pdf;
+    }
+    if !is_web_page(bytes) {
+        return DocumentKind::NotADocument;
+    }
+    let (detail, listing) = website_markers(bytes);
+    if detail {
         DocumentKind::WebsitePage
-    } else if website::page::is_listing_page(bytes) {
+    } else if listing {
         DocumentKind::WebsiteListing
     } else {
         DocumentKind::WechatPage
     }
+}
+
+/// [`website::page::is_detail_page`] and [`website::page::is_listing_page`] in one pass over the
+/// page instead of two: `artil_content` and `waring_con` both hold `_con`, which a WeChat page holds
+/// a handful of times.
+fn website_markers(bytes: &[u8]) -> (bool, bool) {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let (mut detail, mut listing) = (memchr::memmem::find(head, b"artil_tit").is_some(), false);
+    for p in memchr::memmem::find_iter(bytes, b"_con") {
+        detail |= p >= 5 && bytes[p - 5..].starts_with(b"artil_content");
+        listing |= p >= 6 && bytes[p - 6..].starts_with(b"waring_con");
+        if detail && listing {
+            break;
+        }
+    }
+    (detail, listing)
 }
 
 /// Reads any document: a PDF, a website detail page or a WeChat page. `url` is where it came
@@ -171,5 +190,53 @@ pub fn read_document(bytes: &[u8], url: Option<&Url>, input: &str, config: &Conf
             input: input.to_string(),
             looks_like: looks_like(bytes).to_string(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_pass_finds_what_the_two_searches_find() {
+        let mut pages: Vec<Vec<u8>> = Vec::new();
+        for dir in ["tests/fixtures/wechat-site/pages", "tests/fixtures/cert-site/files"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+            let mut todo = vec![dir];
+            while let Some(d) = todo.pop() {
+                for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+                    if e.path().is_dir() {
+                        todo.push(e.path());
+                    } else if let Ok(b) = std::fs::read(e.path()) {
+                        pages.push(b);
+                    }
+                }
+            }
+        }
+        for s in [
+            "artil_content",
+            "xartil_content",
+            "waring_con",
+            "_con",
+            "artil_con",
+            "aring_con",
+            "<div class=artil_tit>",
+            "waring_conartil_content",
+            "__con_con",
+            "",
+        ] {
+            pages.push(s.as_bytes().to_vec());
+            pages.push(format!("{}{s}", "x".repeat(70 * 1024)).into_bytes());
+        }
+        assert!(pages.len() > 60);
+        for p in &pages {
+            let want = (website::page::is_detail_page(p), website::page::is_listing_page(p));
+            assert_eq!(
+                website_markers(p),
+                want,
+                "{}",
+                String::from_utf8_lossy(&p[..p.len().min(80)])
+            );
+        }
     }
 }

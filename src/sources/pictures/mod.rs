@@ -11,7 +11,7 @@ use crate::config::{Config, Series};
 use crate::crawl::{CrawlOptions, SeriesRun, Source, SourceRun, label, now};
 use crate::fetch::{Fetched, Fetcher, HostPolicy};
 use crate::picture::{PictureKey, PictureText, sha256_hex};
-use crate::read::ocr::Engine;
+use crate::read::ocr::{Engine, Session};
 use crate::report::{IssueId, Report};
 use crate::sources::wechat::IMAGE_HOST;
 use crate::sources::wechat::pictures::section_pictures;
@@ -57,12 +57,21 @@ pub const MAX_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
 pub async fn read_pdf_pictures(pdf_url: &str, bytes: Vec<u8>, engine: &Engine) -> Vec<PictureText> {
     let engine = engine.clone();
     let pdf_url = pdf_url.to_string();
-    tokio::task::spawn_blocking(move || read_pdf_pictures_now(&pdf_url, &bytes, &engine))
-        .await
-        .unwrap_or_default()
+    tokio::task::spawn_blocking(move || {
+        let (mut entries, pending) = pdf_picture_entries(&pdf_url, &bytes);
+        read_now(&mut entries, pending, &engine);
+        entries
+    })
+    .await
+    .unwrap_or_default()
 }
 
-fn read_pdf_pictures_now(pdf_url: &str, bytes: &[u8], engine: &Engine) -> Vec<PictureText> {
+/// Bytes of pictures waiting for OCR, each with the place of its entry.
+type Pending = Vec<(usize, Vec<u8>)>;
+
+/// The entries of a PDF's pictures (the first stands for the PDF itself, see
+/// [`read_pdf_pictures`]), their texts still to be read from the pictures returned beside.
+fn pdf_picture_entries(pdf_url: &str, bytes: &[u8]) -> (Vec<PictureText>, Pending) {
     let mut marker = PictureText {
         sha256: sha256_hex(bytes),
         ..PictureText::pdf(pdf_url)
@@ -71,7 +80,7 @@ fn read_pdf_pictures_now(pdf_url: &str, bytes: &[u8], engine: &Engine) -> Vec<Pi
         Ok(x) => x,
         Err(e) => {
             marker.note = Some(format!("the PDF's pictures cannot be read: {e}"));
-            return vec![marker];
+            return (vec![marker], Vec::new());
         }
     };
     if skipped > 0 {
@@ -80,31 +89,121 @@ fn read_pdf_pictures_now(pdf_url: &str, bytes: &[u8], engine: &Engine) -> Vec<Pi
         ));
     }
     let mut out = vec![marker];
+    let mut pending = Vec::new();
     for p in pictures {
-        let picture = PictureText {
+        out.push(PictureText {
             sha256: p.sha256,
             ..PictureText::in_pdf(pdf_url, p.number)
-        };
-        out.push(match engine.read(&p.encoded) {
-            Ok(text) => PictureText { text, ..picture },
-            Err(why) => PictureText {
-                note: Some(why),
-                ..picture
-            },
         });
+        pending.push((out.len() - 1, p.encoded));
     }
-    out
+    (out, pending)
+}
+
+/// Reads the pending pictures in one Tesseract process ([`Engine::read_many`]) and puts each
+/// text (or why there is none) into its entry.
+fn read_now(entries: &mut [PictureText], pending: Pending, engine: &Engine) {
+    if pending.is_empty() {
+        return;
+    }
+    let (places, bytes): (Vec<usize>, Vec<Vec<u8>>) = pending.into_iter().unzip();
+    let pictures: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    for (place, read) in places.into_iter().zip(engine.read_many(&pictures)) {
+        if let Some(p) = entries.get_mut(place) {
+            match read {
+                Ok(text) => p.text = text,
+                Err(why) => p.note = Some(why),
+            }
+        }
+    }
+}
+
+/// The pictures of an issue read by one Tesseract process as they are fetched ([`Session`]):
+/// it reads one while the next is fetched.
+struct Reading {
+    engine: Engine,
+    session: Option<Session>,
+    /// Where the pictures added are in the caller's list of entries, in the order added.
+    places: Vec<usize>,
+    /// Entries whose reading was lost (a bug), with why.
+    lost: Vec<(usize, String)>,
+}
+
+impl Reading {
+    fn new(engine: &Engine) -> Reading {
+        Reading {
+            engine: engine.clone(),
+            session: None,
+            places: Vec::new(),
+            lost: Vec::new(),
+        }
+    }
+
+    /// Hands the picture of entry `place` to Tesseract (prepared off the async runtime's threads).
+    async fn add(&mut self, place: usize, bytes: Vec<u8>) {
+        let mut session = self.session.take().unwrap_or_else(|| Session::new(&self.engine));
+        let added = tokio::task::spawn_blocking(move || {
+            session.add(&bytes);
+            session
+        })
+        .await;
+        match added {
+            Ok(session) => {
+                self.session = Some(session);
+                self.places.push(place);
+            }
+            Err(e) => {
+                let why = format!("OCR stopped: {e}");
+                self.lost.extend(self.places.drain(..).map(|p| (p, why.clone())));
+                self.lost.push((place, why));
+            }
+        }
+    }
+
+    /// Puts every picture's text (or why there is none) into its entry.
+    async fn finish(self, entries: &mut [PictureText]) {
+        let mut read: Vec<(usize, Result<String, String>)> = Vec::new();
+        if let Some(session) = self.session {
+            match tokio::task::spawn_blocking(move || session.finish()).await {
+                Ok(texts) => read.extend(self.places.into_iter().zip(texts)),
+                Err(e) => read.extend(self.places.into_iter().map(|p| (p, Err(format!("OCR stopped: {e}"))))),
+            }
+        }
+        read.extend(self.lost.into_iter().map(|(p, why)| (p, Err(why))));
+        for (place, text) in read {
+            if let Some(p) = entries.get_mut(place) {
+                match text {
+                    Ok(text) => p.text = text,
+                    Err(why) => p.note = Some(why),
+                }
+            }
+        }
+    }
 }
 
 /// Fetches and reads the pictures at `urls` (through the fetcher: politeness, retries, base-URL
-/// mapping; mmbiz.qpic.cn only). A picture already in `known` (read, even to no text, or given up
-/// with a note) is not fetched again.
+/// mapping; mmbiz.qpic.cn only), all of them in one Tesseract process. A picture already in
+/// `known` (read, even to no text, or given up with a note) is not fetched again.
 /// Pictures that cannot be read get a note instead of text.
 pub async fn read_pictures(
     urls: &[String],
     fetcher: &crate::fetch::Fetcher,
     engine: &Engine,
     known: &[PictureText],
+) -> Vec<PictureText> {
+    let mut reading = Reading::new(engine);
+    let mut out = fetch_pictures(urls, fetcher, known, &mut reading).await;
+    reading.finish(&mut out).await;
+    out
+}
+
+/// The entries of the pictures at `urls` (see [`read_pictures`]); each picture fetched is handed
+/// to `reading` as it comes, its text filled in when the reading finishes.
+async fn fetch_pictures(
+    urls: &[String],
+    fetcher: &crate::fetch::Fetcher,
+    known: &[PictureText],
+    reading: &mut Reading,
 ) -> Vec<PictureText> {
     use crate::fetch::Fetched;
     let mut out = Vec::new();
@@ -154,22 +253,11 @@ pub async fn read_pictures(
                 continue;
             }
         };
-        let sha256 = sha256_hex(&bytes);
-        let engine = engine.clone();
-        let read = tokio::task::spawn_blocking(move || engine.read(&bytes))
-            .await
-            .unwrap_or_else(|e| Err(format!("OCR stopped: {e}")));
-        let picture = PictureText {
-            sha256,
+        out.push(PictureText {
+            sha256: sha256_hex(&bytes),
             ..PictureText::article(u)
-        };
-        out.push(match read {
-            Ok(text) => PictureText { text, ..picture },
-            Err(why) => PictureText {
-                note: Some(why),
-                ..picture
-            },
         });
+        reading.add(out.len() - 1, bytes).await;
     }
     out
 }
@@ -259,10 +347,13 @@ async fn ocr_pass(run: &mut SeriesRun<'_>) {
             .map(|o| o.pictures.clone())
             .unwrap_or_default();
         progress.fetching(&format!("pictures of {}", label(&base)));
+        // The article's pictures and the PDF's are read by one Tesseract process, each picture
+        // as it comes.
+        let mut reading = Reading::new(&engine);
         let mut pictures = if t.wechat.is_empty() {
             Vec::new()
         } else {
-            read_pictures(&t.wechat, &fetcher, &engine, &before).await
+            fetch_pictures(&t.wechat, &fetcher, &before, &mut reading).await
         };
         // Pictures read before that this read did not cover (a PDF's) stay.
         for p in &before {
@@ -276,9 +367,18 @@ async fn ocr_pass(run: &mut SeriesRun<'_>) {
                 None => fetch_pdf(pdf, &fetcher, config.fetch.max_pdf_bytes, run).await,
             };
             if let Some(bytes) = bytes {
-                pictures.extend(read_pdf_pictures(pdf, bytes, &engine).await);
+                let pdf = pdf.clone();
+                let (entries, in_pdf) = tokio::task::spawn_blocking(move || pdf_picture_entries(&pdf, &bytes))
+                    .await
+                    .unwrap_or_default();
+                let offset = pictures.len();
+                pictures.extend(entries);
+                for (i, b) in in_pdf {
+                    reading.add(offset + i, b).await;
+                }
             }
         }
+        reading.finish(&mut pictures).await;
         let new = pictures
             .iter()
             .filter(|p| !p.sha256.is_empty() && !p.text.is_empty())
