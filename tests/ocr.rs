@@ -30,6 +30,24 @@ fn engine_or_skip() -> Option<Engine> {
     }
 }
 
+/// The repository's config.yaml with no delay between two requests to a host: the pictures come
+/// from a server on this machine, not from a host to be polite to (with the delay of 1 s, the
+/// test waited 19 s for its 19 pictures).
+fn config_without_delay(name: &str) -> PathBuf {
+    let text =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.yaml")).expect("config.yaml");
+    let text: String = text
+        .lines()
+        .map(|l| match l.split_once("delay_ms:") {
+            Some((indent, _)) if indent.trim().is_empty() => format!("{indent}delay_ms: 0\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    let path = common::temp_dir(name).join("config.yaml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
 #[test]
 fn extract_ocr_reads_most_figures_of_every_picture_page_and_none_wrong() {
     if engine_or_skip().is_none() {
@@ -40,8 +58,11 @@ fn extract_ocr_reads_most_figures_of_every_picture_page_and_none_wrong() {
         serde_json::from_slice(&std::fs::read(image_site().join("expected.json")).expect("expected")).expect("json");
     let pages = expected["pages"].as_object().expect("pages");
     let files: Vec<PathBuf> = pages.keys().map(|f| image_site().join(f)).collect();
+    let config = config_without_delay("extract-ocr");
     let out = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--config")
+        .arg(&config)
         .args([
             "extract",
             "--ocr",
@@ -533,14 +554,21 @@ fn degraded_pictures_give_fewer_figures_never_wrong_ones() {
         }),
     ];
     for (name, degrade) in degradations {
-        let texts: Vec<PictureText> = pictures
+        let degraded: Vec<(&String, Vec<u8>)> = pictures
             .iter()
             .filter_map(|(u, bytes)| {
                 let img = image::load_from_memory(bytes).ok()?;
                 let mut out = std::io::Cursor::new(Vec::new());
                 degrade(img).write_to(&mut out, image::ImageFormat::Png).ok()?;
-                Some(picture(u, &engine.read(&out.into_inner()).unwrap_or_default()))
+                Some((u, out.into_inner()))
             })
+            .collect();
+        // The set's pictures read together, as a crawl reads an issue's (one Tesseract process).
+        let read = engine.read_many(&degraded.iter().map(|(_, b)| b.as_slice()).collect::<Vec<_>>());
+        let texts: Vec<PictureText> = degraded
+            .iter()
+            .zip(read)
+            .map(|((u, _), text)| picture(u, &text.unwrap_or_default()))
             .collect();
         let f = figures_from_pictures(&texts, &config.series[0]);
         for (k, v) in &f.metrics {
@@ -564,18 +592,21 @@ fn rendered_pictures_in_other_fonts_sizes_and_qualities() {
     let mut problems = Vec::new();
     for set in manifest.as_array().expect("sets") {
         let name = set["set"].as_str().expect("name");
-        let texts: Vec<PictureText> = set["files"]
+        let files: Vec<(&str, Vec<u8>)> = set["files"]
             .as_array()
             .expect("files")
             .iter()
             .map(|f| {
                 let f = f.as_str().expect("file");
-                let bytes = std::fs::read(dir.join(f)).expect("picture");
-                picture(
-                    &format!("https://mmbiz.qpic.cn/{f}"),
-                    &engine.read(&bytes).unwrap_or_default(),
-                )
+                (f, std::fs::read(dir.join(f)).expect("picture"))
             })
+            .collect();
+        // The set's pictures read together, as a crawl reads an issue's (one Tesseract process).
+        let read = engine.read_many(&files.iter().map(|(_, b)| b.as_slice()).collect::<Vec<_>>());
+        let texts: Vec<PictureText> = files
+            .iter()
+            .zip(read)
+            .map(|((f, _), text)| picture(&format!("https://mmbiz.qpic.cn/{f}"), &text.unwrap_or_default()))
             .collect();
         let f = figures_from_pictures(&texts, &config.series[0]);
         let want = set["figures"].as_object().expect("figures");
