@@ -30,7 +30,7 @@ pub struct Pattern {
     tolerant_source: String,
     /// That regex, compiled when first needed (at load when the pattern has no anchor).
     tolerant: std::sync::OnceLock<Regex>,
-    /// Where its matches can be (see [`anchor`]); `None`: anywhere.
+    /// Where its matches can be (see [`Anchor`], [`Finder`]); `None`: anywhere.
     pub anchor: Option<Anchor>,
 }
 
