@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -120,6 +121,8 @@ def main():
     finally:
         srv.terminate()
         srv.wait()
+        if config:
+            shutil.rmtree(os.path.dirname(config), ignore_errors=True)
 
 
 if __name__ == "__main__":
