@@ -10,7 +10,7 @@ use crate::assemble::{Observation, ReadVia, SourceKind, assemble};
 use crate::cli::{ExtractArgs, Got, Outcome, apply_base_urls, current_thread_runtime, fetch_document, is_url};
 use crate::config::Config;
 use crate::fetch::Fetcher;
-use crate::sources::{DocumentKind, document_kind, read_document};
+use crate::sources::{DocumentKind, read_classified, read_document};
 use crate::{PageKind, Report};
 
 /// `extract`: applies `--base-url`, then extracts every input (through [`run_extract_ocr`] with
@@ -236,10 +236,10 @@ pub fn run_extract_ocr(config: &Config, inputs: &[String]) -> anyhow::Result<Out
                 .map_err(|e| format!("{input}: cannot read the file: {e}"))
         };
         let read = got.and_then(|(bytes, url)| {
-            let extracted = read_document(&bytes, url.as_ref(), input, config).map_err(|e| e.to_string())?;
-            Ok((bytes, url, extracted))
+            let (kind, extracted) = read_classified(&bytes, url.as_ref(), input, config).map_err(|e| e.to_string())?;
+            Ok((bytes, url, kind, extracted))
         });
-        let (bytes, url, extracted) = match read {
+        let (bytes, url, kind, extracted) = match read {
             Ok(x) => x,
             Err(why) => {
                 failed += 1;
@@ -249,7 +249,6 @@ pub fn run_extract_ocr(config: &Config, inputs: &[String]) -> anyhow::Result<Out
         };
         let report = extracted.report;
         let series = report.series.as_deref().and_then(|id| config.series(id));
-        let kind = document_kind(&bytes);
         let is_pdf = kind == DocumentKind::Pdf;
         let pictures = match (&engine, series, &extracted.content_html) {
             (Some(engine), Some(_), _) if is_pdf && report.lacks_monitoring_figures() => {
@@ -300,6 +299,7 @@ pub fn run_extract_ocr(config: &Config, inputs: &[String]) -> anyhow::Result<Out
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::document_kind;
 
     #[test]
     fn record_line_puts_the_input_last() {

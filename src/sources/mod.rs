@@ -135,7 +135,8 @@ pub fn is_pdf(bytes: &[u8]) -> bool {
 }
 
 /// Recognises a document by its bytes, whatever its name or URL. The website's pages are told
-/// apart by their markup, and only in a web page: a text file naming `artil_content` is none.
+/// apart by their markup, and only in a web page: a text file naming `artil_content` is none; a
+/// page with WeChat's article body (`id="js_content"`) is WeChat's, whatever else it names.
 pub fn document_kind(bytes: &[u8]) -> DocumentKind {
     if is_pdf(bytes) {
         return DocumentKind::Pdf;
@@ -143,7 +144,14 @@ pub fn document_kind(bytes: &[u8]) -> DocumentKind {
     if !is_web_page(bytes) {
         return DocumentKind::NotADocument;
     }
-    let (detail, listing) = website_markers(bytes);
+    let article_body = [&b"id=\"js_content\""[..], b"id='js_content'"]
+        .iter()
+        .any(|id| memchr::memmem::find(bytes, id).is_some());
+    let (detail, listing) = if article_body {
+        (false, false)
+    } else {
+        website_markers(bytes)
+    };
     if detail {
         DocumentKind::WebsitePage
     } else if listing {
@@ -172,25 +180,54 @@ fn website_markers(bytes: &[u8]) -> (bool, bool) {
 /// Reads any document: a PDF, a website detail page or a WeChat page. `url` is where it came
 /// from (for relative links and the record's URL); `input` names it in errors.
 pub fn read_document(bytes: &[u8], url: Option<&Url>, input: &str, config: &Config) -> Result<Extracted> {
-    match document_kind(bytes) {
-        DocumentKind::Pdf => website::read::read_pdf(bytes, input, config),
-        DocumentKind::WebsitePage => Ok(website::read_website_page(bytes, url, config)),
-        DocumentKind::WebsiteListing => {
-            let mut r = Report::of_kind(PageKind::OtherArticle, url.map(|u| u.to_string()));
-            r.warnings
-                .push("a listing page of the website, not an issue: give a detail page or crawl the listing".into());
-            Ok(Extracted {
-                report: r,
-                content_html: None,
-                text: None,
-            })
-        }
-        DocumentKind::WechatPage => Ok(wechat::read::extract_page(bytes, url.map(Url::as_str), config)),
-        DocumentKind::NotADocument => Err(Error::NotADocument {
+    read_classified(bytes, url, input, config).map(|(_, e)| e)
+}
+
+/// [`read_document`], also saying which kind of document it read ([`document_kind`]'s answer). A
+/// web page is told apart by the scan that reads it: one pass over its bytes.
+pub fn read_classified(
+    bytes: &[u8],
+    url: Option<&Url>,
+    input: &str,
+    config: &Config,
+) -> Result<(DocumentKind, Extracted)> {
+    if is_pdf(bytes) {
+        return Ok((DocumentKind::Pdf, website::read::read_pdf(bytes, input, config)?));
+    }
+    if !is_web_page(bytes) {
+        return Err(Error::NotADocument {
             input: input.to_string(),
             looks_like: looks_like(bytes).to_string(),
-        }),
+        });
     }
+    let scanned = wechat::page::scan(bytes);
+    // A WeChat article (its `#js_content`) is no page of the website: the website's markers are
+    // looked for, in a pass of their own, only in pages without one.
+    let (detail, listing) = match scanned.content_html {
+        Some(_) => (false, false),
+        None => website_markers(bytes),
+    };
+    Ok(if detail {
+        (
+            DocumentKind::WebsitePage,
+            website::read_website_page(bytes, url, config),
+        )
+    } else if listing {
+        let mut r = Report::of_kind(PageKind::OtherArticle, url.map(|u| u.to_string()));
+        r.warnings
+            .push("a listing page of the website, not an issue: give a detail page or crawl the listing".into());
+        let extracted = Extracted {
+            report: r,
+            content_html: None,
+            text: None,
+        };
+        (DocumentKind::WebsiteListing, extracted)
+    } else {
+        (
+            DocumentKind::WechatPage,
+            wechat::read::extract_scanned(scanned, url.map(Url::as_str), config),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -237,6 +274,23 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(&p[..p.len().min(80)])
             );
+        }
+    }
+
+    #[test]
+    fn a_wechat_article_naming_the_website_markup_is_wechats() {
+        let config = crate::config::Config::parse(crate::config::BUILT_IN, "config.yaml").expect("config");
+        let article = "<html><body><div id=\"js_content\"><p>artil_content waring_con</p></div></body></html>";
+        let website = "<html><body><div class=\"artil_tit\">x</div><div class=\"artil_content\">y</div></body></html>";
+        let listing = "<html><body><ul class=\"waring_con\"><li>x</li></ul></body></html>";
+        for (page, want) in [
+            (article, DocumentKind::WechatPage),
+            (website, DocumentKind::WebsitePage),
+            (listing, DocumentKind::WebsiteListing),
+        ] {
+            assert_eq!(document_kind(page.as_bytes()), want, "{page}");
+            let (kind, _) = read_classified(page.as_bytes(), None, "page.html", &config).expect("a web page");
+            assert_eq!(kind, want, "{page}");
         }
     }
 }

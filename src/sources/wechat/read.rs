@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use super::page::{Interstitial, scan};
+use super::page::{Interstitial, ScannedPage, scan};
 use super::url::article_link;
 use crate::config::{Config, Series};
 use crate::extract::{Extracted, collapse_whitespace, find_figures, normalize_title, parse_title, read_body};
@@ -24,7 +24,11 @@ pub struct ArticleMeta {
 
 /// Extracts one page. `source_url` is where it came from (used when the page has no URL of its own).
 pub fn extract_page(page: &[u8], source_url: Option<&str>, config: &Config) -> Extracted {
-    let scanned = scan(page);
+    extract_scanned(scan(page), source_url, config)
+}
+
+/// [`extract_page`] for a page already scanned (the scan that told it from the website's pages).
+pub fn extract_scanned(scanned: ScannedPage, source_url: Option<&str>, config: &Config) -> Extracted {
     let source = source_url.and_then(article_link).map(|l| l.as_str().to_string());
     let url = scanned.url.clone().or(source);
     if let Some(kind) = scanned.interstitial {
