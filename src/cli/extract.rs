@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::{Mutex, mpsc};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 use crate::assemble::{Observation, ReadVia, SourceKind, assemble};
 use crate::cli::{ExtractArgs, Got, Outcome, apply_base_urls, current_thread_runtime, fetch_document, is_url};
@@ -39,115 +40,121 @@ pub fn run_extract(mut config: Config, args: &ExtractArgs) -> anyhow::Result<Out
     } else {
         None
     };
-    // The worker threads live as long as the run: each keeps its buffer and its regexes'
-    // caches warm from one input to the next (a thread a batch cost 13% more time).
+    let pool = Pool {
+        inputs,
+        config: &config,
+        next: AtomicUsize::new(0),
+        written: AtomicUsize::new(0),
+    };
     std::thread::scope(|scope| -> anyhow::Result<()> {
-        let batch = Batch {
-            config: &config,
-            workers: Workers::start(scope, &config, jobs),
-            fetcher: fetcher.as_ref(),
-            runtime: runtime.as_ref(),
-        };
-        // Work in batches so that memory stays flat however many inputs there are.
-        for chunk in inputs.chunks(jobs * 16) {
-            let results = batch.extract(chunk);
-            // Every error names its input once.
-            for result in results {
+        let (finished, done) = mpsc::channel();
+        for _ in 1..jobs {
+            let finished = finished.clone();
+            let pool = &pool;
+            scope.spawn(move || pool.work(&finished));
+        }
+        drop(finished);
+        // The main thread extracts too (with `--jobs 1` it is the only one: no thread, no hand-over)
+        // and writes the lines in input order as they come; a worker's results are collected
+        // between its own inputs, so no thread waits on another while there is work.
+        let mut pending: BTreeMap<usize, Result<String, String>> = BTreeMap::new();
+        let mut write = |pending: &mut BTreeMap<usize, Result<String, String>>| -> anyhow::Result<()> {
+            let mut at = pool.written.load(Ordering::Acquire);
+            while let Some(result) = pending.remove(&at) {
                 match result {
                     Ok(line) => {
                         out.write_all(line.as_bytes())?;
                         out.write_all(b"\n")?;
                     }
                     Err(msg) => {
+                        // Every error names its input once.
                         failed += 1;
                         out.flush()?;
                         eprintln!("error: {msg}");
                     }
                 }
+                at += 1;
             }
-            out.flush()?;
+            pool.written.store(at, Ordering::Release);
+            Ok(())
+        };
+        let mut buf = Vec::new();
+        let url = |i: usize| match (fetcher.as_ref(), runtime.as_ref()) {
+            (Some(f), Some(rt)) => rt.block_on(extract_url(&inputs[i], f, &config)),
+            _ => Err(format!("{}: no HTTP client", inputs[i])),
+        };
+        let take = |pending: &mut BTreeMap<usize, Result<String, String>>,
+                    (i, r): (usize, Option<Result<String, String>>)| {
+            // A worker leaves URLs to this thread (the fetcher's).
+            pending.insert(i, r.unwrap_or_else(|| url(i)));
+        };
+        while let Some(i) = pool.claim() {
+            let r = if is_url(&inputs[i]) {
+                url(i)
+            } else {
+                pool.file(i, &mut buf)
+            };
+            pending.insert(i, r);
+            while let Ok(got) = done.try_recv() {
+                take(&mut pending, got);
+            }
+            write(&mut pending)?;
         }
+        for got in done.iter() {
+            take(&mut pending, got);
+            write(&mut pending)?;
+        }
+        write(&mut pending)?;
+        out.flush()?;
         Ok(())
     })?;
     Ok(Outcome::failed_if(failed > 0))
 }
 
-/// Threads extracting files, fed through a channel; they end when it closes (the [`Workers`] dropped).
-struct Workers {
-    /// Files to extract, with their place in the batch.
-    files: mpsc::Sender<(usize, String)>,
-    /// Each file's line (or error), with its place.
-    done: mpsc::Receiver<(usize, Result<String, String>)>,
-}
-
-impl Workers {
-    fn start<'scope>(scope: &'scope std::thread::Scope<'scope, '_>, config: &'scope Config, jobs: usize) -> Workers {
-        let (files, todo) = mpsc::channel::<(usize, String)>();
-        let (finished, done) = mpsc::channel();
-        let todo = std::sync::Arc::new(Mutex::new(todo));
-        for _ in 0..jobs {
-            let (todo, finished) = (todo.clone(), finished.clone());
-            scope.spawn(move || {
-                // One buffer per thread, reused: no fresh 300 KB allocation per page.
-                let mut buf = Vec::new();
-                loop {
-                    let next = todo.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                    let Ok((i, input)) = next else { break };
-                    // A panic (a bug) is that input's error, not a batch waiting forever for it.
-                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        extract_file(Path::new(&input), config, &mut buf)
-                    }))
-                    .unwrap_or_else(|_| Err(format!("{input}: the extraction failed (a bug: please report it)")));
-                    if finished.send((i, r)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        Workers { files, done }
-    }
-}
-
-/// What every batch of inputs is extracted with.
-struct Batch<'a> {
+/// The inputs of one `extract` run, taken one at a time by every thread, in order.
+struct Pool<'a> {
+    inputs: &'a [String],
     config: &'a Config,
-    /// The threads for files.
-    workers: Workers,
-    /// The HTTP client, when an input is a URL.
-    fetcher: Option<&'a Fetcher>,
-    /// The runtime the fetcher runs on.
-    runtime: Option<&'a tokio::runtime::Runtime>,
+    /// The next input to take.
+    next: AtomicUsize,
+    /// The inputs written out so far (by the main thread).
+    written: AtomicUsize,
 }
 
-impl Batch<'_> {
-    /// Extracts a batch: files on the worker threads, URLs one after another through the fetcher.
-    fn extract(&self, chunk: &[String]) -> Vec<Result<String, String>> {
-        let mut results: Vec<Option<Result<String, String>>> = vec![None; chunk.len()];
-        let mut sent = 0;
-        for (i, input) in chunk.iter().enumerate() {
-            if !is_url(input) && self.workers.files.send((i, input.clone())).is_ok() {
-                sent += 1;
+/// How far ahead of the output a worker may run (its results wait in memory until written).
+const AHEAD: usize = 256;
+
+impl Pool<'_> {
+    /// The next input for a thread, if any is left.
+    fn claim(&self) -> Option<usize> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        (i < self.inputs.len()).then_some(i)
+    }
+
+    /// A worker thread: files until none is left (a URL is sent back as `None`, for the main
+    /// thread to fetch); it waits while the output is far behind (the main thread on a slow URL),
+    /// so that memory stays flat however many inputs there are.
+    fn work(&self, finished: &mpsc::Sender<(usize, Option<Result<String, String>>)>) {
+        // One buffer per thread, reused: no fresh 300 KB allocation per page.
+        let mut buf = Vec::new();
+        while let Some(i) = self.claim() {
+            while i >= self.written.load(Ordering::Acquire) + AHEAD {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            let r = (!is_url(&self.inputs[i])).then(|| self.file(i, &mut buf));
+            if finished.send((i, r)).is_err() {
+                break;
             }
         }
-        for (i, input) in chunk.iter().enumerate() {
-            if is_url(input) {
-                results[i] = Some(match (self.fetcher, self.runtime) {
-                    (Some(f), Some(rt)) => rt.block_on(extract_url(input, f, self.config)),
-                    _ => Err(format!("{input}: no HTTP client")),
-                });
-            }
-        }
-        for _ in 0..sent {
-            let Ok((i, r)) = self.workers.done.recv() else { break };
-            if let Some(slot) = results.get_mut(i) {
-                *slot = Some(r);
-            }
-        }
-        results
-            .into_iter()
-            .zip(chunk)
-            .map(|(r, input)| r.unwrap_or_else(|| Err(format!("{input}: not processed"))))
-            .collect()
+    }
+
+    /// One file's line; a panic (a bug) is that input's error, not a run waiting forever for it.
+    fn file(&self, i: usize, buf: &mut Vec<u8>) -> Result<String, String> {
+        let input = &self.inputs[i];
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            extract_file(Path::new(input), self.config, buf)
+        }))
+        .unwrap_or_else(|_| Err(format!("{input}: the extraction failed (a bug: please report it)")))
     }
 }
 

@@ -38,8 +38,11 @@ pub fn canonical(biz: &str, mid: &str, idx: &str, sn: &str) -> Option<String> {
 /// Interprets `href` (absolute, protocol-relative or relative to the article host) as an article link.
 /// Links to other hosts, other schemes and other paths give `None`.
 pub fn article_link(href: &str) -> Option<ArticleLink> {
+    static BASE: std::sync::OnceLock<Option<Url>> = std::sync::OnceLock::new();
     let href = href.trim();
-    let base = Url::parse(&format!("https://{WECHAT_HOST}/")).ok()?;
+    let base = BASE
+        .get_or_init(|| Url::parse(&format!("https://{WECHAT_HOST}/")).ok())
+        .as_ref()?;
     let url = base.join(href).ok()?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str()? != WECHAT_HOST || url.port().is_some() {
         return None;
