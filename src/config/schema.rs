@@ -198,7 +198,7 @@ pub struct SeriesConfig {
 }
 
 /// Whether a metric is a count or a rating.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Hash, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum MetricKind {
     /// An integer (`18.4万` becomes 184000).

@@ -237,7 +237,11 @@ pub fn read_body_flat(html: &str) -> Body {
                 .unwrap_or(b.len());
             continue;
         }
-        let attrs = attributes(&b[start..]).map(|(a, _, _)| a).unwrap_or_default();
+        let attrs = html
+            .get(start..)
+            .and_then(attributes)
+            .map(|(a, _, _)| a)
+            .unwrap_or_default();
         let attr = |n: &str| attrs.get(n);
         if name == "a" && !builder.anchors.is_empty() {
             builder.close("a");
@@ -408,7 +412,8 @@ impl Kept {
 /// Parses the attributes of a start tag from `b` (just after the name) up to `>`; returns those
 /// the builder reads, whether the tag ended with `/>`, and the bytes consumed. None on anything
 /// unusual (every value is checked, kept or not).
-fn attributes(b: &[u8]) -> Option<(Kept, bool, usize)> {
+fn attributes(s: &str) -> Option<(Kept, bool, usize)> {
+    let b = s.as_bytes();
     let mut attrs = Kept::default();
     let mut i = 0;
     loop {
@@ -430,7 +435,8 @@ fn attributes(b: &[u8]) -> Option<(Kept, bool, usize)> {
         if i == start {
             return None;
         }
-        let name = std::str::from_utf8(&b[start..i]).ok()?;
+        // Names and values end at ASCII bytes: slices of the text.
+        let name = s.get(start..i)?;
         while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
             i += 1;
         }
@@ -442,7 +448,7 @@ fn attributes(b: &[u8]) -> Option<(Kept, bool, usize)> {
             match *b.get(i)? {
                 q @ (b'"' | b'\'') => {
                     let len = b[i + 1..].iter().position(|c| *c == q)?;
-                    let v = std::str::from_utf8(&b[i + 1..i + 1 + len]).ok()?;
+                    let v = s.get(i + 1..i + 1 + len)?;
                     i += len + 2;
                     decode_strict(v)?
                 }
@@ -486,7 +492,8 @@ pub fn read_body_fast(html: &str) -> Option<Body> {
     while i < b.len() {
         if b[i] != b'<' {
             let len = memchr::memchr(b'<', &b[i..]).unwrap_or(b.len() - i);
-            let text = std::str::from_utf8(&b[i..i + len]).ok()?;
+            // Between two `<` (ASCII) or the ends: a slice of the text, no check needed.
+            let text = html.get(i..i + len)?;
             builder.text(&decode_strict(text)?);
             i += len;
             continue;
@@ -517,7 +524,7 @@ pub fn read_body_fast(html: &str) -> Option<Body> {
         if SPECIAL.contains(&name.as_ref()) {
             return None;
         }
-        let (attrs, self_closing, used) = attributes(&rest[len..])?;
+        let (attrs, self_closing, used) = attributes(html.get(i + 1 + len..)?)?;
         let attr = |n: &str| attrs.get(n);
         i += 1 + len + used;
         if VOID.contains(&name.as_ref()) {
