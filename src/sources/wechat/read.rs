@@ -145,7 +145,8 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
     let mut previous: Vec<String> = Vec::new();
     for (href, label) in &body.links {
         let label = normalize_title(label);
-        if parse_title(&label, series).is_none() {
+        // A quick test first: most links are no issue's.
+        if !series.title_re.is_match(&label) || parse_title(&label, series).is_none() {
             continue;
         }
         if let Some(link) = article_link(href) {
