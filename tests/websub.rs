@@ -262,7 +262,16 @@ fn the_shipped_example_site_is_never_pinged() {
     // Rendered with config.yaml as shipped: the feeds name the example site.
     let out = common::temp_dir("websub-out");
     let o = cli(&["render", "--websub-hub", &hub_url], &data, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    // render says so, and what to do (rendering for another site does not).
+    assert!(
+        err.contains("note: the feeds name https://example.github.io/cncert-feed/") && err.contains("site.base_url"),
+        "{err}"
+    );
+    let elsewhere = common::temp_dir("websub-out-elsewhere");
+    let o = cli(&["render", "--site-url", SITE], &data, &elsewhere);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("example site"));
     let o = ping_with(&data, &out, &hub_url, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");

@@ -26,6 +26,18 @@ pub fn render_to(config: &Config, data: &Path, out: &Path, quiet: bool) -> anyho
     for note in &written.notes {
         eprintln!("warning: {note}");
     }
+    if !quiet
+        && let Some(site) = config
+            .site
+            .base_url
+            .as_ref()
+            .filter(|u| crate::notify::websub::is_example_site(u.as_str()))
+    {
+        eprintln!(
+            "note: the feeds name {site} (the shipped config's example site) as their home: set \
+             site.base_url in config.yaml, or pass --site-url, to the address they will be served at"
+        );
+    }
     if !quiet {
         eprintln!(
             "rendered {} files into {} ({} changed)",
