@@ -401,6 +401,16 @@ fn render_publishes_the_report_and_a_corrupt_one_never_stops_the_feeds() {
         .unwrap_or_else(|| panic!("no status line in the series page"));
     assert!(status.contains("website 最近成功 20"), "{status}");
     assert!(status.contains("最新一期 2024/42 有 9 项数据"), "{status}");
+    // The English edition's page says it in English.
+    let page = std::fs::read_to_string(out.join(SERIES).join("en/index.html")).expect("English page");
+    let status = page
+        .lines()
+        .find(|l| l.contains("id=\"data-status\""))
+        .unwrap_or_else(|| panic!("no status line in the English page"));
+    assert!(
+        status.contains("Data status: website last read 20") && status.contains("newest issue 2024/42 has 9 figures"),
+        "{status}"
+    );
 
     std::fs::write(data.join(SERIES).join("health.json"), "{ not json").expect("write");
     let r = run(&dir, &["render", "--data", text(&data), "--out", text(&out)]);

@@ -147,6 +147,35 @@ pub fn status_line(h: &Health) -> String {
     format!("数据状态：{}", parts.join("；"))
 }
 
+/// [`status_line`] in English, for the English edition's page.
+pub fn status_line_en(h: &Health) -> String {
+    let mut parts: Vec<String> = h
+        .sources
+        .iter()
+        .map(|s| {
+            let last = s
+                .last_ok
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "never".into());
+            if s.failed_now() {
+                format!("{} last read {last} (this run: {})", s.source, s.status)
+            } else {
+                format!("{} last read {last}", s.source)
+            }
+        })
+        .collect();
+    if let Some(i) = h.issues.first() {
+        match i.usual {
+            Some(u) if i.figures < u => parts.push(format!(
+                "newest issue {} has {} figures (usually {u})",
+                i.issue, i.figures
+            )),
+            _ => parts.push(format!("newest issue {} has {} figures", i.issue, i.figures)),
+        }
+    }
+    format!("Data status: {}", parts.join("; "))
+}
+
 /// Items listed in a table cell at most.
 const MAX_IN_CELL: usize = 8;
 

@@ -25,7 +25,7 @@ mod issues;
 mod markdown;
 
 pub use issues::{IssueHealth, Missing};
-pub use markdown::{annotations, markdown, status_line};
+pub use markdown::{annotations, markdown, status_line, status_line_en};
 
 /// The file name of a series' health report, in the archive and in the output.
 pub const FILE: &str = "health.json";

@@ -207,10 +207,7 @@ pub fn series_page(model: &FeedModel) -> String {
         subscribe_links(lang)
     );
     if let Some(status) = &model.status {
-        let status = match lang {
-            Lang::Zh => esc(status),
-            Lang::En => format!("<span lang=\"zh-CN\">{}</span>", esc(status)),
-        };
+        let status = esc(status);
         let _ = writeln!(
             body,
             "<p class=\"muted\" id=\"data-status\">{status} · {}</p>",

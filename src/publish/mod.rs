@@ -459,7 +459,7 @@ pub fn render(config: &Config, archive: &Archive, out: &Path) -> Result<Written>
         }
         // The English edition: the same issues, its own ids, in en/.
         let mut en = FeedModel::build_in(series, &config.site, &entries, Lang::En);
-        en.status = model.status.clone();
+        en.status = health.as_ref().map(crate::health::status_line_en);
         let en_dir = dir.join("en");
         written.file(&en_dir.join("rss.xml"), rss::render(&en)?.as_bytes())?;
         written.file(&en_dir.join("atom.xml"), atom::render(&en)?.as_bytes())?;
