@@ -400,7 +400,7 @@ fn render_publishes_the_report_and_a_corrupt_one_never_stops_the_feeds() {
         .find(|l| l.contains("id=\"data-status\""))
         .unwrap_or_else(|| panic!("no status line in the series page"));
     assert!(status.contains("website 最近成功 20"), "{status}");
-    assert!(status.contains("最新一期 2024/42 有 9 项数据"), "{status}");
+    assert!(status.contains("最新一期 2024年第42期 有 9 项数据"), "{status}");
     // The English edition's page says it in English.
     let page = std::fs::read_to_string(out.join(SERIES).join("en/index.html")).expect("English page");
     let status = page
@@ -408,7 +408,8 @@ fn render_publishes_the_report_and_a_corrupt_one_never_stops_the_feeds() {
         .find(|l| l.contains("id=\"data-status\""))
         .unwrap_or_else(|| panic!("no status line in the English page"));
     assert!(
-        status.contains("Data status: website last read 20") && status.contains("newest issue 2024/42 has 9 figures"),
+        status.contains("Data status: website last read 20")
+            && status.contains("newest issue 2024 No. 42 has 9 figures"),
         "{status}"
     );
 

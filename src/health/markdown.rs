@@ -139,9 +139,14 @@ pub fn status_line(h: &Health) -> String {
         match i.usual {
             Some(u) if i.figures < u => parts.push(format!(
                 "最新一期 {} 有 {} 项数据（往期通常 {u} 项）",
-                i.issue, i.figures
+                issue_name(&i.issue, "年第", "期"),
+                i.figures
             )),
-            _ => parts.push(format!("最新一期 {} 有 {} 项数据", i.issue, i.figures)),
+            _ => parts.push(format!(
+                "最新一期 {} 有 {} 项数据",
+                issue_name(&i.issue, "年第", "期"),
+                i.figures
+            )),
         }
     }
     format!("数据状态：{}", parts.join("；"))
@@ -168,12 +173,26 @@ pub fn status_line_en(h: &Health) -> String {
         match i.usual {
             Some(u) if i.figures < u => parts.push(format!(
                 "newest issue {} has {} figures (usually {u})",
-                i.issue, i.figures
+                issue_name(&i.issue, " No. ", ""),
+                i.figures
             )),
-            _ => parts.push(format!("newest issue {} has {} figures", i.issue, i.figures)),
+            _ => parts.push(format!(
+                "newest issue {} has {} figures",
+                issue_name(&i.issue, " No. ", ""),
+                i.figures
+            )),
         }
     }
     format!("Data status: {}", parts.join("; "))
+}
+
+/// An issue's archive key (`2025/4`) as readers name it: `2025年第4期`, `2025 No. 4` (a key of
+/// another form stays as it is).
+fn issue_name(key: &str, between: &str, after: &str) -> String {
+    match key.split_once('/') {
+        Some((y, n)) if !y.is_empty() && !n.is_empty() => format!("{y}{between}{n}{after}"),
+        _ => key.to_string(),
+    }
 }
 
 /// Items listed in a table cell at most.

@@ -10,6 +10,9 @@ use super::{FeedModel, ReportData, esc};
 use crate::config::MetricKind;
 use crate::report::MetricValue;
 
+/// About how wide a year's label is, in the chart's units (four digits at font size 7).
+const YEAR_LABEL_WIDTH: f64 = 16.0;
+
 /// An SVG line chart of one metric over time (x: the week's first day, y: value). The line
 /// breaks where weeks are missing, so a gap of years never reads as a trend.
 fn chart(lang: Lang, label: &str, unit: &str, points: &[(chrono::NaiveDate, String, i64)]) -> String {
@@ -58,11 +61,16 @@ fn chart(lang: Lang, label: &str, unit: &str, points: &[(chrono::NaiveDate, Stri
                 continue;
             };
             let x = pad + (w - 2.0 * pad) * (jan1 - first.0).num_days() as f64 / days;
+            // A label that would run past the right edge ends at its tick instead.
+            let (label_x, anchor) = if x + 1.0 + YEAR_LABEL_WIDTH > w {
+                (x - 1.0, " text-anchor=\"end\"")
+            } else {
+                (x + 1.0, "")
+            };
             let _ = write!(
                 ticks,
-                "<line x1=\"{x:.1}\" y1=\"{pad}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#d0d7de\" stroke-width=\"0.5\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"7\" fill=\"#57606a\">{year}</text>",
+                "<line x1=\"{x:.1}\" y1=\"{pad}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#d0d7de\" stroke-width=\"0.5\"/><text x=\"{label_x:.1}\" y=\"{:.1}\" font-size=\"7\" fill=\"#57606a\"{anchor}>{year}</text>",
                 h - pad,
-                x + 1.0,
                 h - 1.0
             );
         }
@@ -91,27 +99,26 @@ fn chart(lang: Lang, label: &str, unit: &str, points: &[(chrono::NaiveDate, Stri
     }
     flush(&mut segment, &mut shapes);
     let shapes = format!("{ticks}{shapes}{dots}");
-    let caption = match lang {
-        Lang::Zh => format!(
-            "{} – {}（{} 期）｜最新 {}{}｜最低 {} 最高 {}",
-            esc(&first.1),
-            esc(&last.1),
-            points.len(),
-            short_count(last.2),
-            esc(unit),
-            short_count(min),
-            short_count(max)
+    // Each part of the caption stays on one line (a narrow chart breaks between them).
+    let (parts, sep) = match lang {
+        Lang::Zh => (
+            [
+                format!("{} – {}（{} 期）", esc(&first.1), esc(&last.1), points.len()),
+                format!("最新 {}{}", short_count(last.2), esc(unit)),
+                format!("最低 {} 最高 {}", short_count(min), short_count(max)),
+            ],
+            "｜",
         ),
-        Lang::En => format!(
-            "{} – {} ({} issues) | latest {} | low {}, high {}",
-            esc(&first.1),
-            esc(&last.1),
-            points.len(),
-            short_count(last.2),
-            short_count(min),
-            short_count(max)
+        Lang::En => (
+            [
+                format!("{} – {} ({} issues)", esc(&first.1), esc(&last.1), points.len()),
+                format!("latest {}", short_count(last.2)),
+                format!("low {}, high {}", short_count(min), short_count(max)),
+            ],
+            " | ",
         ),
     };
+    let caption = parts.map(|p| format!("<span class=\"nw\">{p}</span>")).join(sep);
     format!(
         "<div class=\"chart\"><h3>{}</h3><svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">{shapes}</svg><div class=\"muted\">{caption}</div></div>",
         esc(label),
@@ -187,4 +194,44 @@ pub(super) fn trends(model: &FeedModel) -> String {
         heading(model.lang, &drawn, start > 0),
         charts.join("\n")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The year labels of a chart: (x, anchored at its end, year).
+    fn labels(svg: &str) -> Vec<(f64, bool, String)> {
+        svg.split("<text x=\"")
+            .skip(1)
+            .filter_map(|t| {
+                let (x, rest) = t.split_once('"')?;
+                let (attrs, rest) = rest.split_once('>')?;
+                let (year, _) = rest.split_once('<')?;
+                Some((x.parse().ok()?, attrs.contains("text-anchor=\"end\""), year.to_string()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_year_label_at_the_right_edge_ends_at_its_tick() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a date");
+        // The axis ends three weeks into 2025: its tick is near the right edge.
+        let points = vec![
+            (day(2023, 6, 5), "2023年第23期".to_string(), 10),
+            (day(2024, 6, 3), "2024年第23期".to_string(), 12),
+            (day(2025, 1, 20), "2025年第4期".to_string(), 11),
+        ];
+        let svg = chart(Lang::Zh, "处理网络安全事件", "起", &points);
+        let l = labels(&svg);
+        assert_eq!(
+            l.iter().map(|(_, _, y)| y.as_str()).collect::<Vec<_>>(),
+            ["2024", "2025"]
+        );
+        for (x, end, year) in &l {
+            let right = if *end { *x } else { x + YEAR_LABEL_WIDTH };
+            assert!(right <= 300.0, "{year} runs past the edge: {svg}");
+        }
+        assert!(l[1].1 && !l[0].1, "{l:?}");
+    }
 }

@@ -86,7 +86,7 @@ table{border-collapse:collapse;width:100%}th,td:first-child,td:nth-child(2){whit
 .up{color:#cf222e}.down{color:#1a7f37}.badge{display:inline-block;border-radius:6px;padding:2px 10px;color:#fff;font-weight:bold}\
 .b-优{background:#1a7f37}.b-良{background:#2da44e}.b-中{background:#bf8700}.b-差{background:#cf222e}.b-危{background:#82071e}\
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:12px}.chart{border:1px solid #d0d7de;border-radius:6px;padding:8px}\
-.chart h3{font-size:.95em;margin:0 0 4px}.chart svg{width:100%;height:auto}.muted{color:#656d76;font-size:.9em}.scroll{overflow-x:auto}.ocr{font-size:.8em;color:#656d76;margin-left:.4em}.warn summary{color:#9a6700;cursor:pointer}.warn ul{margin:4px 0;padding-left:1.2em}\
+.chart h3{font-size:.95em;margin:0 0 4px}.chart svg{width:100%;height:auto}.muted{color:#656d76;font-size:.9em}.nw{white-space:nowrap}.scroll{overflow-x:auto}.ocr{font-size:.8em;color:#656d76;margin-left:.4em}.warn summary{color:#9a6700;cursor:pointer}.warn ul{margin:4px 0;padding-left:1.2em}\
 @media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}a{color:#4493f8}th,td{border-color:#30363d}.chart{border-color:#30363d}}";
 
 /// A whole page; `feeds` are `(title, relative href)` of the feeds readers should discover.
