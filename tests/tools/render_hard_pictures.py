@@ -16,6 +16,7 @@ The pictures are committed, so the tests need neither the fonts nor Pillow. To r
 import json
 import os
 import random
+import re
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -33,6 +34,8 @@ BACKGROUNDS = {
     # top to bottom
     "gradient": ((255, 255, 255), (226, 236, 248)),
 }
+# Punctuation a line never starts with.
+CLOSING = set("，。；：、）%")
 TEXT = (51, 51, 51)
 RED = (200, 30, 30)
 GREEN = (30, 140, 60)
@@ -59,14 +62,16 @@ def canvas(w, h, bg):
 
 
 def wrap(text, f, width):
-    """Lines of `text` no wider than `width` pixels, broken between any two characters (as the
-    reports' pictures are: a number may end one line and its unit start the next)."""
+    """Lines of `text` no wider than `width` pixels, broken as the reports' pictures are: between
+    two Chinese characters, never inside a number or a Latin word (a number may end one line and
+    its unit start the next), and never before closing punctuation (it stays at the line's end)."""
+    tokens = re.findall(r"[A-Za-z0-9.%]+|.", text)
     lines, line = [], ""
-    for ch in text:
-        if line and f.getlength(line + ch) > width:
+    for tok in tokens:
+        if line and f.getlength(line + tok) > width and tok not in CLOSING:
             lines.append(line)
             line = ""
-        line += ch
+        line += tok
     if line:
         lines.append(line)
     return lines
