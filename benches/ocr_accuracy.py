@@ -2,7 +2,8 @@
 """OCR accuracy (issue 21): the share of the figures in pictures that `cncert-feed extract --ocr`
 reads and confirms, and how many it takes wrong, per picture set and overall.
 
-    cargo build && python3 benches/ocr_accuracy.py [--bin target/debug/cncert-feed] [--groups rendered,hard,...] [-v]
+    cargo build && python3 benches/ocr_accuracy.py [--bin target/debug/cncert-feed] [--groups rendered,hard,...]
+        [--dir FOLDER ...] [-v]
 
 Each set is one issue's pictures, read the way a crawl reads them (the binary's preparation, one
 Tesseract process an issue, the confirmation rules of src/extract/pictures.rs):
@@ -14,6 +15,8 @@ Tesseract process an issue, the confirmation rules of src/extract/pictures.rs):
 - `image-site`: the three article pages of tests/fixtures/image-site (pictures of real issues).
 - `degraded`: the pictures of its 2025-10 page halved, blurred (radius 1.2) and saved at JPEG
   quality 25, as tests/ocr.rs degrades them (needs Pillow; skipped without it).
+- `--dir FOLDER`: a folder of pictures with a manifest.json as the fixtures' (sets rendered
+  otherwise, to measure a choice on more pictures than the tests hold), a group of its own.
 
 A set's pictures are put into a copy of the image site's 2025-10 article (in place of its own
 pictures) and served from loopback in place of mmbiz.qpic.cn; the figures the record marks as
@@ -50,7 +53,7 @@ IMG_SECTION = re.compile(r'<section[^>]*nodeleaf=""><img [^>]*></section>')
 
 
 def manifest_sets(group, folder):
-    """(group, set, [(name, bytes)], figures, left out) of a rendered folder."""
+    """(group, set, [(name, bytes)], figures, left out) of a rendered folder (under the fixtures, or a path)."""
     d = os.path.join(FIXTURES, folder)
     with open(os.path.join(d, "manifest.json"), encoding="utf-8") as fh:
         sets = json.load(fh)
@@ -214,6 +217,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "debug", "cncert-feed"))
     ap.add_argument("--groups", default=",".join(GROUPS), help="comma-separated: " + ", ".join(GROUPS))
+    ap.add_argument("--dir", action="append", default=[], help="a folder of pictures with a manifest.json")
     ap.add_argument("-v", action="store_true", help="a line for every set")
     args = ap.parse_args()
     groups = [g for g in args.groups.split(",") if g]
@@ -227,6 +231,8 @@ def main():
         "degraded": lambda: degraded_sets(site),
     }
     sets = [s for g in groups for s in every[g]()]
+    for d in args.dir:
+        sets += manifest_sets(os.path.basename(os.path.normpath(d)), os.path.abspath(d))
     work = tempfile.mkdtemp(prefix="cncert-ocr-accuracy-")
     try:
         rows, seconds = run(os.path.abspath(args.bin), sets, work)
