@@ -41,6 +41,11 @@ pub struct PictureText {
     /// What OCR read.
     #[serde(default)]
     pub text: String,
+    /// What a second reading (another page segmentation) read, when the first left a figure of
+    /// the picture unconfirmed; empty when there was none. Its figures count only where the
+    /// first reading has none ([`crate::extract::pictures`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub second_reading: String,
     /// Why there is no text (404, too large, not a picture), when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,

@@ -11,23 +11,12 @@ use std::process::Command;
 use cncert_feed::MetricValue;
 use cncert_feed::extract::pictures::figures_from_pictures;
 use cncert_feed::picture::PictureText;
-use cncert_feed::read::ocr::Engine;
+use cncert_feed::sources::pictures::read_twice_now;
+use common::ocr::engine_or_skip;
 use common::server::FixtureServer;
 
 fn image_site() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/image-site")
-}
-
-/// The engine, or None (after one line saying why) when Tesseract is not installed here.
-fn engine_or_skip() -> Option<Engine> {
-    match Engine::detect() {
-        Ok(e) => Some(e),
-        Err(why) if std::env::var_os("CNCERT_REQUIRE_OCR").is_none() => {
-            eprintln!("skipped: {why}");
-            None
-        }
-        Err(why) => panic!("CNCERT_REQUIRE_OCR is set but {why}"),
-    }
 }
 
 /// The repository's config.yaml with no delay between two requests to a host: the pictures come
@@ -563,13 +552,10 @@ fn degraded_pictures_give_fewer_figures_never_wrong_ones() {
                 Some((u, out.into_inner()))
             })
             .collect();
-        // The set's pictures read together, as a crawl reads an issue's (one Tesseract process).
-        let read = engine.read_many(&degraded.iter().map(|(_, b)| b.as_slice()).collect::<Vec<_>>());
-        let texts: Vec<PictureText> = degraded
-            .iter()
-            .zip(read)
-            .map(|((u, _), text)| picture(u, &text.unwrap_or_default()))
-            .collect();
+        // The set's pictures read as a crawl reads an issue's (one Tesseract process, then a
+        // second reading of those whose figures that left unconfirmed).
+        let pictures = degraded.into_iter().map(|(u, b)| (u.clone(), b)).collect();
+        let texts = read_twice_now(pictures, &engine, &config.series[0]);
         let f = figures_from_pictures(&texts, &config.series[0]);
         for (k, v) in &f.metrics {
             let v = serde_json::to_value(v).expect("json");
@@ -580,8 +566,9 @@ fn degraded_pictures_give_fewer_figures_never_wrong_ones() {
 }
 
 /// Pictures rendered for this test (tests/tools/render_pictures.py): four fonts, several sizes,
-/// JPEG quality 40, blur; two sets inconsistent on purpose. A consistent set gives most of its
-/// figures, never a wrong one; an inconsistent figure is left out.
+/// JPEG quality 40, blur; two sets inconsistent on purpose. A set gives at least 60% of its
+/// figures (62–100% with the second reading, issue 21; 50% was asked before it), never a wrong
+/// one; an inconsistent figure is left out.
 #[test]
 fn rendered_pictures_in_other_fonts_sizes_and_qualities() {
     let Some(engine) = engine_or_skip() else { return };
@@ -601,13 +588,13 @@ fn rendered_pictures_in_other_fonts_sizes_and_qualities() {
                 (f, std::fs::read(dir.join(f)).expect("picture"))
             })
             .collect();
-        // The set's pictures read together, as a crawl reads an issue's (one Tesseract process).
-        let read = engine.read_many(&files.iter().map(|(_, b)| b.as_slice()).collect::<Vec<_>>());
-        let texts: Vec<PictureText> = files
-            .iter()
-            .zip(read)
-            .map(|((f, _), text)| picture(&format!("https://mmbiz.qpic.cn/{f}"), &text.unwrap_or_default()))
+        // The set's pictures read as a crawl reads an issue's (one Tesseract process, then a
+        // second reading of those whose figures that left unconfirmed).
+        let pictures = files
+            .into_iter()
+            .map(|(f, b)| (format!("https://mmbiz.qpic.cn/{f}"), b))
             .collect();
+        let texts = read_twice_now(pictures, &engine, &config.series[0]);
         let f = figures_from_pictures(&texts, &config.series[0]);
         let want = set["figures"].as_object().expect("figures");
         let left_out: Vec<&str> = set["left_out"]
@@ -630,7 +617,7 @@ fn rendered_pictures_in_other_fonts_sizes_and_qualities() {
             f.metrics.len(),
             f.warnings
         );
-        if (f.metrics.len() as f64) < 0.5 * expected_read as f64 {
+        if (f.metrics.len() as f64) < 0.6 * expected_read as f64 {
             problems.push(format!(
                 "{name}: only {} of {expected_read} figures read",
                 f.metrics.len()

@@ -258,13 +258,24 @@ pub fn run_extract_ocr(config: &Config, inputs: &[String]) -> anyhow::Result<Out
         let series = report.series.as_deref().and_then(|id| config.series(id));
         let is_pdf = kind == DocumentKind::Pdf;
         let pictures = match (&engine, series, &extracted.content_html) {
-            (Some(engine), Some(_), _) if is_pdf && report.lacks_monitoring_figures() => {
+            (Some(engine), Some(series), _) if is_pdf && report.lacks_monitoring_figures() => {
                 let key = url.as_ref().map(|u| u.to_string()).unwrap_or_else(|| input.clone());
-                rt.block_on(crate::sources::pictures::read_pdf_pictures(&key, bytes.clone(), engine))
+                rt.block_on(crate::sources::pictures::read_pdf_pictures(
+                    &key,
+                    bytes.clone(),
+                    engine,
+                    series,
+                ))
             }
-            (Some(engine), Some(_), Some(html)) if report.lacks_monitoring_figures() => {
+            (Some(engine), Some(series), Some(html)) if report.lacks_monitoring_figures() => {
                 let urls = crate::sources::wechat::pictures::section_pictures(html);
-                rt.block_on(crate::sources::pictures::read_pictures(&urls, &fetcher, engine, &[]))
+                rt.block_on(crate::sources::pictures::read_pictures(
+                    &urls,
+                    &fetcher,
+                    engine,
+                    &[],
+                    series,
+                ))
             }
             _ => Vec::new(),
         };

@@ -205,11 +205,30 @@ fn matches_of(
                         r.trim_start_matches([' ', '\t'])
                             .starts_with(|c: char| c.is_ascii_digit())
                     });
+                    // `26. 1万` (OCR): a point and more digits after the number; its decimals,
+                    // and so its unit, may be cut off.
+                    let point_then_digits = rest.strip_prefix(['.', '．']).is_some_and(|r| {
+                        r.trim_start_matches([' ', '\t'])
+                            .starts_with(|c: char| c.is_ascii_digit())
+                    });
                     if !has_unit
                         && rest.starts_with(|c: char| c.is_ascii_digit())
                         && !(rest.len() < text[v_end..].len() && next_is_percentage)
                     {
                         rejected = Some("more digits follow the number after a space: it may be cut short".to_string());
+                        None
+                    } else if !has_unit && point_then_digits {
+                        rejected = Some("a point and more digits follow the number: it may be cut short".to_string());
+                        None
+                    } else if !has_unit && raw.contains('.') {
+                        // `26.1]万` (OCR): a count is whole; decimals without 万 or 亿 lost their unit.
+                        rejected = Some(format!(
+                            "'{raw}' has decimals but no unit (万, 亿): its unit may be lost"
+                        ));
+                        None
+                    } else if rest.starts_with(['%', '％']) {
+                        // `新增信息安全漏洞数 15%` (OCR, the number lost): the change, not the count.
+                        rejected = Some(format!("'{raw}' is a percentage, not a count"));
                         None
                     } else if !has_unit && comma_then_digits {
                         rejected = Some(format!(

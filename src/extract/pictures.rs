@@ -5,6 +5,11 @@
 //! state most figures twice), or when a rule ties it to figures that were (trojan/botnet +
 //! conficker = infected hosts), or when it is a rating. Everything else is left out with a
 //! warning naming the picture: a missing figure is a known limit, a wrong one a bug.
+//!
+//! A picture whose figures were left out may have been read a second time, otherwise prepared
+//! ([`PictureText::second_reading`], issue 21): that reading only adds the figures its first
+//! did not read, under the same rules. The two readings of one picture are one picture's: they
+//! never confirm each other.
 
 use std::collections::BTreeMap;
 
@@ -31,6 +36,11 @@ pub fn normalize(text: &str) -> Vec<String> {
         regex::Regex::new(r"飞客\s*[(（〈]\s*[A-Za-z][A-Za-z0-9]{4,13}\s*[)）〉]").expect("valid regex")
     });
     let t = worm.replace_all(&t, "飞客(conficker)").into_owned();
+    // So is the word after it: 蠕虫 misread (`晴虫`, `旺虫`) is the worm again.
+    static WORM_WORD: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let worm_word =
+        WORM_WORD.get_or_init(|| regex::Regex::new(r"飞客\(conficker\)\s*[^\s蠕虫]虫").expect("valid regex"));
+    let t = worm_word.replace_all(&t, "飞客(conficker)蠕虫").into_owned();
     let t: String = t
         .chars()
         .filter(|c| !matches!(c, '"' | '“' | '”' | '„' | '‟' | '〝' | '〞' | '\''))
@@ -50,6 +60,12 @@ pub struct PictureFigures {
     pub metrics: BTreeMap<String, MetricValue>,
     /// Figures read but not accepted, and everything else a reader should know.
     pub warnings: Vec<String>,
+    /// The pictures worth a second reading (their places in the list given), a picture read twice
+    /// already not among them: one that matched a figure it could not read for sure (cut short,
+    /// a decimal without its unit) and that was left out; one that read part of the hosts' sum
+    /// (infected = trojan/botnet + conficker) while a part it lacks was left out. A figure it read
+    /// but nothing confirms is no reason: a second reading never replaces the first's value.
+    pub read_again: Vec<usize>,
 }
 
 /// Reads figures from the pictures' texts and accepts only those that are confirmed (see the
@@ -61,20 +77,50 @@ pub fn figures_from_pictures(pictures: &[PictureText], series: &Series) -> Pictu
     // One picture's pixels are read once, whatever URLs or places they were found under (the
     // same bytes give the same text: a second copy would confirm its own misreads).
     let mut seen = std::collections::HashSet::new();
-    for p in pictures.iter().filter(|p| !p.text.trim().is_empty()) {
+    // What each picture gave: its place in `pictures`, the keys it read a value of, the keys it
+    // matched but could not read.
+    let mut gave: Vec<(usize, Vec<String>, Vec<String>)> = Vec::new();
+    for (i, p) in pictures.iter().enumerate().filter(|(_, p)| !p.text.trim().is_empty()) {
         if !seen.insert(p.identity()) {
             continue;
         }
-        let text = normalize(&p.text).join("\n");
-        let f = find_figures(&text, series);
-        for m in f.matches.iter().filter(|m: &&FigureMatch| m.rejected.is_none()) {
+        let f = find_figures(&normalize(&p.text).join("\n"), series);
+        let read = |m: &&FigureMatch| m.rejected.is_none() && m.value.is_some();
+        let first: Vec<&str> = f.matches.iter().filter(read).map(|m| m.key.as_str()).collect();
+        let mut warnings: Vec<String> = f.warnings.iter().map(|w| format!("picture {}: {w}", p.url)).collect();
+        let mut taken: Vec<&FigureMatch> = f.matches.iter().filter(read).collect();
+        // A second reading of the same pixels adds only what the first did not read: the two
+        // never confirm each other.
+        let second = (!p.second_reading.trim().is_empty())
+            .then(|| find_figures(&normalize(&p.second_reading).join("\n"), series));
+        if let Some(s) = &second {
+            taken.extend(
+                s.matches
+                    .iter()
+                    .filter(read)
+                    .filter(|m| !first.contains(&m.key.as_str())),
+            );
+            warnings.extend(
+                s.warnings
+                    .iter()
+                    .map(|w| format!("picture {} (second reading): {w}", p.url)),
+            );
+        }
+        let valued: Vec<String> = taken.iter().map(|m| m.key.clone()).collect();
+        let unread: Vec<String> = f
+            .matches
+            .iter()
+            .chain(second.iter().flat_map(|s| &s.matches))
+            .filter(|m| m.key != crate::extract::ASSESSMENT && !valued.contains(&m.key))
+            .map(|m| m.key.clone())
+            .collect();
+        for m in taken {
             if let Some(v) = &m.value {
                 reads.entry(m.key.clone()).or_default().push((v.clone(), p.url.clone()));
             }
         }
-        for w in &f.warnings {
-            out.warnings.push(format!("picture {}: {w}", p.url));
-        }
+        out.warnings.extend(warnings);
+        gave.push((i, valued, unread));
     }
     let kind_of = |key: &str| series.metrics.iter().find(|m| m.key == key).map(|m| m.kind);
     let mut single: BTreeMap<String, (MetricValue, String)> = BTreeMap::new();
@@ -132,6 +178,24 @@ pub fn figures_from_pictures(pictures: &[PictureText], series: &Series) -> Pictu
             "{key} = {value} was read once, from picture {url}, and nothing confirms it; left out"
         ));
     }
+    // What a second reading can add: a figure the first could not read, the parts of the hosts'
+    // sum it lacks (a figure the first read, the second cannot change). A picture that gave no
+    // figure is not read again: with `--psm 6` first, none of the measured sets had one that a
+    // second reading helped, and the PDFs' other paragraphs would each be read twice for nothing.
+    let left_out = |k: &str| !out.metrics.contains_key(k);
+    let hosts = ["infected_hosts", "trojan_botnet_hosts", "conficker_hosts"];
+    let worth = |valued: &[String], unread: &[String]| {
+        let has = |k: &str| valued.iter().any(|v| v == k);
+        unread.iter().any(|k| left_out(k))
+            || (hosts.iter().any(|k| has(k)) && hosts.iter().any(|k| !has(k) && left_out(k)))
+    };
+    out.read_again = gave
+        .iter()
+        .filter(|(i, valued, unread)| {
+            pictures.get(*i).is_some_and(|p| p.second_reading.is_empty()) && worth(valued, unread)
+        })
+        .map(|(i, _, _)| *i)
+        .collect();
     out
 }
 
@@ -159,5 +223,13 @@ mod tests {
         }
         // Not a bracketed word: left as read.
         assert!(normalize("飞客 (4.8万)").join("").contains("(4.8万)"));
+        // The word after the name, misread, is the worm's.
+        for read in [
+            "飞客 (confickem)\n晴虫的主机约4.8万",
+            "飞客 〈conficker\n) 旺虫的主机约6.8万",
+        ] {
+            let text = normalize(read).join("\n");
+            assert!(text.contains("飞客(conficker)蠕虫的主机约"), "{read}: {text}");
+        }
     }
 }

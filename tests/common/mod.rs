@@ -52,6 +52,7 @@ pub fn url_serving(file: &str) -> Option<String> {
     }
     None
 }
+pub mod ocr;
 pub mod server;
 pub mod smtp;
 

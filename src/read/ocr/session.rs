@@ -106,16 +106,9 @@ impl Session {
             let mut child = self
                 .engine
                 .command()
-                .args([
-                    "stdin",
-                    "stdout",
-                    "-l",
-                    "chi_sim",
-                    "--psm",
-                    "4",
-                    "-c",
-                    "stream_filelist=1",
-                ])
+                .args(["stdin", "stdout"])
+                .args(self.engine.model_args())
+                .args(["-c", "stream_filelist=1"])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())

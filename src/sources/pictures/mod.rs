@@ -51,19 +51,84 @@ pub const MAX_IMAGES: usize = 12;
 /// Pictures larger than this are skipped with a note.
 pub const MAX_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
 
-/// Reads the pictures inside a PDF (at most [`MAX_IMAGES`]). The first entry stands for the PDF
+/// Reads the pictures inside a PDF (at most [`MAX_IMAGES`]), and again those whose figures the
+/// first reading left unconfirmed ([`Engine::second_pass`]). The first entry stands for the PDF
 /// itself (its URL and SHA-256, no text): the record that its pictures were read, so the PDF is
 /// not fetched for them again; a note on it says what could not be read.
-pub async fn read_pdf_pictures(pdf_url: &str, bytes: Vec<u8>, engine: &Engine) -> Vec<PictureText> {
-    let engine = engine.clone();
+pub async fn read_pdf_pictures(pdf_url: &str, bytes: Vec<u8>, engine: &Engine, series: &Series) -> Vec<PictureText> {
+    let first = engine.clone();
     let pdf_url = pdf_url.to_string();
-    tokio::task::spawn_blocking(move || {
+    let (mut entries, pending) = tokio::task::spawn_blocking(move || {
         let (mut entries, pending) = pdf_picture_entries(&pdf_url, &bytes);
-        read_now(&mut entries, pending, &engine);
-        entries
+        read_now(&mut entries, &pending, &first);
+        (entries, pending)
     })
     .await
-    .unwrap_or_default()
+    .unwrap_or_default();
+    read_again(&mut entries, pending, engine, series).await;
+    entries
+}
+
+/// Reads pictures already had (each its URL and bytes) as an issue's pictures are read: all in
+/// one Tesseract process, then those whose figures that left unconfirmed a second time, otherwise
+/// prepared ([`Engine::second_pass`]). Blocking; for tests and measurements of OCR.
+pub fn read_twice_now(pictures: Vec<(String, Vec<u8>)>, engine: &Engine, series: &Series) -> Vec<PictureText> {
+    let mut entries: Vec<PictureText> = pictures
+        .iter()
+        .map(|(url, bytes)| PictureText {
+            sha256: sha256_hex(bytes),
+            ..PictureText::article(url)
+        })
+        .collect();
+    let pending: Pending = pictures.into_iter().map(|(_, b)| b).enumerate().collect();
+    read_now(&mut entries, &pending, engine);
+    let again = to_read_again(&entries, pending, series);
+    put_second(&mut entries, read_second(again, engine));
+    entries
+}
+
+/// The second reading of an issue's pictures (issue 21): those of `read` (each with the place of
+/// its entry) whose figures the first reading left unconfirmed
+/// ([`PictureFigures::read_again`](crate::extract::pictures::PictureFigures::read_again)) are
+/// read again, prepared otherwise ([`Engine::second_pass`]), in one batch. The text is kept
+/// beside the first ([`PictureText::second_reading`]) and only adds figures the first did not
+/// read: the two readings of one picture never confirm each other.
+async fn read_again(entries: &mut [PictureText], read: Pending, engine: &Engine, series: &Series) {
+    let again = to_read_again(entries, read, series);
+    if again.is_empty() {
+        return;
+    }
+    let engine = engine.clone();
+    let texts = tokio::task::spawn_blocking(move || read_second(again, &engine))
+        .await
+        .unwrap_or_default();
+    put_second(entries, texts);
+}
+
+/// The pictures of `read` that [`read_again`] reads again.
+fn to_read_again(entries: &[PictureText], read: Pending, series: &Series) -> Pending {
+    let again = crate::extract::pictures::figures_from_pictures(entries, series).read_again;
+    read.into_iter().filter(|(place, _)| again.contains(place)).collect()
+}
+
+/// The second readings of `again` (blocking), each with the place of its entry.
+fn read_second(again: Pending, engine: &Engine) -> Vec<(usize, Result<String, String>)> {
+    if again.is_empty() {
+        return Vec::new();
+    }
+    let pictures: Vec<&[u8]> = again.iter().map(|(_, b)| b.as_slice()).collect();
+    let texts = engine.second_pass().read_many(&pictures);
+    again.iter().map(|(place, _)| *place).zip(texts).collect()
+}
+
+/// Puts the second readings into their entries (a picture the second reading failed on keeps
+/// its first reading alone).
+fn put_second(entries: &mut [PictureText], texts: Vec<(usize, Result<String, String>)>) {
+    for (place, text) in texts {
+        if let (Some(p), Ok(text)) = (entries.get_mut(place), text) {
+            p.second_reading = text;
+        }
+    }
 }
 
 /// Bytes of pictures waiting for OCR, each with the place of its entry.
@@ -102,13 +167,13 @@ fn pdf_picture_entries(pdf_url: &str, bytes: &[u8]) -> (Vec<PictureText>, Pendin
 
 /// Reads the pending pictures in one Tesseract process ([`Engine::read_many`]) and puts each
 /// text (or why there is none) into its entry.
-fn read_now(entries: &mut [PictureText], pending: Pending, engine: &Engine) {
+fn read_now(entries: &mut [PictureText], pending: &Pending, engine: &Engine) {
     if pending.is_empty() {
         return;
     }
-    let (places, bytes): (Vec<usize>, Vec<Vec<u8>>) = pending.into_iter().unzip();
-    let pictures: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    for (place, read) in places.into_iter().zip(engine.read_many(&pictures)) {
+    let pictures: Vec<&[u8]> = pending.iter().map(|(_, b)| b.as_slice()).collect();
+    let places = pending.iter().map(|(place, _)| *place);
+    for (place, read) in places.zip(engine.read_many(&pictures)) {
         if let Some(p) = entries.get_mut(place) {
             match read {
                 Ok(text) => p.text = text,
@@ -119,7 +184,8 @@ fn read_now(entries: &mut [PictureText], pending: Pending, engine: &Engine) {
 }
 
 /// The pictures of an issue read by one Tesseract process as they are fetched ([`Session`]):
-/// it reads one while the next is fetched.
+/// it reads one while the next is fetched. Their bytes are kept until the end, for the second
+/// reading of those whose figures the first left unconfirmed ([`read_again`]).
 struct Reading {
     engine: Engine,
     session: Option<Session>,
@@ -127,6 +193,8 @@ struct Reading {
     places: Vec<usize>,
     /// Entries whose reading was lost (a bug), with why.
     lost: Vec<(usize, String)>,
+    /// The pictures added, each with the place of its entry.
+    added: Pending,
 }
 
 impl Reading {
@@ -136,6 +204,7 @@ impl Reading {
             session: None,
             places: Vec::new(),
             lost: Vec::new(),
+            added: Vec::new(),
         }
     }
 
@@ -144,13 +213,14 @@ impl Reading {
         let mut session = self.session.take().unwrap_or_else(|| Session::new(&self.engine));
         let added = tokio::task::spawn_blocking(move || {
             session.add(&bytes);
-            session
+            (session, bytes)
         })
         .await;
         match added {
-            Ok(session) => {
+            Ok((session, bytes)) => {
                 self.session = Some(session);
                 self.places.push(place);
+                self.added.push((place, bytes));
             }
             Err(e) => {
                 let why = format!("OCR stopped: {e}");
@@ -160,8 +230,9 @@ impl Reading {
         }
     }
 
-    /// Puts every picture's text (or why there is none) into its entry.
-    async fn finish(self, entries: &mut [PictureText]) {
+    /// Puts every picture's text (or why there is none) into its entry; then reads again those
+    /// whose figures that left unconfirmed ([`read_again`]).
+    async fn finish(self, entries: &mut [PictureText], series: &Series) {
         let mut read: Vec<(usize, Result<String, String>)> = Vec::new();
         if let Some(session) = self.session {
             match tokio::task::spawn_blocking(move || session.finish()).await {
@@ -178,11 +249,13 @@ impl Reading {
                 }
             }
         }
+        read_again(entries, self.added, &self.engine, series).await;
     }
 }
 
 /// Fetches and reads the pictures at `urls` (through the fetcher: politeness, retries, base-URL
-/// mapping; mmbiz.qpic.cn only), all of them in one Tesseract process. A picture already in
+/// mapping; mmbiz.qpic.cn only), all of them in one Tesseract process, then again those whose
+/// figures (by `series`) that left unconfirmed ([`Engine::second_pass`]). A picture already in
 /// `known` (read, even to no text, or given up with a note) is not fetched again.
 /// Pictures that cannot be read get a note instead of text.
 pub async fn read_pictures(
@@ -190,10 +263,11 @@ pub async fn read_pictures(
     fetcher: &crate::fetch::Fetcher,
     engine: &Engine,
     known: &[PictureText],
+    series: &Series,
 ) -> Vec<PictureText> {
     let mut reading = Reading::new(engine);
     let mut out = fetch_pictures(urls, fetcher, known, &mut reading).await;
-    reading.finish(&mut out).await;
+    reading.finish(&mut out, series).await;
     out
 }
 
@@ -378,7 +452,7 @@ async fn ocr_pass(run: &mut SeriesRun<'_>) {
                 }
             }
         }
-        reading.finish(&mut pictures).await;
+        reading.finish(&mut pictures, series).await;
         let new = pictures
             .iter()
             .filter(|p| !p.sha256.is_empty() && !p.text.is_empty())
