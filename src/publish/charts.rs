@@ -55,22 +55,33 @@ fn chart(lang: Lang, label: &str, unit: &str, points: &[(chrono::NaiveDate, Stri
     };
     // Year ticks, so that ten years read as ten years.
     let mut ticks = String::new();
+    // Where the last year label drawn ends.
+    let mut label_end = f64::MIN;
     if last.0.year() > first.0.year() {
         for year in (first.0.year() + 1)..=last.0.year() {
             let Some(jan1) = chrono::NaiveDate::from_ymd_opt(year, 1, 1) else {
                 continue;
             };
             let x = pad + (w - 2.0 * pad) * (jan1 - first.0).num_days() as f64 / days;
-            // A label that would run past the right edge ends at its tick instead.
-            let (label_x, anchor) = if x + 1.0 + YEAR_LABEL_WIDTH > w {
-                (x - 1.0, " text-anchor=\"end\"")
-            } else {
-                (x + 1.0, "")
-            };
             let _ = write!(
                 ticks,
-                "<line x1=\"{x:.1}\" y1=\"{pad}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#d0d7de\" stroke-width=\"0.5\"/><text x=\"{label_x:.1}\" y=\"{:.1}\" font-size=\"7\" fill=\"#57606a\"{anchor}>{year}</text>",
-                h - pad,
+                "<line x1=\"{x:.1}\" y1=\"{pad}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#d0d7de\" stroke-width=\"0.5\"/>",
+                h - pad
+            );
+            // A label that would run past the right edge ends at its tick instead; one that
+            // would then overlap the label before it is left out (the tick stays).
+            let (label_x, anchor, left) = if x + 1.0 + YEAR_LABEL_WIDTH > w {
+                (x - 1.0, " text-anchor=\"end\"", x - 1.0 - YEAR_LABEL_WIDTH)
+            } else {
+                (x + 1.0, "", x + 1.0)
+            };
+            if left < label_end + 1.0 {
+                continue;
+            }
+            label_end = left + YEAR_LABEL_WIDTH;
+            let _ = write!(
+                ticks,
+                "<text x=\"{label_x:.1}\" y=\"{:.1}\" font-size=\"7\" fill=\"#57606a\"{anchor}>{year}</text>",
                 h - 1.0
             );
         }
@@ -233,5 +244,21 @@ mod tests {
             assert!(right <= 300.0, "{year} runs past the edge: {svg}");
         }
         assert!(l[1].1 && !l[0].1, "{l:?}");
+        // Over eleven years the year before is too close: the last label is left out, no label
+        // overlaps another, every tick stays.
+        let points = vec![
+            (day(2014, 2, 10), "2014年第6期".to_string(), 10),
+            (day(2024, 6, 3), "2024年第23期".to_string(), 12),
+            (day(2025, 1, 20), "2025年第4期".to_string(), 11),
+        ];
+        let svg = chart(Lang::Zh, "处理网络安全事件", "起", &points);
+        let l = labels(&svg);
+        assert_eq!(l.len(), 10, "{l:?}");
+        assert_eq!(svg.matches("<line").count(), 11);
+        for pair in l.windows(2) {
+            let end = |(x, anchored, _): &(f64, bool, String)| if *anchored { *x } else { x + YEAR_LABEL_WIDTH };
+            let start = |(x, anchored, _): &(f64, bool, String)| if *anchored { x - YEAR_LABEL_WIDTH } else { *x };
+            assert!(end(&pair[0]) < start(&pair[1]), "{pair:?}");
+        }
     }
 }

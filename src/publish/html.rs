@@ -172,7 +172,7 @@ const ZH: Words = Words {
 
 const EN: Words = Words {
     intro: "'s weekly rating of China's network security situation and its incident figures, in English, as feeds (unofficial). The articles themselves are in Chinese.",
-    run_report: "<a href=\"../health.md\">run report</a> (Chinese)",
+    run_report: "<a href=\"../health.md\">run report</a>",
     latest: "Latest issue: ",
     rating: "Overall rating",
     head: "<table><thead><tr><th>Figure</th><th>This week</th><th>Change</th></tr></thead><tbody>\n",
