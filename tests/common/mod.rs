@@ -230,3 +230,22 @@ pub fn quick_config(dir: &std::path::Path) -> PathBuf {
     std::fs::write(&path, text).expect("write config");
     path
 }
+
+/// An archive built offline by importing every fixture report page.
+pub fn imported_archive() -> (PathBuf, cncert_feed::Config) {
+    let config = repo_config();
+    let data = temp_dir("render-data");
+    let pages: Vec<PathBuf> = std::fs::read_dir(site_dir().join("pages"))
+        .expect("pages")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            n.starts_with("20") && !n.contains("deleted")
+        })
+        .collect();
+    let s = cncert_feed::crawl::import(&config, &cncert_feed::archive::Archive::new(&data), &cncert_feed::sources::all(), &pages)
+        .expect("import");
+    assert_eq!(s.new.len(), 24, "{:?}", s.failed);
+    (data, config)
+}
