@@ -4,16 +4,18 @@
 mod body;
 mod figures;
 pub mod pictures;
+mod text;
 
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use unicode_normalization::UnicodeNormalization;
 
 pub use body::{
     Body, MAX_DOM_DEPTH, MAX_TREE_WORK, nesting_exceeds, read_body, read_body_fast, read_body_with_dom, tree_too_costly,
 };
 pub use figures::{ASSESSMENT, FigureMatch, Figures, find_figures, joined_text, untaken};
+pub use text::{collapse_whitespace, normalize_line, normalize_title};
+pub(crate) use text::{is_caption, is_cjk};
 
 use crate::config::{Config, Series};
 use crate::report::{MetricValue, PageKind, Report};
@@ -34,191 +36,6 @@ pub struct Extracted {
 pub fn read_figures(text: &str, series: &Series) -> (Option<String>, BTreeMap<String, MetricValue>) {
     let f = find_figures(text, series);
     (f.assessment, f.metrics)
-}
-
-/// Trims and collapses runs of whitespace to one space.
-pub fn collapse_whitespace(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
-}
-
-/// Whether a character is CJK (ideographs, CJK punctuation, full-width forms).
-pub(crate) fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x2E80..=0x2FDF | 0x3000..=0x303F | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
-        | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x2FA1F)
-}
-
-/// Normalizes one line of text: NFKC, zero-width characters dropped, whitespace next to CJK
-/// removed, other runs of whitespace collapsed, URLs removed.
-pub fn normalize_line(s: &str) -> String {
-    let joined = join_ligatures(s);
-    let nfkc: String = match simple_nfkc(&joined) {
-        Some(n) => n,
-        None => joined
-            .nfkc()
-            .filter(|c| !matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'))
-            .map(fold_radical)
-            .collect(),
-    };
-    let without_urls = remove_urls(&nfkc);
-    let mut out = String::with_capacity(without_urls.len());
-    let mut chars = without_urls.chars().peekable();
-    let tight = |c: char| is_cjk(c) || matches!(c, '(' | ')' | '[' | ']');
-    while let Some(c) = chars.next() {
-        if c.is_whitespace() {
-            while chars.next_if(|c| c.is_whitespace()).is_some() {}
-            let prev = out.chars().next_back();
-            let next = chars.peek().copied();
-            let glue = prev.is_none() || next.is_none() || prev.is_some_and(tight) || next.is_some_and(tight);
-            if !glue {
-                out.push(' ');
-            }
-            continue;
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// NFKC of a line made only of characters whose NFKC is one fixed character each and that never
-/// compose with a neighbour (ASCII, CJK ideographs, common CJK punctuation, full-width forms,
-/// the ideographic space): the characters mapped one by one, as NFKC would, without its
-/// decomposition and recomposition. `None` for any other line (NFKC then runs as it is); neither
-/// zero-width characters nor radicals are among them, so dropping and folding those has nothing to do.
-fn simple_nfkc(s: &str) -> Option<String> {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        out.push(simple_nfkc_char(c)?);
-    }
-    Some(out)
-}
-
-/// NFKC of one character of [`simple_nfkc`]'s set; `None` outside it.
-fn simple_nfkc_char(c: char) -> Option<char> {
-    Some(match c as u32 {
-        // ASCII (controls too: tab and line breaks) and CJK unified ideographs are their own NFKC.
-        0x00..=0x7F | 0x4E00..=0x9FFF => c,
-        // 、。〃 〈〉《》「」『』【】 and ‘’“” — — …: stable.
-        0x3001..=0x3003 | 0x3008..=0x3011 | 0x2018 | 0x2019 | 0x201C | 0x201D | 0x2014 => c,
-        // The ideographic space is a space.
-        0x3000 => ' ',
-        // Full-width ASCII (！ to ～) is ASCII.
-        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFF01 + 0x21)?,
-        _ => return None,
-    })
-}
-
-/// The ordinary character a CJK radical form stands for, where a font maps its glyph to the radical
-/// (Qt's wkhtmltopdf writes ⻢ U+2EE2 for 马, ⻔ for 门, ⻚ for 页 …). Kangxi Radicals and CJK
-/// Compatibility Ideographs are already folded by NFKC; the CJK Radicals Supplement is not.
-fn fold_radical(c: char) -> char {
-    match c {
-        '\u{2EA0}' => '民',
-        '\u{2EA9}' => '王',
-        '\u{2EB0}' => '纟',
-        '\u{2EC1}' => '虎',
-        '\u{2EC4}' => '西',
-        '\u{2EC5}' => '见',
-        '\u{2EC6}' => '角',
-        '\u{2EC8}' => '讠',
-        '\u{2EC9}' => '贝',
-        '\u{2ECB}' => '车',
-        '\u{2ED0}' => '钅',
-        '\u{2ED3}' => '长',
-        '\u{2ED4}' => '门',
-        '\u{2ED8}' => '青',
-        '\u{2ED9}' => '韦',
-        '\u{2EDA}' => '页',
-        '\u{2EDB}' => '风',
-        '\u{2EDC}' => '飞',
-        '\u{2EDD}' => '食',
-        '\u{2EE0}' => '饣',
-        '\u{2EE2}' => '马',
-        '\u{2EE3}' => '骨',
-        '\u{2EE4}' => '鬼',
-        '\u{2EE5}' => '鱼',
-        '\u{2EE6}' => '鸟',
-        '\u{2EE7}' => '卤',
-        '\u{2EE8}' => '麦',
-        '\u{2EE9}' => '黄',
-        '\u{2EEA}' => '黾',
-        '\u{2EEC}' => '齐',
-        '\u{2EEE}' => '齿',
-        '\u{2EF0}' => '龙',
-        '\u{2EF3}' => '龟',
-        other => other,
-    }
-}
-
-/// Latin ligatures (ﬁ ﬂ ﬀ ﬃ ﬄ ﬅ ﬆ, U+FB00–FB06) with the spaces a PDF reader put around them
-/// removed where letters stand on both sides (`con ﬁ cker` is `conﬁcker`); NFKC then spells them.
-fn join_ligatures(s: &str) -> std::borrow::Cow<'_, str> {
-    let is_ligature = |c: char| ('\u{FB00}'..='\u{FB06}').contains(&c);
-    if !s.chars().any(is_ligature) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len());
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_whitespace() {
-            let before = chars[..i].iter().rev().find(|c| !c.is_whitespace());
-            let after = chars[i + 1..].iter().find(|c| !c.is_whitespace());
-            let letter = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphabetic() || is_ligature(*c));
-            let touches = before.is_some_and(|c| is_ligature(*c)) || after.is_some_and(|c| is_ligature(*c));
-            if touches && letter(before) && letter(after) {
-                continue;
-            }
-        }
-        out.push(c);
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// Removes `http://…` and `https://…` runs (and `www.` hosts) so that their digits never become figures.
-fn remove_urls(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains("://") && !s.contains("www.") {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    loop {
-        let next = ["https://", "http://", "www."]
-            .iter()
-            .filter_map(|p| rest.find(p))
-            .min();
-        let Some(i) = next else {
-            out.push_str(rest);
-            break;
-        };
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        let end = tail
-            .char_indices()
-            .find(|(_, c)| c.is_whitespace() || is_cjk(*c) || matches!(c, '"' | '\'' | '<' | '>' | ')'))
-            .map(|(e, _)| e)
-            .unwrap_or(tail.len());
-        out.push(' ');
-        rest = &tail[end..];
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// Whether a normalized line is a figure or table caption (图1 …, 表2 …).
-pub(crate) fn is_caption(line: &str) -> bool {
-    let mut chars = line.chars();
-    matches!(chars.next(), Some('图' | '表')) && chars.next().is_some_and(|c| c.is_ascii_digit())
-}
-
-/// Normalizes a title: NFKC and whitespace next to CJK removed (parentheses become ASCII).
-pub fn normalize_title(s: &str) -> String {
-    normalize_line(s).trim().to_string()
 }
 
 /// Parses a count as written: `295`, `1,234`, `18.4万` (184000), `1.2亿`. A comma is a
@@ -607,79 +424,5 @@ pub fn report_from_text(title: Option<&str>, paragraphs: &[String], config: &Con
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn split_numbers_are_joined_but_not_into_the_next_column() {
-        let cases = [
-            ("事件\n29 5\n起", "事件\n295\n起"),
-            ("域名3\n17个", "域名317个"),
-            ("约为23.\n8万", "约为23.8万"),
-            ("约占境内1\n.0%", "约占境内1.0%"),
-            ("约占境内0.\n6%", "约占境内0.6%"),
-            ("漏洞数 305 15.0%", "漏洞数 305 15.0%"),
-            ("漏洞305\n15.0%", "漏洞305\n15.0%"),
-            ("总数 2219 25.5%", "总数 2219 25.5%"),
-            ("数 305 15%", "数 305 15%"),
-            ("约为2\n3.8万", "约为2\n3.8万"),
-            ("约为2 38万", "约为2 38万"),
-            ("295起\n\n2024", "295起\n\n2024"),
-        ];
-        for (text, want) in cases {
-            assert_eq!(join_split_numbers(text), want, "{text:?}");
-        }
-    }
-
-    #[test]
-    fn the_simple_nfkc_is_nfkc() {
-        // Every character of the set, alone and next to every kind of neighbour.
-        let set: Vec<char> = (0u32..=0x10FFFF)
-            .filter_map(char::from_u32)
-            .filter(|c| simple_nfkc_char(*c).is_some())
-            .collect();
-        for &c in &set {
-            let want: String = c.to_string().nfkc().collect();
-            assert_eq!(simple_nfkc(&c.to_string()), Some(want), "U+{:04X}", c as u32);
-        }
-        let samples = [
-            'a', 'A', '1', ' ', '\t', '，', '（', 'Ａ', '０', '网', '。', '“', '—', '\u{3000}', '\n', '~', '\u{7f}',
-        ];
-        for &a in &samples {
-            for &b in &set {
-                for s in [format!("{a}{b}"), format!("{b}{a}")] {
-                    let want: String = s.nfkc().collect();
-                    assert_eq!(simple_nfkc(&s), Some(want), "{s:?}");
-                }
-            }
-        }
-        // Anything else leaves the line to NFKC.
-        for s in ["e\u{301}", "ﬁ", "\u{200b}", "⻢", "①", "㈱", "\u{a0}"] {
-            assert_eq!(simple_nfkc(s), None, "{s:?}");
-        }
-        assert_eq!(
-            normalize_line("本周，共处理网络安全事件２９５起（含跨境）。"),
-            "本周,共处理网络安全事件295起(含跨境)。"
-        );
-    }
-
-    #[test]
-    fn a_comma_is_a_thousands_separator_every_three_digits_or_not_at_all() {
-        for (s, want) in [
-            ("4,078", Some(4078)),
-            ("1,234,567", Some(1_234_567)),
-            ("12,345.5万", Some(123_455_000)),
-            ("4078", Some(4078)),
-            ("4078,19", None),
-            ("40,78", None),
-            ("4,0781", None),
-            ("1234,567", None),
-            ("4,078,1", None),
-            (",078", None),
-            ("4,078,", None),
-            ("4,,078", None),
-        ] {
-            assert_eq!(parse_number(s), want, "{s}");
-        }
-    }
-}
+#[path = "extract_tests.rs"]
+mod tests;

@@ -244,8 +244,13 @@ pub fn imported_archive() -> (PathBuf, cncert_feed::Config) {
             n.starts_with("20") && !n.contains("deleted")
         })
         .collect();
-    let s = cncert_feed::crawl::import(&config, &cncert_feed::archive::Archive::new(&data), &cncert_feed::sources::all(), &pages)
-        .expect("import");
+    let s = cncert_feed::crawl::import(
+        &config,
+        &cncert_feed::archive::Archive::new(&data),
+        &cncert_feed::sources::all(),
+        &pages,
+    )
+    .expect("import");
     assert_eq!(s.new.len(), 24, "{:?}", s.failed);
     (data, config)
 }

@@ -1,0 +1,78 @@
+//! Tests of `extract.rs`.
+
+use super::text::{simple_nfkc, simple_nfkc_char};
+use super::*;
+use unicode_normalization::UnicodeNormalization;
+
+#[test]
+fn split_numbers_are_joined_but_not_into_the_next_column() {
+    let cases = [
+        ("事件\n29 5\n起", "事件\n295\n起"),
+        ("域名3\n17个", "域名317个"),
+        ("约为23.\n8万", "约为23.8万"),
+        ("约占境内1\n.0%", "约占境内1.0%"),
+        ("约占境内0.\n6%", "约占境内0.6%"),
+        ("漏洞数 305 15.0%", "漏洞数 305 15.0%"),
+        ("漏洞305\n15.0%", "漏洞305\n15.0%"),
+        ("总数 2219 25.5%", "总数 2219 25.5%"),
+        ("数 305 15%", "数 305 15%"),
+        ("约为2\n3.8万", "约为2\n3.8万"),
+        ("约为2 38万", "约为2 38万"),
+        ("295起\n\n2024", "295起\n\n2024"),
+    ];
+    for (text, want) in cases {
+        assert_eq!(join_split_numbers(text), want, "{text:?}");
+    }
+}
+
+#[test]
+fn the_simple_nfkc_is_nfkc() {
+    // Every character of the set, alone and next to every kind of neighbour.
+    let set: Vec<char> = (0u32..=0x10FFFF)
+        .filter_map(char::from_u32)
+        .filter(|c| simple_nfkc_char(*c).is_some())
+        .collect();
+    for &c in &set {
+        let want: String = c.to_string().nfkc().collect();
+        assert_eq!(simple_nfkc(&c.to_string()), Some(want), "U+{:04X}", c as u32);
+    }
+    let samples = [
+        'a', 'A', '1', ' ', '\t', '，', '（', 'Ａ', '０', '网', '。', '“', '—', '\u{3000}', '\n', '~', '\u{7f}',
+    ];
+    for &a in &samples {
+        for &b in &set {
+            for s in [format!("{a}{b}"), format!("{b}{a}")] {
+                let want: String = s.nfkc().collect();
+                assert_eq!(simple_nfkc(&s), Some(want), "{s:?}");
+            }
+        }
+    }
+    // Anything else leaves the line to NFKC.
+    for s in ["e\u{301}", "ﬁ", "\u{200b}", "⻢", "①", "㈱", "\u{a0}"] {
+        assert_eq!(simple_nfkc(s), None, "{s:?}");
+    }
+    assert_eq!(
+        normalize_line("本周，共处理网络安全事件２９５起（含跨境）。"),
+        "本周,共处理网络安全事件295起(含跨境)。"
+    );
+}
+
+#[test]
+fn a_comma_is_a_thousands_separator_every_three_digits_or_not_at_all() {
+    for (s, want) in [
+        ("4,078", Some(4078)),
+        ("1,234,567", Some(1_234_567)),
+        ("12,345.5万", Some(123_455_000)),
+        ("4078", Some(4078)),
+        ("4078,19", None),
+        ("40,78", None),
+        ("4,0781", None),
+        ("1234,567", None),
+        ("4,078,1", None),
+        (",078", None),
+        ("4,078,", None),
+        ("4,,078", None),
+    ] {
+        assert_eq!(parse_number(s), want, "{s}");
+    }
+}
