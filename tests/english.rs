@@ -18,20 +18,7 @@ use serde_json::{Value, json};
 
 /// An archive of every fixture report page (2017–2025), rendered into a fresh directory.
 fn rendered() -> PathBuf {
-    let config = common::repo_config();
-    let data = common::temp_dir("english-data");
-    let pages: Vec<PathBuf> = std::fs::read_dir(common::site_dir().join("pages"))
-        .expect("pages")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            n.starts_with("20") && !n.contains("deleted")
-        })
-        .collect();
-    let s = cncert_feed::crawl::import(&config, &Archive::new(&data), &cncert_feed::sources::all(), &pages)
-        .expect("import");
-    assert_eq!(s.new.len(), 24, "{:?}", s.failed);
+    let (data, config) = common::imported_archive();
     let out = common::temp_dir("english-out");
     render(&config, &Archive::new(&data), &out).expect("render");
     out

@@ -117,43 +117,61 @@ pub fn annotations(h: &Health) -> Vec<String> {
         .collect()
 }
 
+/// The words of a data status line in one language.
+struct StatusWords {
+    /// Before the parts, and between two.
+    head: &'static str,
+    sep: &'static str,
+    /// A source never read.
+    never: &'static str,
+    /// (source, last good day) → its part.
+    source: fn(&str, &str) -> String,
+    /// (source, last good day, this run's status) → its part, when this run failed.
+    failed: fn(&str, &str, &str) -> String,
+    /// (issue, figures, usual count when fewer) → the newest issue's part.
+    issue: fn(&str, usize, Option<usize>) -> String,
+    /// How an issue key's year and number are joined, and what follows (see [`issue_name`]).
+    issue_name: (&'static str, &'static str),
+}
+
+const ZH: StatusWords = StatusWords {
+    head: "数据状态：",
+    sep: "；",
+    never: "从未成功",
+    source: |s, last| format!("{s} 最近成功 {last}"),
+    failed: |s, last, status| format!("{s} 最近成功 {last}（本次失败：{status}）"),
+    issue: |i, n, usual| match usual {
+        Some(u) => format!("最新一期 {i} 有 {n} 项数据（往期通常 {u} 项）"),
+        None => format!("最新一期 {i} 有 {n} 项数据"),
+    },
+    issue_name: ("年第", "期"),
+};
+
+const EN: StatusWords = StatusWords {
+    head: "Data status: ",
+    sep: "; ",
+    never: "never",
+    source: |s, last| format!("{s} last read {last}"),
+    failed: |s, last, status| format!("{s} last read {last} (this run: {status})"),
+    issue: |i, n, usual| match usual {
+        Some(u) => format!("newest issue {i} has {n} figures (usually {u})"),
+        None => format!("newest issue {i} has {n} figures"),
+    },
+    issue_name: (" No. ", ""),
+};
+
 /// The series page's data status line (Chinese, like the page): the last good run per source
 /// and the newest issue's figures against the usual count.
 pub fn status_line(h: &Health) -> String {
-    let mut parts: Vec<String> = h
-        .sources
-        .iter()
-        .map(|s| {
-            let last = s
-                .last_ok
-                .map(|t| t.format("%Y-%m-%d").to_string())
-                .unwrap_or_else(|| "从未成功".into());
-            if s.failed_now() {
-                format!("{} 最近成功 {last}（本次失败：{}）", s.source, s.status)
-            } else {
-                format!("{} 最近成功 {last}", s.source)
-            }
-        })
-        .collect();
-    if let Some(i) = h.issues.first() {
-        match i.usual {
-            Some(u) if i.figures < u => parts.push(format!(
-                "最新一期 {} 有 {} 项数据（往期通常 {u} 项）",
-                issue_name(&i.issue, "年第", "期"),
-                i.figures
-            )),
-            _ => parts.push(format!(
-                "最新一期 {} 有 {} 项数据",
-                issue_name(&i.issue, "年第", "期"),
-                i.figures
-            )),
-        }
-    }
-    format!("数据状态：{}", parts.join("；"))
+    status_line_in(h, &ZH)
 }
 
 /// [`status_line`] in English, for the English edition's page.
 pub fn status_line_en(h: &Health) -> String {
+    status_line_in(h, &EN)
+}
+
+fn status_line_in(h: &Health, w: &StatusWords) -> String {
     let mut parts: Vec<String> = h
         .sources
         .iter()
@@ -161,29 +179,20 @@ pub fn status_line_en(h: &Health) -> String {
             let last = s
                 .last_ok
                 .map(|t| t.format("%Y-%m-%d").to_string())
-                .unwrap_or_else(|| "never".into());
+                .unwrap_or_else(|| w.never.into());
             if s.failed_now() {
-                format!("{} last read {last} (this run: {})", s.source, s.status)
+                (w.failed)(&s.source.to_string(), &last, &s.status.to_string())
             } else {
-                format!("{} last read {last}", s.source)
+                (w.source)(&s.source.to_string(), &last)
             }
         })
         .collect();
     if let Some(i) = h.issues.first() {
-        match i.usual {
-            Some(u) if i.figures < u => parts.push(format!(
-                "newest issue {} has {} figures (usually {u})",
-                issue_name(&i.issue, " No. ", ""),
-                i.figures
-            )),
-            _ => parts.push(format!(
-                "newest issue {} has {} figures",
-                issue_name(&i.issue, " No. ", ""),
-                i.figures
-            )),
-        }
+        let name = issue_name(&i.issue, w.issue_name.0, w.issue_name.1);
+        let usual = i.usual.filter(|&u| i.figures < u);
+        parts.push((w.issue)(&name, i.figures, usual));
     }
-    format!("Data status: {}", parts.join("; "))
+    format!("{}{}", w.head, parts.join(w.sep))
 }
 
 /// An issue's archive key (`2025/4`) as readers name it: `2025年第4期`, `2025 No. 4` (a key of
