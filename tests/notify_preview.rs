@@ -5,11 +5,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use cncert_feed::archive::Archive;
 use cncert_feed::notify::{NotifyOptions, notify};
+use common::notify::archive_with_three;
 use common::server::FixtureServer;
 use serde_json::json;
 
@@ -31,24 +32,6 @@ const VARIABLES: [&str; 15] = [
     "EMAIL_FROM",
     "EMAIL_TO",
 ];
-
-/// An archive with 2024年第41–43期.
-fn archive_with_three() -> PathBuf {
-    let data = common::temp_dir("preview-data");
-    let pages: Vec<PathBuf> = ["2024-41.html", "2024-42.html", "2024-43.html"]
-        .iter()
-        .map(|p| common::site_dir().join("pages").join(p))
-        .collect();
-    let s = cncert_feed::crawl::import(
-        &common::repo_config(),
-        &Archive::new(&data),
-        &cncert_feed::sources::all(),
-        &pages,
-    )
-    .expect("import");
-    assert_eq!(s.new.len(), 3);
-    data
-}
 
 /// `notify` with the repository's config, only `set` of its variables in the environment.
 fn cli(data: &Path, dry_run: bool, set: &[(&str, String)]) -> Output {

@@ -52,6 +52,8 @@ pub fn url_serving(file: &str) -> Option<String> {
     }
     None
 }
+pub mod crawl;
+pub mod notify;
 pub mod ocr;
 pub mod server;
 pub mod smtp;
