@@ -81,3 +81,50 @@ fn many_inputs_come_out_in_input_order_on_any_number_of_threads() {
         "the same output whatever --jobs says"
     );
 }
+
+/// A reader that goes away (`extract … | head`) ends the run, even while a worker waits for the
+/// output to catch up with it (here: behind a URL that answers in 2.5 s).
+#[test]
+fn a_closed_output_ends_the_run_while_workers_wait() {
+    let site = common::site_dir();
+    let routes = common::site()["routes"].as_array().expect("routes").clone();
+    let server = FixtureServer::start_with(&site, routes, 2500);
+    let dir = common::temp_dir("extract-closed");
+    let config = dir.join("config.yaml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml")).expect("config");
+    std::fs::write(
+        &config,
+        text.replace("retry_wait_ms: 2000", "retry_wait_ms: 1")
+            .replace("delay_ms: 1000", "delay_ms: 0"),
+    )
+    .expect("write config");
+    let page = site.join("pages/2024-43.html").display().to_string();
+    let mut inputs = vec![
+        "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499441&idx=1&sn=650a8b278b5b970e0da3576fe4e820ed"
+            .to_string(),
+    ];
+    inputs.extend(std::iter::repeat_n(page, 600));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cncert-feed"))
+        .arg("--config")
+        .arg(&config)
+        .args(["extract", "--jobs", "2", "--base-url", &server.origin])
+        .args(&inputs)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("binary runs");
+    // Nobody reads: the output is closed at once.
+    drop(child.stdout.take());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert_eq!(status.code(), Some(1), "a failed write is a failed run");
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("extract did not end after its output was closed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

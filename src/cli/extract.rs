@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use crate::assemble::{Observation, ReadVia, SourceKind, assemble};
@@ -45,8 +45,12 @@ pub fn run_extract(mut config: Config, args: &ExtractArgs) -> anyhow::Result<Out
         config: &config,
         next: AtomicUsize::new(0),
         written: AtomicUsize::new(0),
+        closed: AtomicBool::new(false),
     };
     std::thread::scope(|scope| -> anyhow::Result<()> {
+        // However this thread leaves (stdout closed, a bug), a worker waiting for the output
+        // to catch up stops waiting.
+        let _closing = Closing(&pool.closed);
         let (finished, done) = mpsc::channel();
         for _ in 1..jobs {
             let finished = finished.clone();
@@ -119,6 +123,17 @@ struct Pool<'a> {
     next: AtomicUsize,
     /// The inputs written out so far (by the main thread).
     written: AtomicUsize,
+    /// The main thread writes no more: workers stop.
+    closed: AtomicBool,
+}
+
+/// Sets its flag when dropped.
+struct Closing<'a>(&'a AtomicBool);
+
+impl Drop for Closing<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
 }
 
 /// How far ahead of the output a worker may run (its results wait in memory until written).
@@ -139,6 +154,9 @@ impl Pool<'_> {
         let mut buf = Vec::new();
         while let Some(i) = self.claim() {
             while i >= self.written.load(Ordering::Acquire) + AHEAD {
+                if self.closed.load(Ordering::Acquire) {
+                    return;
+                }
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
             let r = (!is_url(&self.inputs[i])).then(|| self.file(i, &mut buf));
