@@ -19,7 +19,7 @@ pub struct ExtractArgs {
     /// Send requests for a host to another origin: HOST=URL (repeatable); a bare URL means mp.weixin.qq.com.
     #[arg(long)]
     pub base_url: Vec<String>,
-    /// Threads for files (default: all cores).
+    /// Threads reading files, the main thread among them (default: all cores; 1: no other thread).
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Also read the figures in the report's pictures (Tesseract); each record then carries
