@@ -15,14 +15,7 @@ fn many_inputs_come_out_in_input_order_on_any_number_of_threads() {
     // Every response 300 ms late: the workers run far ahead of the main thread meanwhile.
     let server = FixtureServer::start_with(&site, routes, 300);
     let dir = common::temp_dir("extract-order");
-    let config = dir.join("config.yaml");
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml")).expect("config");
-    std::fs::write(
-        &config,
-        text.replace("retry_wait_ms: 2000", "retry_wait_ms: 1")
-            .replace("delay_ms: 1000", "delay_ms: 0"),
-    )
-    .expect("write config");
+    let config = common::quick_config(&dir);
     let pages: Vec<String> = ["2025-03.html", "2017-22.html", "captcha.html", "2024-43.html"]
         .iter()
         .map(|f| site.join("pages").join(f).display().to_string())
@@ -90,14 +83,7 @@ fn a_closed_output_ends_the_run_while_workers_wait() {
     let routes = common::site()["routes"].as_array().expect("routes").clone();
     let server = FixtureServer::start_with(&site, routes, 2500);
     let dir = common::temp_dir("extract-closed");
-    let config = dir.join("config.yaml");
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml")).expect("config");
-    std::fs::write(
-        &config,
-        text.replace("retry_wait_ms: 2000", "retry_wait_ms: 1")
-            .replace("delay_ms: 1000", "delay_ms: 0"),
-    )
-    .expect("write config");
+    let config = common::quick_config(&dir);
     let page = site.join("pages/2024-43.html").display().to_string();
     let mut inputs = vec![
         "https://mp.weixin.qq.com/s?__biz=MzIwNDk0MDgxMw==&mid=2247499441&idx=1&sn=650a8b278b5b970e0da3576fe4e820ed"

@@ -128,18 +128,7 @@ impl<'a> Importer<'a> {
             self.summary.updated.len(),
             self.summary.write_failures.len(),
         );
-        let mut run = SeriesRun {
-            config: self.config,
-            series,
-            archive: self.archive,
-            fetcher: self.fetcher.clone(),
-            opts: &self.opts,
-            progress: &Silent,
-            summary: &mut self.summary,
-            known,
-            state: Default::default(),
-            limit: usize::MAX,
-        };
+        let mut run = self.series_run(series, known);
         let mut notes = run.store_import(kind, obs);
         let archived = id.as_ref().and_then(|id| run.known.entries.get(id));
         notes.extend(
@@ -147,7 +136,8 @@ impl<'a> Importer<'a> {
                 .and_then(|e| e.observations.get(&SourceKind::Website))
                 .and_then(pdf_hint),
         );
-        self.known.insert(series.id.clone(), run.known);
+        let known = run.known;
+        self.known.insert(series.id.clone(), known);
         let s = &self.summary;
         let notes = if notes.is_empty() {
             String::new()
@@ -168,6 +158,22 @@ impl<'a> Importer<'a> {
         })
     }
 
+    /// A run of one series over the archive's view of it (`known`), fetching nothing.
+    fn series_run<'s>(&'s mut self, series: &'a crate::config::Series, known: Known) -> SeriesRun<'s> {
+        SeriesRun {
+            config: self.config,
+            series,
+            archive: self.archive,
+            fetcher: self.fetcher.clone(),
+            opts: &self.opts,
+            progress: &Silent,
+            summary: &mut self.summary,
+            known,
+            state: Default::default(),
+            limit: usize::MAX,
+        }
+    }
+
     /// Holds the issues imported, and their neighbours, against the rest of their series (as a
     /// crawl does at its end), and returns what happened.
     fn finish(mut self) -> Summary {
@@ -175,18 +181,7 @@ impl<'a> Importer<'a> {
             let Some(known) = self.known.remove(&series.id) else {
                 continue;
             };
-            let mut run = SeriesRun {
-                config: self.config,
-                series,
-                archive: self.archive,
-                fetcher: self.fetcher.clone(),
-                opts: &self.opts,
-                progress: &Silent,
-                summary: &mut self.summary,
-                known,
-                state: Default::default(),
-                limit: usize::MAX,
-            };
+            let mut run = self.series_run(series, known);
             run.settle_history();
         }
         self.summary
