@@ -260,17 +260,7 @@ fn hook(answer: Value) -> FixtureServer {
 fn a_chat_target_with_lang_en_gets_english_messages() {
     // 2017年第20–21期: 248000 → 206000 infected hosts.
     let data = common::temp_dir("english-notify");
-    let pages: Vec<PathBuf> = ["2017-20.html", "2017-21.html"]
-        .iter()
-        .map(|p| common::site_dir().join("pages").join(p))
-        .collect();
-    cncert_feed::crawl::import(
-        &common::repo_config(),
-        &Archive::new(&data),
-        &cncert_feed::sources::all(),
-        &pages,
-    )
-    .expect("import");
+    common::import_pages(&data, &["2017-20.html", "2017-21.html"]);
     let mut config = common::repo_config();
     config
         .notify

@@ -5,10 +5,8 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use base64::Engine;
-use cncert_feed::archive::Archive;
 use cncert_feed::notify::NotifyOptions;
 use common::notify::{
     DINGTALK_SECRET, FEISHU_SECRET, Mocks, SMTP_PASSWORD, SMTP_USER, TELEGRAM_TOKEN, archive_with_three, pct, posts,
@@ -348,17 +346,7 @@ fn counts_read_in_wan_as_the_report_writes_them_in_every_target() {
     // 2017年第20–21期: 境内感染网络病毒的主机 248000 → 206000, 被木马或僵尸程序控制的主机
     // 180000 → 123000: each chat shows 20.6万个 and 12.3万个 (the summary's form), never 206000.
     let data = common::temp_dir("notify-wan");
-    let pages: Vec<PathBuf> = ["2017-20.html", "2017-21.html"]
-        .iter()
-        .map(|p| common::site_dir().join("pages").join(p))
-        .collect();
-    cncert_feed::crawl::import(
-        &common::repo_config(),
-        &Archive::new(&data),
-        &cncert_feed::sources::all(),
-        &pages,
-    )
-    .expect("import");
+    common::import_pages(&data, &["2017-20.html", "2017-21.html"]);
     let mocks = Mocks::new();
     let s = run(&common::repo_config(), &data, &mocks.env(), NotifyOptions::default());
     assert!(s.failed.is_empty(), "{:?}", s.failed);

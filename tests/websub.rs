@@ -7,26 +7,14 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use cncert_feed::archive::Archive;
 use common::server::{FixtureServer, Logged};
 use serde_json::{Value, json};
 
 const SITE: &str = "https://reader.example.io/cncert/";
 
-fn pages(names: &[&str]) -> Vec<PathBuf> {
-    names.iter().map(|n| common::site_dir().join("pages").join(n)).collect()
-}
-
 fn archive_with(names: &[&str]) -> PathBuf {
     let data = common::temp_dir("websub-data");
-    let s = cncert_feed::crawl::import(
-        &common::repo_config(),
-        &Archive::new(&data),
-        &cncert_feed::sources::all(),
-        &pages(names),
-    )
-    .expect("import");
-    assert_eq!(s.new.len(), names.len());
+    assert_eq!(common::import_pages(&data, names), names.len());
     data
 }
 
@@ -148,13 +136,7 @@ fn ping_posts_the_three_feeds_once_per_change() {
     assert_eq!(pings(&server).len(), 3);
 
     // A new issue changes every feed: three more pings.
-    cncert_feed::crawl::import(
-        &common::repo_config(),
-        &Archive::new(&data),
-        &cncert_feed::sources::all(),
-        &pages(&["2024-43.html"]),
-    )
-    .expect("import");
+    common::import_pages(&data, &["2024-43.html"]);
     render(&data, &out, &hub_url);
     assert!(ping(&data, &out, &hub_url).status.success());
     let all = pings(&server);

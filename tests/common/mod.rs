@@ -256,3 +256,18 @@ pub fn imported_archive() -> (PathBuf, cncert_feed::Config) {
     assert_eq!(s.new.len(), 24, "{:?}", s.failed);
     (data, config)
 }
+
+/// Imports the fixture pages named (`2024-43.html` …) into the archive at `data` with the
+/// repository's config; how many issues were new.
+pub fn import_pages(data: &std::path::Path, names: &[&str]) -> usize {
+    let pages: Vec<PathBuf> = names.iter().map(|n| site_dir().join("pages").join(n)).collect();
+    cncert_feed::crawl::import(
+        &repo_config(),
+        &cncert_feed::archive::Archive::new(data),
+        &cncert_feed::sources::all(),
+        &pages,
+    )
+    .expect("import")
+    .new
+    .len()
+}

@@ -20,18 +20,10 @@ pub const SMTP_PASSWORD: &str = "sm+p p@ss:w0rd";
 /// An archive with 2024年第41–43期, imported from the fixture pages.
 pub fn archive_with_three() -> PathBuf {
     let data = super::temp_dir("notify-data");
-    let pages: Vec<PathBuf> = ["2024-41.html", "2024-42.html", "2024-43.html"]
-        .iter()
-        .map(|p| super::site_dir().join("pages").join(p))
-        .collect();
-    let s = cncert_feed::crawl::import(
-        &super::repo_config(),
-        &Archive::new(&data),
-        &cncert_feed::sources::all(),
-        &pages,
-    )
-    .expect("import");
-    assert_eq!(s.new.len(), 3);
+    assert_eq!(
+        super::import_pages(&data, &["2024-41.html", "2024-42.html", "2024-43.html"]),
+        3
+    );
     data
 }
 
