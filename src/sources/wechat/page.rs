@@ -209,34 +209,63 @@ impl N {
 /// How many occurrences of one needle are remembered (later ones are never needed).
 const MAX_HITS: usize = 8;
 
+/// The passes of a scan. Every page gets the first; the second only when the first left a title,
+/// a time, an account or an address unread (an older page, a post without an article body); the
+/// third only in pages without an article body (WeChat's notices, which are small).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// What an article page has: its body, og:title, the script variables of its address, time,
+    /// title and account. 14 needles: few enough for the Teddy that reads 32 bytes a step.
+    Primary,
+    /// The other places a title, a time, an account or an address can be.
+    Fallback,
+    /// The error pages' words and structure.
+    Markers,
+}
+
 impl N {
-    /// Whether this needle marks one of WeChat's error pages (looked for only in pages without an
-    /// article body, which are small).
-    fn is_marker(self) -> bool {
-        self as usize >= N::EnvAbnormal as usize
+    /// Whether this needle is looked for in a pass. The script tags are in both passes that take
+    /// script variables (a variable counts only inside a script).
+    fn in_pass(self, pass: Pass) -> bool {
+        match self {
+            N::ScriptOpen | N::ScriptClose => pass != Pass::Markers,
+            N::Content | N::OgTitle | N::Biz | N::Sn | N::Mid | N::Idx | N::Ct | N::MsgTitle | N::Nickname => {
+                pass == Pass::Primary
+            }
+            N::OgUrl
+            | N::MsgLink
+            | N::ActivityName
+            | N::JsName
+            | N::NickName
+            | N::CreateTimeField
+            | N::Title
+            | N::OriCreateTime
+            | N::CreateTime => pass == Pass::Fallback,
+            _ => pass == Pass::Markers,
+        }
     }
 }
 
-/// The needles of one scan (page structure, or error-page markers) and the automaton finding them.
+/// The needles of one pass and the automaton finding them.
 struct NeedleSet {
     kinds: Vec<N>,
-    /// Teddy, "fat" (16 buckets, 16 bytes a step): on 300 KB pages of script, 23 needles, it
-    /// scanned in 41 µs a page where the slim one the automaton picks for under 33 needles took
-    /// 62 (8 buckets share too much) and the 41 needles of before 56. `None` without SIMD.
+    /// Teddy, the packed SIMD searcher (`None` without SIMD). On 275 KB pages of script it
+    /// scanned the 14 needles of the first pass in 24 µs a page (the slim Teddy, 32 bytes a
+    /// step); all 23 needles of page structure in one pass took 40 (fat Teddy, 16 bytes a step)
+    /// or 54 (slim: 8 buckets shared by too many needles).
     packed: Option<aho_corasick::packed::Searcher>,
     automaton: AhoCorasick,
 }
 
-fn needle_set(markers: bool) -> &'static NeedleSet {
-    static SETS: OnceLock<[NeedleSet; 2]> = OnceLock::new();
+fn needle_set(pass: Pass) -> &'static NeedleSet {
+    static SETS: OnceLock<[NeedleSet; 3]> = OnceLock::new();
     let sets = SETS.get_or_init(|| {
-        let build = |markers: bool| {
-            let chosen: Vec<&(&str, N)> = NEEDLES.iter().filter(|(_, k)| k.is_marker() == markers).collect();
+        let build = |pass: Pass| {
+            let chosen: Vec<&(&str, N)> = NEEDLES.iter().filter(|(_, k)| k.in_pass(pass)).collect();
             NeedleSet {
                 kinds: chosen.iter().map(|(_, k)| *k).collect(),
                 packed: aho_corasick::packed::Config::new()
                     .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
-                    .only_teddy_fat(Some(true))
                     .builder()
                     .extend(chosen.iter().map(|(n, _)| n))
                     .build(),
@@ -246,15 +275,15 @@ fn needle_set(markers: bool) -> &'static NeedleSet {
                     .expect("the needle list is a valid automaton"),
             }
         };
-        [build(false), build(true)]
+        [build(Pass::Primary), build(Pass::Fallback), build(Pass::Markers)]
     });
-    &sets[usize::from(markers)]
+    &sets[pass as usize]
 }
 
-/// Records the positions of one needle set's matches in `hits`. Script variables count only
-/// inside `<script>` elements: a `mid=` in a body link or a meta tag is no assignment.
-fn find_all(page: &[u8], markers: bool, hits: &mut [Vec<usize>]) {
-    let set = needle_set(markers);
+/// Records the positions of one pass's matches in `hits`. Script variables count only inside
+/// `<script>` elements: a `mid=` in a body link or a meta tag is no assignment.
+fn find_all(page: &[u8], pass: Pass, hits: &mut [Vec<usize>]) {
+    let set = needle_set(pass);
     let mut in_script = false;
     let mut take = |pattern: usize, start: usize| {
         let kind = set.kinds[pattern];
@@ -307,12 +336,7 @@ fn content_id(page: &[u8], at: usize) -> bool {
 /// Scans a page. Never fails: whatever cannot be found stays `None`.
 pub fn scan(page: &[u8]) -> ScannedPage {
     let mut hits: Vec<Vec<usize>> = vec![Vec::new(); KINDS];
-    find_all(page, false, &mut hits);
-    if hits[N::Content as usize].is_empty() {
-        find_all(page, true, &mut hits);
-    }
-    let at = |n: N| hits[n as usize].as_slice();
-    let mut warnings = Vec::new();
+    find_all(page, Pass::Primary, &mut hits);
     let mut lossy = false;
     let mut text = |bytes: &[u8]| -> String {
         match std::str::from_utf8(bytes) {
@@ -324,15 +348,46 @@ pub fn scan(page: &[u8]) -> ScannedPage {
         }
     };
 
-    let content_start = at(N::Content).first().copied();
-    let content_html = content_start
+    // What the first pass gives.
+    let first = |hits: &[Vec<usize>], n: N| hits[n as usize].first().copied();
+    let var = |hits: &[Vec<usize>], n: N| {
+        let name = n.variable()?;
+        script_string(page, &hits[n as usize], name).map(|b| js_unescape(&String::from_utf8_lossy(&b)))
+    };
+    let epoch = |s: &str| -> Option<DateTime<FixedOffset>> {
+        let secs: i64 = s.trim().parse().ok().filter(|&n| n > 0)?;
+        DateTime::from_timestamp(secs, 0).map(|d| d.with_timezone(&beijing()))
+    };
+    let content_html = first(&hits, N::Content)
         .and_then(|p| element_span(page, p, b"div"))
         .map(|(s, e)| text(&page[s..e]));
-
-    let og_title = at(N::OgTitle)
-        .first()
-        .and_then(|&p| meta_content(page, p))
+    let og_title = first(&hits, N::OgTitle)
+        .and_then(|p| meta_content(page, p))
         .map(|b| decode_entities(&text(b)));
+    let msg_title = var(&hits, N::MsgTitle).map(|s| decode_entities(&s));
+    let nickname = var(&hits, N::Nickname).map(|s| decode_entities(&s));
+    let script_url = match (
+        var(&hits, N::Biz),
+        var(&hits, N::Mid),
+        var(&hits, N::Idx),
+        var(&hits, N::Sn),
+    ) {
+        (Some(b), Some(m), Some(i), Some(s)) => canonical(&b, &m, &i, &s),
+        _ => None,
+    };
+    let ct = var(&hits, N::Ct).and_then(|s| epoch(&s));
+
+    // The rest only where the first pass left something unread: each of these is a fallback
+    // for one of the above.
+    let has_og_title = og_title.as_deref().is_some_and(|t| !t.trim().is_empty());
+    if !has_og_title || nickname.is_none() || script_url.is_none() || ct.is_none() {
+        find_all(page, Pass::Fallback, &mut hits);
+    }
+    if content_html.is_none() {
+        find_all(page, Pass::Markers, &mut hits);
+    }
+    let at = |n: N| hits[n as usize].as_slice();
+    let var = |n: N| var(&hits, n);
     let og_url = at(N::OgUrl)
         .first()
         .and_then(|&p| meta_content(page, p))
@@ -343,14 +398,9 @@ pub fn scan(page: &[u8]) -> ScannedPage {
         let inner = strip_tags(&text(&page[start..start + len.min(64 * 1024)]));
         Some(inner.trim().to_string()).filter(|s| !s.is_empty())
     });
-    let var = |n: N| {
-        let name = n.variable()?;
-        script_string(page, at(n), name).map(|b| js_unescape(&String::from_utf8_lossy(&b)))
-    };
-    let script_title = var(N::MsgTitle).or_else(|| var(N::Title)).map(|s| decode_entities(&s));
-    let nickname = var(N::Nickname)
-        .or_else(|| var(N::NickName))
-        .map(|s| decode_entities(&s))
+    let script_title = msg_title.or_else(|| var(N::Title).map(|s| decode_entities(&s)));
+    let nickname = nickname
+        .or_else(|| var(N::NickName).map(|s| decode_entities(&s)))
         .or_else(|| {
             at(N::JsName).first().and_then(|&p| {
                 let start = p + memchr::memchr(b'>', &page[p..])? + 1;
@@ -360,25 +410,17 @@ pub fn scan(page: &[u8]) -> ScannedPage {
             })
         });
 
-    let url = match (var(N::Biz), var(N::Mid), var(N::Idx), var(N::Sn)) {
-        (Some(b), Some(m), Some(i), Some(s)) => canonical(&b, &m, &i, &s),
-        _ => None,
-    }
-    .or_else(|| og_url.as_deref().and_then(article_link).and_then(only_canonical))
-    .or_else(|| {
-        var(N::MsgLink)
-            .map(|s| decode_entities(&s))
-            .as_deref()
-            .and_then(article_link)
-            .and_then(only_canonical)
-    });
+    let url = script_url
+        .or_else(|| og_url.as_deref().and_then(article_link).and_then(only_canonical))
+        .or_else(|| {
+            var(N::MsgLink)
+                .map(|s| decode_entities(&s))
+                .as_deref()
+                .and_then(article_link)
+                .and_then(only_canonical)
+        });
 
-    let epoch = |s: &str| -> Option<DateTime<FixedOffset>> {
-        let secs: i64 = s.trim().parse().ok().filter(|&n| n > 0)?;
-        DateTime::from_timestamp(secs, 0).map(|d| d.with_timezone(&beijing()))
-    };
-    let published = var(N::Ct)
-        .and_then(|s| epoch(&s))
+    let published = ct
         .or_else(|| {
             var(N::OriCreateTime)
                 .and_then(|s| epoch(&s))
@@ -424,6 +466,7 @@ pub fn scan(page: &[u8]) -> ScannedPage {
         .find_map(|(n, i)| (!at(n).is_empty()).then_some(i))
     };
 
+    let mut warnings = Vec::new();
     if lossy {
         warnings.push("the page is not valid UTF-8; invalid bytes were replaced with U+FFFD".to_string());
     }
