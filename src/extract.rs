@@ -106,15 +106,26 @@ pub struct TitleInfo {
 
 /// Parses a (normalized) title against a series' pattern; `None` when it is not an issue of it.
 pub fn parse_title(title: &str, series: &Series) -> Option<TitleInfo> {
+    let (year, issue, end) = title_issue(title, series)?;
+    let period = parse_period(&title[end..], year, issue);
+    Some(TitleInfo { year, issue, period })
+}
+
+/// Whether a (normalized) title is an issue of a series, as [`parse_title`] decides, without
+/// reading its week (what a link to an issue needs).
+pub fn is_issue_title(title: &str, series: &Series) -> bool {
+    title_issue(title, series).is_some()
+}
+
+/// The year and the issue a title gives, and where the title pattern's match ends.
+fn title_issue(title: &str, series: &Series) -> Option<(i32, u32, usize)> {
     let caps = series.title_re.captures(title)?;
     let year: i32 = caps.name("year")?.as_str().parse().ok()?;
     let issue: u32 = caps.name("issue")?.as_str().parse().ok()?;
     if !(1990..=2200).contains(&year) || issue == 0 || issue > 60 {
         return None;
     }
-    let after = &title[caps.get(0).map(|m| m.end()).unwrap_or(0)..];
-    let period = parse_period(after, year, issue);
-    Some(TitleInfo { year, issue, period })
+    Some((year, issue, caps.get(0).map_or(0, |m| m.end())))
 }
 
 fn period_re() -> &'static regex::Regex {

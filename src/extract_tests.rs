@@ -76,3 +76,61 @@ fn a_comma_is_a_thousands_separator_every_three_digits_or_not_at_all() {
         assert_eq!(parse_number(s), want, "{s}");
     }
 }
+
+/// Characters of every kind a line's normalization treats apart: simple ones, whitespace of
+/// every width, URL parts, brackets, and ones only NFKC handles (ligatures, zero-width,
+/// combining marks, no-break space, ellipsis).
+const LINE_POOL: &[char] = &[
+    'a', 'Z', '1', ' ', '\t', '\n', '\u{3000}', '，', '（', '）', '网', '络', '●', '·', '×', '→', ':', '/', 'w', '.',
+    'h', 't', 'p', 's', '(', ')', '[', ']', '\u{a0}', 'ﬁ', '\u{200b}', 'é', 'e', '\u{301}', 'Ａ', '—', '…', '⻢', '①',
+    '：', '／', 'ｗ',
+];
+
+proptest::proptest! {
+    #[test]
+    fn the_one_pass_normalization_is_the_pass_after_pass_one(
+        picks in proptest::collection::vec(0..LINE_POOL.len(), 0..40)
+    ) {
+        let s: String = picks.iter().map(|&i| LINE_POOL[i]).collect();
+        let want = super::text::normalize_any_line(&s);
+        if let Some(fast) = super::text::normalize_simple_line(&s) {
+            proptest::prop_assert_eq!(&fast, &want, "{:?}", s);
+        }
+        proptest::prop_assert_eq!(normalize_line(&s), want, "{:?}", s);
+    }
+
+    #[test]
+    fn lines_are_joined_as_character_by_character(
+        picks in proptest::collection::vec(0..LINE_POOL.len(), 0..40)
+    ) {
+        let s: String = picks.iter().map(|&i| LINE_POOL[i]).collect();
+        // The definition, one character at a time.
+        let mut want = String::new();
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\n' {
+                let prev = want.chars().next_back();
+                let next = chars.peek().copied();
+                if prev.is_some_and(is_cjk) || next.is_some_and(is_cjk) {
+                    continue;
+                }
+            }
+            want.push(c);
+        }
+        proptest::prop_assert_eq!(joined_text(&s), want, "{:?}", s);
+    }
+}
+
+#[test]
+fn common_lines_take_the_one_pass_normalization() {
+    for line in [
+        "●网络安全信息与动态周报2024年第42期（10月14日-10月20日）",
+        "本周，共处理网络安全事件２９５起 ，含跨境网络安全事件140起。",
+        "  CNCERT  协调 · 处理  ",
+    ] {
+        assert!(super::text::normalize_simple_line(line).is_some(), "{line}");
+    }
+    for line in ["见 https://www.cert.org.cn/x", "ﬁle", "a\u{a0}b", "…"] {
+        assert!(super::text::normalize_simple_line(line).is_none(), "{line}");
+    }
+}

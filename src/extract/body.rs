@@ -31,43 +31,43 @@ impl Body {
     }
 }
 
-const BLOCKS: &[&str] = &[
-    "p",
-    "div",
-    "section",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "li",
-    "ul",
-    "ol",
-    "tr",
-    "table",
-    "blockquote",
-    "figure",
-    "figcaption",
-    "pre",
-    "article",
-    "header",
-    "footer",
-    "hr",
-    "dl",
-    "dt",
-    "dd",
-];
-const SKIPPED: &[&str] = &[
-    "script",
-    "style",
-    "noscript",
-    "iframe",
-    "template",
-    "svg",
-    "mpvoice",
-    "mp-style-type",
-];
+/// Elements that break a line.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "section"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "li"
+            | "ul"
+            | "ol"
+            | "tr"
+            | "table"
+            | "blockquote"
+            | "figure"
+            | "figcaption"
+            | "pre"
+            | "article"
+            | "header"
+            | "footer"
+            | "hr"
+            | "dl"
+            | "dt"
+            | "dd"
+    )
+}
+/// Elements whose content is no text of the article.
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "script" | "style" | "noscript" | "iframe" | "template" | "svg" | "mpvoice" | "mp-style-type"
+    )
+}
 
 /// Turns open/close/text events into a [`Body`].
 #[derive(Default)]
@@ -81,6 +81,11 @@ struct Builder {
 
 impl Builder {
     fn flush(&mut self) {
+        // Most blocks hold nothing but the indentation between tags: nothing to normalize.
+        if self.line.trim().is_empty() {
+            self.line.clear();
+            return;
+        }
         let n = normalize_line(&self.line);
         if !n.is_empty() && !is_caption(&n) {
             self.body.lines.push(n);
@@ -90,9 +95,9 @@ impl Builder {
     }
 
     fn open(&mut self, name: &str, attr: &dyn Fn(&str) -> Option<String>) {
-        if self.skip_depth > 0 || SKIPPED.contains(&name) {
+        if self.skip_depth > 0 || is_skipped(name) {
             self.skip_depth += 1;
-        } else if name == "br" || BLOCKS.contains(&name) {
+        } else if name == "br" || is_block(name) {
             self.flush();
         } else if name == "a" {
             self.anchors.push((
@@ -106,7 +111,7 @@ impl Builder {
     fn close(&mut self, name: &str) {
         if self.skip_depth > 0 {
             self.skip_depth -= 1;
-        } else if BLOCKS.contains(&name) {
+        } else if is_block(name) {
             self.flush();
         } else if name == "a"
             && let Some((href, text, textvalue)) = self.anchors.pop()
@@ -172,7 +177,7 @@ pub fn tree_too_costly(b: &[u8], max_depth: usize, max_work: usize) -> bool {
             work = work.saturating_add(depth);
             let end = memchr::memchr(b'>', &rest[len..]).map(|e| len + e);
             let self_closing = end.is_some_and(|e| e > 0 && rest[e - 1] == b'/');
-            if !VOID.contains(&name.as_ref()) && !self_closing {
+            if !is_void(&name) && !self_closing {
                 depth += 1;
             }
             if depth > max_depth || work > max_work {
@@ -225,13 +230,13 @@ pub fn read_body_flat(html: &str) -> Body {
             .map(|e| start + e + 1)
             .unwrap_or(b.len());
         if closing {
-            if !SKIPPED.contains(&name.as_ref()) {
+            if !is_skipped(&name) {
                 builder.close(&name);
             }
             i = end;
             continue;
         }
-        if SKIPPED.contains(&name.as_ref()) {
+        if is_skipped(&name) {
             i = find_end_tag(&b[end..], name.as_bytes())
                 .and_then(|e| memchr::memchr(b'>', &b[end + e..]).map(|c| end + e + c + 1))
                 .unwrap_or(b.len());
@@ -247,7 +252,7 @@ pub fn read_body_flat(html: &str) -> Body {
             builder.close("a");
         }
         builder.open(&name, &attr);
-        if VOID.contains(&name.as_ref()) {
+        if is_void(&name) {
             builder.close(&name);
         }
         i = end;
@@ -277,61 +282,81 @@ pub fn read_body_with_dom(html: &str) -> Body {
 }
 
 /// Elements without an end tag.
-const VOID: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
-];
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+    )
+}
 /// Elements whose parsing html5ever treats specially (raw text, tables, foreign content, implied
 /// structure): the tokenizer leaves them to html5ever.
-const SPECIAL: &[&str] = &[
-    "textarea",
-    "title",
-    "xmp",
-    "iframe",
-    "noembed",
-    "noframes",
-    "noscript",
-    "plaintext",
-    "template",
-    "svg",
-    "math",
-    "table",
-    "tbody",
-    "thead",
-    "tfoot",
-    "tr",
-    "td",
-    "th",
-    "caption",
-    "colgroup",
-    "col",
-    "select",
-    "option",
-    "optgroup",
-    "frameset",
-    "frame",
-    "head",
-    "body",
-    "html",
-    "form",
-    "button",
-    "listing",
-    "pre",
-    "image",
-    "nobr",
-    "ruby",
-    "rb",
-    "rp",
-    "rt",
-    "rtc",
-    "applet",
-    "marquee",
-    "object",
-    "isindex",
-    "math",
-    "keygen",
-];
+fn is_special(name: &str) -> bool {
+    matches!(
+        name,
+        "textarea"
+            | "title"
+            | "xmp"
+            | "iframe"
+            | "noembed"
+            | "noframes"
+            | "noscript"
+            | "plaintext"
+            | "template"
+            | "svg"
+            | "math"
+            | "table"
+            | "tbody"
+            | "thead"
+            | "tfoot"
+            | "tr"
+            | "td"
+            | "th"
+            | "caption"
+            | "colgroup"
+            | "col"
+            | "select"
+            | "option"
+            | "optgroup"
+            | "frameset"
+            | "frame"
+            | "head"
+            | "body"
+            | "html"
+            | "form"
+            | "button"
+            | "listing"
+            | "pre"
+            | "image"
+            | "nobr"
+            | "ruby"
+            | "rb"
+            | "rp"
+            | "rt"
+            | "rtc"
+            | "applet"
+            | "marquee"
+            | "object"
+            | "isindex"
+            | "keygen"
+    )
+}
 /// Raw-text elements the tokenizer skips whole.
-const RAW: &[&str] = &["script", "style"];
+fn is_raw(name: &str) -> bool {
+    matches!(name, "script" | "style")
+}
 
 /// Decodes entities, refusing (None) anything html5ever might read differently.
 fn decode_strict(s: &str) -> Option<Cow<'_, str>> {
@@ -521,18 +546,18 @@ pub fn read_body_fast(html: &str) -> Option<Body> {
             continue;
         }
         let (name, len) = tag_name(rest)?;
-        if SPECIAL.contains(&name.as_ref()) {
+        if is_special(&name) {
             return None;
         }
         let (attrs, self_closing, used) = attributes(html.get(i + 1 + len..)?)?;
         let attr = |n: &str| attrs.get(n);
         i += 1 + len + used;
-        if VOID.contains(&name.as_ref()) {
+        if is_void(&name) {
             builder.open(&name, &attr);
             builder.close(&name);
         } else if self_closing {
             return None;
-        } else if RAW.contains(&name.as_ref()) {
+        } else if is_raw(&name) {
             // Skip to the matching end tag (found in place: no copy of the rest of the body).
             let end = find_end_tag(&b[i..], name.as_bytes())?;
             let close = memchr::memchr(b'>', &b[i + end..])?;

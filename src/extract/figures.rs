@@ -69,16 +69,18 @@ impl Figures {
 /// PDF or OCR text, or across blocks); other breaks stay, so digits never run together.
 pub fn joined_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\n' {
-            let prev = out.chars().next_back();
-            let next = chars.peek().copied();
-            if prev.is_some_and(is_cjk) || next.is_some_and(is_cjk) {
-                continue;
-            }
+    let mut lines = text.split('\n');
+    if let Some(first) = lines.next() {
+        out.push_str(first);
+    }
+    for line in lines {
+        // What precedes the break (after the joins before it) and what follows it.
+        let prev = out.chars().next_back();
+        let next = line.chars().next();
+        if !(prev.is_some_and(is_cjk) || next.is_some_and(is_cjk)) {
+            out.push('\n');
         }
-        out.push(c);
+        out.push_str(line);
     }
     out
 }

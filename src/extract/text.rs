@@ -25,6 +25,11 @@ pub(crate) fn is_cjk(c: char) -> bool {
 /// Normalizes one line of text: NFKC, zero-width characters dropped, whitespace next to CJK
 /// removed, other runs of whitespace collapsed, URLs removed.
 pub fn normalize_line(s: &str) -> String {
+    normalize_simple_line(s).unwrap_or_else(|| normalize_any_line(s))
+}
+
+/// [`normalize_line`] for any line, pass after pass.
+pub(super) fn normalize_any_line(s: &str) -> String {
     let joined = join_ligatures(s);
     let nfkc: String = match simple_nfkc(&joined) {
         Some(n) => n,
@@ -54,6 +59,38 @@ pub fn normalize_line(s: &str) -> String {
     out
 }
 
+/// [`normalize_line`] in one pass for a line of [`simple_nfkc`]'s characters without a URL (most
+/// lines): each character mapped, whitespace handled as it comes. `None` for any other line.
+/// (A ligature, a zero-width character or a radical is no such character; whitespace handling
+/// neither makes nor breaks `://` or `www.`, so finding none in the result means there was none.)
+pub(super) fn normalize_simple_line(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    let tight = |c: char| is_cjk(c) || matches!(c, '(' | ')' | '[' | ']');
+    while let Some(c) = chars.next() {
+        let c = simple_nfkc_char(c)?;
+        if c.is_whitespace() {
+            let mut next = None;
+            while let Some(&n) = chars.peek() {
+                let n = simple_nfkc_char(n)?;
+                if !n.is_whitespace() {
+                    next = Some(n);
+                    break;
+                }
+                chars.next();
+            }
+            let prev = out.chars().next_back();
+            let glue = prev.is_none() || next.is_none() || prev.is_some_and(tight) || next.is_some_and(tight);
+            if !glue {
+                out.push(' ');
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    (!out.contains("://") && !out.contains("www.")).then_some(out)
+}
+
 /// NFKC of a line made only of characters whose NFKC is one fixed character each and that never
 /// compose with a neighbour (ASCII, CJK ideographs, common CJK punctuation, full-width forms,
 /// the ideographic space): the characters mapped one by one, as NFKC would, without its
@@ -76,6 +113,18 @@ pub(super) fn simple_nfkc_char(c: char) -> Option<char> {
         0x3001..=0x3003 | 0x3008..=0x3011 | 0x2018 | 0x2019 | 0x201C | 0x201D | 0x2014 => c,
         // The ideographic space is a space.
         0x3000 => ' ',
+        // Symbols with no decomposition that compose with nothing: · × ° – ― • ←…↙ ■…◿ ★ ☆ 〔〕〖〗.
+        0xB7
+        | 0xD7
+        | 0xB0
+        | 0x2013
+        | 0x2015
+        | 0x2022
+        | 0x2190..=0x2199
+        | 0x25A0..=0x25FF
+        | 0x2605
+        | 0x2606
+        | 0x3014..=0x3017 => c,
         // Full-width ASCII (！ to ～) is ASCII.
         0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFF01 + 0x21)?,
         _ => return None,

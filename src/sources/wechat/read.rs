@@ -6,7 +6,9 @@ use chrono::{DateTime, FixedOffset};
 use super::page::{Interstitial, ScannedPage, scan};
 use super::url::article_link;
 use crate::config::{Config, Series};
-use crate::extract::{Extracted, collapse_whitespace, find_figures, normalize_title, parse_title, read_body};
+use crate::extract::{
+    Extracted, collapse_whitespace, find_figures, is_issue_title, normalize_title, parse_title, read_body,
+};
 use crate::report::{PageKind, Report};
 
 /// What is known about an article besides its body (from the page's scripts or a feed item).
@@ -145,8 +147,7 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
     let mut previous: Vec<String> = Vec::new();
     for (href, label) in &body.links {
         let label = normalize_title(label);
-        // A quick test first: most links are no issue's.
-        if !series.title_re.is_match(&label) || parse_title(&label, series).is_none() {
+        if !is_issue_title(&label, series) {
             continue;
         }
         if let Some(link) = article_link(href) {

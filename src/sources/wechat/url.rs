@@ -47,16 +47,26 @@ pub fn article_link(href: &str) -> Option<ArticleLink> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str()? != WECHAT_HOST || url.port().is_some() {
         return None;
     }
-    let get = |key: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
+    // The first value of each parameter, read in one pass over the query.
+    let params = |keys: [&str; 4]| {
+        let mut found: [Option<String>; 4] = Default::default();
+        for (k, v) in url.query_pairs() {
+            if let Some(i) = keys.iter().position(|key| *key == k)
+                && found[i].is_none()
+            {
+                found[i] = Some(v.into_owned());
+            }
+        }
+        found.map(Option::unwrap_or_default)
     };
     match url.path() {
-        "/s" => canonical(&get("__biz"), &get("mid"), &get("idx"), &get("sn")).map(ArticleLink::Canonical),
+        "/s" => {
+            let [biz, mid, idx, sn] = params(["__biz", "mid", "idx", "sn"]);
+            canonical(&biz, &mid, &idx, &sn).map(ArticleLink::Canonical)
+        }
         "/mp/appmsg/show" => {
-            canonical(&get("__biz"), &get("appmsgid"), &get("itemidx"), &get("sign")).map(ArticleLink::Canonical)
+            let [biz, mid, idx, sn] = params(["__biz", "appmsgid", "itemidx", "sign"]);
+            canonical(&biz, &mid, &idx, &sn).map(ArticleLink::Canonical)
         }
         p => {
             let code = p.strip_prefix("/s/")?;
