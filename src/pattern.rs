@@ -19,29 +19,87 @@ pub use anchor::{Anchor, Finder, Found, Occurrences, Part};
 /// The shortest fixed phrase that is matched with one character missing or doubled.
 pub const MIN_TOLERANT_RUN: usize = 3;
 
-/// One compiled pattern.
+/// One pattern, checked at load; its regexes are compiled when first needed (most patterns of
+/// a config find nothing in a given issue, and a regex costs more to compile than to run).
 #[derive(Debug, Clone)]
 pub struct Pattern {
     /// As written in config.yaml (`{N}` not expanded).
     pub source: String,
-    /// The regex exactly as written.
-    pub exact: Regex,
+    /// The regex exactly as written (`{N}` expanded).
+    exact_source: String,
+    /// That regex, compiled when first needed.
+    exact: Lazy,
     /// The regex source with each fixed phrase also matching with one character missing or doubled.
     tolerant_source: String,
-    /// That regex, compiled when first needed (at load when the pattern has no anchor).
-    tolerant: std::sync::OnceLock<Regex>,
+    /// That regex, compiled when first needed.
+    tolerant: Lazy,
+    /// Whether the pattern captures a `value` group.
+    captures_value: bool,
     /// Where its matches can be (see [`Anchor`], [`Finder`]); `None`: anywhere.
     pub anchor: Option<Anchor>,
 }
 
+/// A regex compiled the first time it is asked for. Its source parsed at load; should it still
+/// not compile (a pattern past the regex engine's size limit, which `check` reports), it matches
+/// nothing and says why ([`Pattern::problem`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Lazy(std::sync::OnceLock<Result<Regex, String>>);
+
+impl Lazy {
+    /// The regex of `source`, compiled on the first call.
+    pub(crate) fn get(&self, source: &str) -> Option<&Regex> {
+        self.0
+            .get_or_init(|| Regex::new(source).map_err(|e| e.to_string()))
+            .as_ref()
+            .ok()
+    }
+
+    /// Why the regex did not compile, if it was asked for and did not.
+    pub(crate) fn problem(&self) -> Option<&str> {
+        self.0.get().and_then(|r| r.as_ref().err()).map(String::as_str)
+    }
+}
+
 impl Pattern {
+    /// The regex exactly as written (`None` if it cannot be compiled: see [`Pattern::problem`]).
+    pub fn exact(&self) -> Option<&Regex> {
+        self.exact.get(&self.exact_source)
+    }
+
+    /// The source of [`Pattern::exact`].
+    pub fn exact_source(&self) -> &str {
+        &self.exact_source
+    }
+
     /// The regex with each fixed phrase also matching with one character missing or doubled.
-    pub fn tolerant(&self) -> &Regex {
-        self.tolerant.get_or_init(|| {
-            // It compiled at load (anchored, or as it is): it compiles again. Were it not to, the
-            // exact regex (which matches a part of what it matches) stands in.
-            Regex::new(&self.tolerant_source).unwrap_or_else(|_| self.exact.clone())
-        })
+    pub fn tolerant(&self) -> Option<&Regex> {
+        self.tolerant.get(&self.tolerant_source)
+    }
+
+    /// Whether the pattern captures a `value` group (what a figure's pattern must do).
+    pub fn captures_value(&self) -> bool {
+        self.captures_value
+    }
+
+    /// Why one of the pattern's regexes could not be compiled, once one was needed and did not
+    /// (it then matches nothing). `None` while none failed.
+    pub fn problem(&self) -> Option<&str> {
+        self.exact
+            .problem()
+            .or_else(|| self.tolerant.problem())
+            .or_else(|| self.anchor.as_ref().and_then(Anchor::problem))
+    }
+
+    /// Compiles every regex of the pattern now; the first error, if one does not compile.
+    pub fn compile_now(&self) -> Result<(), String> {
+        self.exact();
+        match &self.anchor {
+            Some(a) => a.compile_now()?,
+            None => {
+                self.tolerant();
+            }
+        }
+        self.problem().map_or(Ok(()), |p| Err(p.to_string()))
     }
 
     /// Every match of the tolerant regex in `text`, leftmost-first, one after another, as
@@ -52,7 +110,10 @@ impl Pattern {
         if let (Some(anchor), Some(starts)) = (&self.anchor, starts) {
             return anchor.find_all(text, starts);
         }
-        self.tolerant()
+        let Some(tolerant) = self.tolerant() else {
+            return Vec::new();
+        };
+        tolerant
             .captures_iter(text)
             .filter_map(|c| {
                 let whole = c.get(0)?;
@@ -69,10 +130,11 @@ impl Pattern {
     pub fn is_exact(&self, text: &str, span: (usize, usize)) -> bool {
         match &self.anchor {
             Some(anchor) => anchor.is_exact(text, span),
-            None => self
-                .exact
-                .find_at(text, span.0)
-                .is_some_and(|m| m.start() == span.0 && m.end() == span.1),
+            None => self.exact().is_some_and(|exact| {
+                exact
+                    .find_at(text, span.0)
+                    .is_some_and(|m| m.start() == span.0 && m.end() == span.1)
+            }),
         }
     }
 }
@@ -82,23 +144,35 @@ fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }
 
-/// Compiles an expanded pattern (no `{N}` left) both exactly and tolerantly.
+/// Checks an expanded pattern (no `{N}` left) and makes its tolerant form; the regexes are
+/// compiled when first needed. The error of a pattern that is no regex.
 pub fn compile(source: &str, expanded: &str) -> Result<Pattern, String> {
-    let exact = Regex::new(expanded).map_err(|e| e.to_string())?;
+    let hir = regex_syntax::Parser::new().parse(expanded).map_err(|e| e.to_string())?;
     let widened = tolerant_source(expanded)?;
-    let anchor = Anchor::of(&widened, expanded);
-    let tolerant = std::sync::OnceLock::new();
-    if anchor.is_none() {
-        let re = Regex::new(&widened).map_err(|e| format!("{e} (in the tolerant form {widened})"))?;
-        let _ = tolerant.set(re);
-    }
+    let widened_hir = regex_syntax::Parser::new()
+        .parse(&widened)
+        .map_err(|e| format!("{e} (in the tolerant form {widened})"))?;
+    let anchor = Anchor::of(&widened_hir, &widened, expanded);
     Ok(Pattern {
         source: source.to_string(),
-        exact,
+        exact_source: expanded.to_string(),
+        exact: Lazy::default(),
         tolerant_source: widened,
-        tolerant,
+        tolerant: Lazy::default(),
+        captures_value: capture_index(&hir, "value").is_some(),
         anchor,
     })
+}
+
+/// The index of the capture group named `name`, as the regex numbers its groups.
+pub(crate) fn capture_index(hir: &Hir, name: &str) -> Option<usize> {
+    match hir.kind() {
+        HirKind::Capture(c) if c.name.as_deref() == Some(name) => usize::try_from(c.index).ok(),
+        HirKind::Capture(c) => capture_index(&c.sub, name),
+        HirKind::Repetition(r) => capture_index(&r.sub, name),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().find_map(|p| capture_index(p, name)),
+        _ => None,
+    }
 }
 
 /// The regex source with each fixed phrase replaced by an alternation of the phrase as written,
@@ -187,9 +261,9 @@ pub fn overlaps(figures: &[(&str, &[Pattern])]) -> Vec<String> {
     let mut out = Vec::new();
     for (key, patterns) in figures {
         for p in *patterns {
-            for sentence in samples(p.exact.as_str()) {
-                let Some(own) = p
-                    .exact
+            let Some(exact) = p.exact() else { continue };
+            for sentence in samples(p.exact_source()) {
+                let Some(own) = exact
                     .captures(&sentence)
                     .and_then(|c| c.name("value"))
                     .map(|m| m.range())
@@ -201,7 +275,8 @@ pub fn overlaps(figures: &[(&str, &[Pattern])]) -> Vec<String> {
                         continue;
                     }
                     for q in *other_patterns {
-                        let same_number = q.tolerant().captures_iter(&sentence).any(|c| {
+                        let Some(tolerant) = q.tolerant() else { continue };
+                        let same_number = tolerant.captures_iter(&sentence).any(|c| {
                             c.name("value")
                                 .is_some_and(|m| m.start() < own.end && own.start < m.end())
                         });

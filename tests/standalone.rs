@@ -171,3 +171,27 @@ fn the_offline_demo_builds_feeds_from_the_repository_fixtures() {
     );
     assert!(said.contains("rss.xml") && said.contains("atom.xml"), "{said}");
 }
+
+#[test]
+fn check_compiles_every_pattern_and_names_one_too_big_to_compile() {
+    // It parses, so the config loads (a run compiles a regex when it first needs it); `check`
+    // compiles them all and names the one past the regex engine's size limit.
+    let dir = common::temp_dir("standalone-check-big");
+    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml")).expect("config");
+    let big = shipped.replacen(
+        "'共处理(?:了)?网络安全事件{N}起'",
+        r"'\w{600}共处理(?:了)?网络安全事件{N}起'",
+        1,
+    );
+    assert_ne!(big, shipped, "the shipped pattern was found");
+    std::fs::write(dir.join("config.yaml"), big).expect("write");
+    let out = run_in(&dir, &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("incidents_handled's pattern"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot be compiled"), "{}", stderr(&out));
+    assert!(stderr(&out).contains(r"\w{600}"), "{}", stderr(&out));
+    // The shipped config compiles whole.
+    std::fs::write(dir.join("config.yaml"), shipped).expect("write");
+    let out = run_in(&dir, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

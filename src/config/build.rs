@@ -2,8 +2,6 @@
 //! An error names the file and the line of the very value that is wrong (see [`Lines`]) and says
 //! what to write instead.
 
-use std::collections::HashMap;
-
 use regex::Regex;
 
 use super::{
@@ -81,25 +79,6 @@ impl ConfigFile {
         if self.series.is_empty() {
             return Err(err("series", "series: list at least one series".into()));
         }
-        // Every pattern compiled up front, on every core (most of a config's load time: each is
-        // three regexes with its typo variants); the checks below take them from here in order.
-        let compiled = compile_all(
-            self.series
-                .iter()
-                .flat_map(|s| {
-                    let assessment = s.assessment.iter().map(|p| (p.as_str(), MetricKind::Level));
-                    let metrics = s
-                        .metrics
-                        .iter()
-                        .flat_map(|m| m.patterns.iter().map(move |p| (p.as_str(), m.kind)));
-                    assessment.chain(metrics)
-                })
-                .collect(),
-        );
-        let compile_pattern = |p: &str, kind: MetricKind| match compiled.get(&(p, kind)) {
-            Some(done) => done.clone(),
-            None => compile_pattern(p, kind),
-        };
         let mut series = Vec::new();
         for (si, s) in self.series.iter().enumerate() {
             let at = |rest: &str| format!("series.{si}.{rest}");
@@ -483,26 +462,6 @@ pub fn expand_env(s: &str) -> std::result::Result<String, String> {
     Ok(out)
 }
 
-/// Compiles every `(pattern, kind)` of a config, on as many threads as there are cores (at most 4).
-fn compile_all(all: Vec<(&str, MetricKind)>) -> HashMap<(&str, MetricKind), std::result::Result<Pattern, String>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
-    let chunk = all.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = all
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|&(p, kind)| ((p, kind), compile_pattern(p, kind)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        // A thread that panicked (a bug) leaves its patterns to be compiled again, one by one.
-        handles.into_iter().filter_map(|h| h.join().ok()).flatten().collect()
-    })
-}
-
 /// Compiles one metric pattern: `{N}` becomes the number group; a pattern must capture `value`.
 /// Each of its fixed phrases also matches with one character missing or doubled (see [`crate::pattern`]).
 pub fn compile_pattern(p: &str, kind: MetricKind) -> std::result::Result<Pattern, String> {
@@ -510,7 +469,7 @@ pub fn compile_pattern(p: &str, kind: MetricKind) -> std::result::Result<Pattern
     let re = crate::pattern::compile(p, &expanded).map_err(|e| {
         format!("'{p}' is not a valid regex: {e}; escape ( ) . + ? with a backslash where you mean the character")
     })?;
-    if !re.exact.capture_names().flatten().any(|n| n == "value") {
+    if !re.captures_value() {
         let hint = match kind {
             MetricKind::Count => "put {N} where the number stands",
             MetricKind::Level => "capture the word as (?P<value>[高中低])",

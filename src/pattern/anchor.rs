@@ -11,8 +11,8 @@
 //! top-level alternation) or with a look-around that a text's start would change (`^`, `\b`) has
 //! none, and runs over the whole text as written.
 
+use super::Lazy;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::Regex;
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 /// The most strings an anchor may have.
@@ -51,11 +51,14 @@ pub struct Anchor {
     pub part: Part,
     /// What a match holds besides.
     pub check: Option<Part>,
-    /// The tolerant regex, anchored at the start of the text it is given.
-    tolerant_at: Regex,
+    /// The tolerant regex, anchored at the start of the text it is given (`\A(?:…)`)...
+    tolerant_at_source: String,
+    /// ...compiled when first needed.
+    tolerant_at: Lazy,
     /// The exact regex, likewise.
-    exact_at: Regex,
-    /// The number of the `value` group in `tolerant_at`.
+    exact_at_source: String,
+    exact_at: Lazy,
+    /// The number of the `value` group in the tolerant regex.
     value_group: Option<usize>,
 }
 
@@ -78,10 +81,10 @@ pub struct Occurrences {
 }
 
 impl Anchor {
-    /// The anchor of a pattern (`tolerant` and `exact` are the expanded regexes), if it has one.
-    /// (Widening a pattern changes only its literal phrases: the two have the same look-arounds.)
-    pub fn of(tolerant: &str, exact: &str) -> Option<Anchor> {
-        let hir = regex_syntax::Parser::new().parse(tolerant).ok()?;
+    /// The anchor of a pattern (`tolerant` and `exact` are the expanded regexes, `hir` the
+    /// tolerant one parsed), if it has one. (Widening a pattern changes only its literal phrases:
+    /// the two have the same look-arounds and the same groups.)
+    pub fn of(hir: &Hir, tolerant: &str, exact: &str) -> Option<Anchor> {
         let only_end = hir
             .properties()
             .look_set()
@@ -90,18 +93,30 @@ impl Anchor {
         if !only_end {
             return None;
         }
-        let mut parts = fixed_parts(&hir)?.into_iter();
+        let mut parts = fixed_parts(hir)?.into_iter();
         let part = parts.next()?;
         let check = parts.next();
-        let tolerant_at = Regex::new(&format!(r"\A(?:{tolerant})")).ok()?;
-        let value_group = tolerant_at.capture_names().position(|n| n == Some("value"));
         Some(Anchor {
             part,
             check,
-            tolerant_at,
-            exact_at: Regex::new(&format!(r"\A(?:{exact})")).ok()?,
-            value_group,
+            tolerant_at_source: format!(r"\A(?:{tolerant})"),
+            tolerant_at: Lazy::default(),
+            exact_at_source: format!(r"\A(?:{exact})"),
+            exact_at: Lazy::default(),
+            value_group: super::capture_index(hir, "value"),
         })
+    }
+
+    /// Why one of the anchored regexes did not compile, once one was needed and did not.
+    pub fn problem(&self) -> Option<&str> {
+        self.tolerant_at.problem().or_else(|| self.exact_at.problem())
+    }
+
+    /// Compiles both anchored regexes now.
+    pub(super) fn compile_now(&self) -> Result<(), String> {
+        self.tolerant_at.get(&self.tolerant_at_source);
+        self.exact_at.get(&self.exact_at_source);
+        self.problem().map_or(Ok(()), |p| Err(p.to_string()))
     }
 
     /// The matches of the tolerant regex in `text`, tried at the starts the anchor's occurrences
@@ -124,9 +139,12 @@ impl Anchor {
                 if self.check.as_ref().is_some_and(|c| !c.occurs_for(&at.check, s)) {
                     continue;
                 }
+                let Some(tolerant_at) = self.tolerant_at.get(&self.tolerant_at_source) else {
+                    return out;
+                };
                 let hay = &text[s..];
-                let locs = locations.get_or_insert_with(|| self.tolerant_at.capture_locations());
-                let Some(len) = self.tolerant_at.captures_read(locs, hay).map(|m| m.end()) else {
+                let locs = locations.get_or_insert_with(|| tolerant_at.capture_locations());
+                let Some(len) = tolerant_at.captures_read(locs, hay).map(|m| m.end()) else {
                     continue;
                 };
                 let end = s + len;
@@ -141,9 +159,11 @@ impl Anchor {
 
     /// Whether the exact regex matches `span` of `text` as its leftmost match from the span's start.
     pub fn is_exact(&self, text: &str, span: (usize, usize)) -> bool {
-        self.exact_at
-            .find(&text[span.0..])
-            .is_some_and(|m| span.0 + m.end() == span.1)
+        self.exact_at.get(&self.exact_at_source).is_some_and(|exact_at| {
+            exact_at
+                .find(&text[span.0..])
+                .is_some_and(|m| span.0 + m.end() == span.1)
+        })
     }
 }
 
