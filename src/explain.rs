@@ -158,7 +158,7 @@ pub fn render(
             }
         }
         for (r, m) in matched {
-            let how = if m.exact {
+            let how = if r.figures.matched_as_written(m, series) {
                 "as written"
             } else {
                 "with one character missing or doubled"

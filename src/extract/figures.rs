@@ -25,8 +25,6 @@ pub struct FigureMatch {
     pub value: Option<MetricValue>,
     /// The pattern as config.yaml writes it.
     pub pattern: String,
-    /// Whether the pattern matched as written (else only with a character missing or doubled).
-    pub exact: bool,
     /// The match, as byte offsets in [`Figures::text`].
     pub span: (usize, usize),
     /// The value's part of the match.
@@ -56,6 +54,24 @@ impl Figures {
     /// The sentence around a span of [`Figures::text`]: (before, the span, after), clipped.
     pub fn sentence(&self, span: (usize, usize)) -> (String, String, String) {
         sentence_around(&self.text, span)
+    }
+
+    /// Whether a match of these figures needed no typo tolerance: its pattern (of `series`, which
+    /// read them) matches as written there. Asked by `explain` only, so not worked out for every match.
+    pub fn matched_as_written(&self, m: &FigureMatch, series: &Series) -> bool {
+        let patterns = if m.key == ASSESSMENT {
+            series.assessment.as_slice()
+        } else {
+            series
+                .metrics
+                .iter()
+                .find(|metric| metric.key == m.key)
+                .map_or(&[][..], |metric| metric.patterns.as_slice())
+        };
+        patterns
+            .iter()
+            .find(|p| p.source == m.pattern)
+            .is_some_and(|p| p.is_exact(&self.text, m.span))
     }
 
     /// A sentence with the span marked «…», for messages.
@@ -203,7 +219,6 @@ fn matches_of(
             if out.iter().any(|m| m.span.0 < span.1 && span.0 < m.span.1) {
                 continue;
             }
-            let exact = p.is_exact(text, span);
             let (raw, v_end) = (&text[value_span.0..value_span.1], value_span.1);
             let mut rejected = None;
             let value = match kind {
@@ -268,7 +283,6 @@ fn matches_of(
                 key: key.to_string(),
                 value,
                 pattern: p.source.clone(),
-                exact,
                 span,
                 value_span,
                 rejected,
