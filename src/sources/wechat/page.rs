@@ -35,7 +35,7 @@ pub enum Interstitial {
 }
 
 /// What the byte scan found in a page.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScannedPage {
     /// `og:title` content.
     pub og_title: Option<String>,
@@ -183,6 +183,8 @@ enum N {
 
 /// Number of distinct things looked for.
 const KINDS: usize = N::Shell as usize + 1;
+// The first pass keeps the kinds it lacks as bits of a u64.
+const _: () = assert!(KINDS <= 64);
 
 impl N {
     /// The script variable this needle names, if it is one.
@@ -282,10 +284,30 @@ fn needle_set(pass: Pass) -> &'static NeedleSet {
 
 /// Records the positions of one pass's matches in `hits`. Script variables count only inside
 /// `<script>` elements: a `mid=` in a body link or a meta tag is no assignment.
+///
+/// The first pass stops once it has everything the page's record takes from it: the article
+/// body, og:title and a readable value of each of its variables. What it takes is the first of
+/// each (the first assignment with a literal value), so nothing later in the page can change it;
+/// in WeChat's pages the scripts after the article's variables are a third of the page.
 fn find_all(page: &[u8], pass: Pass, hits: &mut [Vec<usize>]) {
+    find_all_then(page, pass, hits, true);
+}
+
+/// [`find_all`], stopping early or not (the tests compare the two).
+fn find_all_then(page: &[u8], pass: Pass, hits: &mut [Vec<usize>], stop_early: bool) {
     let set = needle_set(pass);
     let mut in_script = false;
-    let mut take = |pattern: usize, start: usize| {
+    // The kinds the first pass still lacks (a bit each), when it is the first pass.
+    let mut lacking: u64 = if pass == Pass::Primary {
+        NEEDLES
+            .iter()
+            .filter(|(_, k)| k.in_pass(Pass::Primary) && !matches!(k, N::ScriptOpen | N::ScriptClose))
+            .fold(0, |bits, (_, k)| bits | 1 << *k as usize)
+    } else {
+        0
+    };
+    // Whether the scan can stop.
+    let mut take = |pattern: usize, start: usize| -> bool {
         let kind = set.kinds[pattern];
         match kind {
             N::ScriptOpen => in_script = true,
@@ -295,24 +317,42 @@ fn find_all(page: &[u8], pass: Pass, hits: &mut [Vec<usize>]) {
         if let Some(name) = kind.variable()
             && (!in_script || !starts_identifier(page, start) || !assignment_follows(page, start + name.len()))
         {
-            return;
+            return false;
         }
         if kind == N::Content && !content_id(page, start) {
-            return;
+            return false;
         }
         let h = &mut hits[kind as usize];
         if h.len() < MAX_HITS {
             h.push(start);
         }
+        let bit = 1u64 << kind as usize;
+        if lacking & bit != 0 {
+            let readable = kind
+                .variable()
+                .is_none_or(|name| script_string(page, &[start], name).is_some());
+            if readable {
+                lacking &= !bit;
+                return lacking == 0 && pass == Pass::Primary && stop_early;
+            }
+        }
+        false
     };
     match &set.packed {
-        Some(packed) => packed
-            .find_iter(page)
-            .for_each(|m| take(m.pattern().as_usize(), m.start())),
-        None => set
-            .automaton
-            .find_iter(page)
-            .for_each(|m| take(m.pattern().as_usize(), m.start())),
+        Some(packed) => {
+            for m in packed.find_iter(page) {
+                if take(m.pattern().as_usize(), m.start()) {
+                    break;
+                }
+            }
+        }
+        None => {
+            for m in set.automaton.find_iter(page) {
+                if take(m.pattern().as_usize(), m.start()) {
+                    break;
+                }
+            }
+        }
     }
 }
 
@@ -335,8 +375,13 @@ fn content_id(page: &[u8], at: usize) -> bool {
 
 /// Scans a page. Never fails: whatever cannot be found stays `None`.
 pub fn scan(page: &[u8]) -> ScannedPage {
+    scan_then(page, true)
+}
+
+/// [`scan`], its first pass stopping early or not.
+fn scan_then(page: &[u8], stop_early: bool) -> ScannedPage {
     let mut hits: Vec<Vec<usize>> = vec![Vec::new(); KINDS];
-    find_all(page, Pass::Primary, &mut hits);
+    find_all_then(page, Pass::Primary, &mut hits, stop_early);
     let mut lossy = false;
     let mut text = |bytes: &[u8]| -> String {
         match std::str::from_utf8(bytes) {

@@ -229,3 +229,47 @@ fn the_body_is_an_id_attribute_in_either_quote() {
         );
     }
 }
+
+#[test]
+fn stopping_early_reads_what_the_whole_page_gives() {
+    let mut pages: Vec<Vec<u8>> = Vec::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wechat-site/pages");
+    for e in std::fs::read_dir(dir).expect("fixture pages").flatten() {
+        pages.push(std::fs::read(e.path()).expect("readable"));
+    }
+    // Pages made of these parts in every order (up to four, repeats too): bodies and titles
+    // twice, variables without a literal value first, a second set of values later, the
+    // fallbacks' variables, an empty time.
+    let parts = [
+        r#"<meta property="og:title" content="T1"/>"#,
+        r#"<meta property="og:title" content=""/>"#,
+        r#"<div id="js_content"><p>a</p></div>"#,
+        r#"<div id="js_content"><p>b</p></div>"#,
+        "<script>var biz = getBiz(); var sn = x; var nickname = n;</script>",
+        r#"<script>var biz = "MzI="||""; var sn = "abc"; var mid = "1"; var idx = "2"; var ct = "1730367000"; var msg_title = 'M'.html(false); var nickname = "N";</script>"#,
+        r#"<script>var biz = "T1RI"; var sn = "zzz"; var mid = "9"; var idx = "1"; var ct = "1"; var msg_title = 'Later'; var nickname = "Late";</script>"#,
+        "<script>var createTime = '2024-10-31 17:30'; var nick_name = 'X'; d.title = 'P';</script>",
+        "<script>var ct = ''; var msg_title = '';</script>",
+    ];
+    let mut orders: Vec<Vec<usize>> = vec![vec![]];
+    for _ in 0..4 {
+        let longer: Vec<Vec<usize>> = orders
+            .iter()
+            .filter(|o| o.len() == orders.last().map_or(0, Vec::len))
+            .flat_map(|o| (0..parts.len()).map(move |p| [o.as_slice(), &[p]].concat()))
+            .collect();
+        orders.extend(longer);
+    }
+    for order in &orders {
+        pages.push(order.iter().map(|&p| parts[p]).collect::<String>().into_bytes());
+    }
+    assert!(pages.len() > 7000);
+    for page in &pages {
+        assert_eq!(
+            scan_then(page, true),
+            scan_then(page, false),
+            "{}",
+            String::from_utf8_lossy(&page[..page.len().min(600)])
+        );
+    }
+}
