@@ -472,7 +472,7 @@ fn attributes(s: &str) -> Option<(Kept, bool, usize)> {
             }
             match *b.get(i)? {
                 q @ (b'"' | b'\'') => {
-                    let len = b[i + 1..].iter().position(|c| *c == q)?;
+                    let len = memchr::memchr(q, &b[i + 1..])?;
                     let v = s.get(i + 1..i + 1 + len)?;
                     i += len + 2;
                     decode_strict(v)?
