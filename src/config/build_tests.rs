@@ -199,31 +199,3 @@ fn hostile_series_id_is_refused() {
     let e = Config::parse(&text, "t.yaml").unwrap_err().to_string();
     assert!(e.contains("a-z, 0-9"), "{e}");
 }
-
-#[test]
-fn a_pattern_too_big_to_compile_matches_nothing_and_says_so() {
-    let text = MINIMAL.replace("共处理网络安全事件{N}起", r"\w{600}共处理网络安全事件{N}起");
-    let c = Config::parse(&text, "t.yaml").unwrap();
-    let series = &c.series[0];
-    let p = &series.metrics[0].patterns[0];
-    assert_eq!(p.problem(), None, "nothing compiled yet");
-    // Where the regex must be tried (its anchor after enough characters), it is compiled,
-    // fails, reads nothing and the record says why.
-    let text = format!("{}共处理网络安全事件5起", "字".repeat(700));
-    let f = crate::extract::find_figures(&text, series);
-    assert!(f.metrics.is_empty(), "{:?}", f.metrics);
-    assert!(
-        f.warnings
-            .iter()
-            .any(|w| w.contains("cannot be compiled") && w.contains(r"\w{600}")),
-        "{:?}",
-        f.warnings
-    );
-    assert!(p.compile_now().expect_err("too big").contains("size limit"));
-    // A pattern that compiles gives its figure as before.
-    let c = Config::parse(MINIMAL, "t.yaml").unwrap();
-    let f = crate::extract::find_figures("共处理网络安全事件5起", &c.series[0]);
-    assert_eq!(f.metrics.len(), 1, "{f:?}");
-    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
-    assert!(c.series[0].metrics[0].patterns[0].compile_now().is_ok());
-}

@@ -1,21 +1,21 @@
-//! Reading a WeChat article page without building a DOM of the whole thing: one multi-pattern byte
-//! scan finds the metadata scripts, the meta tags, the article body (`#js_content`) and the markers
-//! of WeChat's error pages; only those fragments are decoded.
+//! Reading a WeChat article page without building a DOM of the whole thing: a multi-pattern byte
+//! scan (in passes: `page/needles.rs`) finds the metadata scripts, the meta tags, the article body
+//! (`#js_content`) and the markers of WeChat's error pages; only those fragments are decoded.
 //!
 //! A notice's words alone make no notice: a page is one of WeChat's notices only when it also has
 //! WeChat's structure (its WeUI message box, its scripts' article variables, its resource host, its
 //! captcha's path), so a file that merely mentions 环境异常 or 该内容已被发布者删除 is not taken
 //! for WeChat's check or a deleted article.
 
-use std::sync::OnceLock;
-
-use aho_corasick::{AhoCorasick, MatchKind};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
+use needles::{KINDS, MAX_HITS, N, NEEDLES, Pass, needle_set};
 
 use super::script::{js_unescape, script_number, script_string, starts_identifier};
 use super::url::{ArticleLink, article_link, canonical};
 use crate::read::html::decode_entities;
 use crate::report::beijing;
+
+mod needles;
 
 /// Which of WeChat's interstitial pages a page looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,216 +70,6 @@ impl ScannedPage {
             .map(|s| s.as_str())
             .find(|s| !s.trim().is_empty())
     }
-}
-
-/// What the scan looks for. Script variables are found by their name followed by `=` (with or
-/// without a space), not by `var `, which starts thousands of statements in a real page.
-const NEEDLES: &[(&str, N)] = &[
-    // One needle a name, what follows it checked afterwards (`assignment_follows`, `content_id`):
-    // fewer needles, fewer candidates to verify in a scan that reads every byte of a page.
-    ("js_content", N::Content),
-    ("property=\"og:title\"", N::OgTitle),
-    ("property=\"og:url\"", N::OgUrl),
-    ("biz", N::Biz),
-    ("sn =", N::Sn),
-    ("sn=", N::Sn),
-    ("sn:", N::Sn),
-    ("mid", N::Mid),
-    ("idx", N::Idx),
-    ("nick_name", N::NickName),
-    ("create_time", N::CreateTimeField),
-    ("title", N::Title),
-    ("ct =", N::Ct),
-    ("ct=", N::Ct),
-    ("oriCreateTime", N::OriCreateTime),
-    ("createTime", N::CreateTime),
-    ("msg_title", N::MsgTitle),
-    ("msg_link", N::MsgLink),
-    ("nickname", N::Nickname),
-    ("id=\"activity-name\"", N::ActivityName),
-    ("<script", N::ScriptOpen),
-    ("</script", N::ScriptClose),
-    ("id=\"js_name\"", N::JsName),
-    ("环境异常", N::EnvAbnormal),
-    ("完成验证后即可继续访问", N::Verify),
-    ("wappoc_appmsgcaptcha", N::CaptchaPath),
-    ("该内容已被发布者删除", N::Deleted),
-    ("The content has been deleted by the author", N::Deleted),
-    (
-        "Unable to view this content because it violates regulation",
-        N::Unavailable,
-    ),
-    ("暂时无法查看", N::Temporary),
-    ("temporarily unavailable", N::Temporary),
-    ("关于公众号", N::Profile),
-    ("此内容因违规无法查看", N::Unavailable),
-    ("此内容被投诉且经审核涉嫌侵权", N::Unavailable),
-    ("此内容发送失败无法查看", N::Unavailable),
-    ("该公众号已迁移", N::Unavailable),
-    ("此内容因涉嫌违反相关法律法规", N::Unavailable),
-    ("此帐号已被屏蔽", N::Unavailable),
-    ("此账号已被屏蔽", N::Unavailable),
-    ("该帐号已冻结", N::Unavailable),
-    ("该账号已冻结", N::Unavailable),
-    ("此内容已被投诉", N::Unavailable),
-    ("链接已过期", N::Unavailable),
-    ("访问过于频繁", N::EnvAbnormal),
-    ("参数错误", N::ParamError),
-    // The same notices as WeChat words them for a browser preferring English (only inside
-    // WeChat's own page structure, like the Chinese ones).
-    ("Invalid parameter", N::ParamError),
-    ("Parameter error", N::ParamError),
-    ("Environment abnormal", N::EnvAbnormal),
-    ("abnormal environment", N::EnvAbnormal),
-    ("complete the verification to continue", N::Verify),
-    ("Complete the verification to continue", N::Verify),
-    // WeChat's own structure around a notice: the WeUI message box (and its older forms), its
-    // resource host, the captcha's pages and button, the profile page's blocks.
-    ("weui-msg", N::Shell),
-    ("weui_msg", N::Shell),
-    ("page_msg", N::Shell),
-    ("global_error_msg", N::Shell),
-    ("res.wx.qq.com", N::Shell),
-    ("secitptpage", N::Shell),
-    ("TCaptcha", N::Shell),
-    ("js_verify", N::Shell),
-    ("profile_info_area", N::Shell),
-    ("js_profile_nickname", N::Shell),
-];
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-#[repr(usize)]
-enum N {
-    Content = 0,
-    OgTitle,
-    OgUrl,
-    Biz,
-    Sn,
-    Mid,
-    Idx,
-    Ct,
-    OriCreateTime,
-    CreateTime,
-    MsgTitle,
-    MsgLink,
-    ActivityName,
-    Nickname,
-    NickName,
-    CreateTimeField,
-    Title,
-    JsName,
-    ScriptOpen,
-    ScriptClose,
-    EnvAbnormal,
-    Verify,
-    CaptchaPath,
-    Deleted,
-    Unavailable,
-    Temporary,
-    ParamError,
-    Profile,
-    Shell,
-}
-
-/// Number of distinct things looked for.
-const KINDS: usize = N::Shell as usize + 1;
-// The first pass keeps the kinds it lacks as bits of a u64.
-const _: () = assert!(KINDS <= 64);
-
-impl N {
-    /// The script variable this needle names, if it is one.
-    fn variable(self) -> Option<&'static str> {
-        Some(match self {
-            N::Biz => "biz",
-            N::Sn => "sn",
-            N::Mid => "mid",
-            N::Idx => "idx",
-            N::Ct => "ct",
-            N::OriCreateTime => "oriCreateTime",
-            N::CreateTime => "createTime",
-            N::MsgTitle => "msg_title",
-            N::MsgLink => "msg_link",
-            N::Nickname => "nickname",
-            N::NickName => "nick_name",
-            N::CreateTimeField => "create_time",
-            N::Title => "title",
-            _ => return None,
-        })
-    }
-}
-
-/// How many occurrences of one needle are remembered (later ones are never needed).
-const MAX_HITS: usize = 8;
-
-/// The passes of a scan. Every page gets the first; the second only when the first left a title,
-/// a time, an account or an address unread (an older page, a post without an article body); the
-/// third only in pages without an article body (WeChat's notices, which are small).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Pass {
-    /// What an article page has: its body, og:title, the script variables of its address, time,
-    /// title and account. 14 needles: few enough for the Teddy that reads 32 bytes a step.
-    Primary,
-    /// The other places a title, a time, an account or an address can be.
-    Fallback,
-    /// The error pages' words and structure.
-    Markers,
-}
-
-impl N {
-    /// Whether this needle is looked for in a pass. The script tags are in both passes that take
-    /// script variables (a variable counts only inside a script).
-    fn in_pass(self, pass: Pass) -> bool {
-        match self {
-            N::ScriptOpen | N::ScriptClose => pass != Pass::Markers,
-            N::Content | N::OgTitle | N::Biz | N::Sn | N::Mid | N::Idx | N::Ct | N::MsgTitle | N::Nickname => {
-                pass == Pass::Primary
-            }
-            N::OgUrl
-            | N::MsgLink
-            | N::ActivityName
-            | N::JsName
-            | N::NickName
-            | N::CreateTimeField
-            | N::Title
-            | N::OriCreateTime
-            | N::CreateTime => pass == Pass::Fallback,
-            _ => pass == Pass::Markers,
-        }
-    }
-}
-
-/// The needles of one pass and the automaton finding them.
-struct NeedleSet {
-    kinds: Vec<N>,
-    /// Teddy, the packed SIMD searcher (`None` without SIMD). On 275 KB pages of script it
-    /// scanned the 14 needles of the first pass in 24 µs a page (the slim Teddy, 32 bytes a
-    /// step); all 23 needles of page structure in one pass took 40 (fat Teddy, 16 bytes a step)
-    /// or 54 (slim: 8 buckets shared by too many needles).
-    packed: Option<aho_corasick::packed::Searcher>,
-    automaton: AhoCorasick,
-}
-
-fn needle_set(pass: Pass) -> &'static NeedleSet {
-    static SETS: OnceLock<[NeedleSet; 3]> = OnceLock::new();
-    let sets = SETS.get_or_init(|| {
-        let build = |pass: Pass| {
-            let chosen: Vec<&(&str, N)> = NEEDLES.iter().filter(|(_, k)| k.in_pass(pass)).collect();
-            NeedleSet {
-                kinds: chosen.iter().map(|(_, k)| *k).collect(),
-                packed: aho_corasick::packed::Config::new()
-                    .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
-                    .builder()
-                    .extend(chosen.iter().map(|(n, _)| n))
-                    .build(),
-                automaton: AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(chosen.iter().map(|(n, _)| n))
-                    .expect("the needle list is a valid automaton"),
-            }
-        };
-        [build(Pass::Primary), build(Pass::Fallback), build(Pass::Markers)]
-    });
-    &sets[pass as usize]
 }
 
 /// Records the positions of one pass's matches in `hits`. Script variables count only inside
