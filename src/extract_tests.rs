@@ -2,6 +2,7 @@
 
 use super::text::{simple_nfkc, simple_nfkc_char};
 use super::*;
+use crate::config::MINIMAL_FOR_TESTS as MINIMAL;
 use unicode_normalization::UnicodeNormalization;
 
 #[test]
@@ -134,19 +135,6 @@ fn common_lines_take_the_one_pass_normalization() {
         assert!(super::text::normalize_simple_line(line).is_none(), "{line}");
     }
 }
-
-/// A config of one series and one figure.
-const MINIMAL: &str = r#"
-series:
-  - id: demo
-    title: Demo
-    title_pattern: '周报(?P<year>\d{4})年第(?P<issue>\d+)期'
-    assessment: ['评价为(?P<value>[优良中差])']
-    metrics:
-      - key: incidents_handled
-        label: 事件
-        patterns: ['共处理网络安全事件{N}起']
-"#;
 
 #[test]
 fn a_pattern_too_big_to_compile_matches_nothing_and_says_so() {

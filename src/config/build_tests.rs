@@ -1,18 +1,7 @@
 //! Tests of the config validation (`build.rs`).
 use super::*;
 use crate::config::DEFAULT_DELAY_MS;
-
-const MINIMAL: &str = r#"
-series:
-  - id: demo
-    title: Demo
-    title_pattern: '周报(?P<year>\d{4})年第(?P<issue>\d+)期'
-    assessment: ['评价为(?P<value>[优良中差])']
-    metrics:
-      - key: incidents_handled
-        label: 事件
-        patterns: ['共处理网络安全事件{N}起']
-"#;
+use crate::config::MINIMAL_FOR_TESTS as MINIMAL;
 
 #[test]
 fn english_labels_default_to_the_key_in_words_and_health_is_checked() {

@@ -257,3 +257,17 @@ impl Config {
         self.series.iter().find(|s| s.id == id)
     }
 }
+
+/// A config of one series and one figure, for unit tests.
+#[cfg(test)]
+pub(crate) const MINIMAL_FOR_TESTS: &str = r#"
+series:
+  - id: demo
+    title: Demo
+    title_pattern: '周报(?P<year>\d{4})年第(?P<issue>\d+)期'
+    assessment: ['评价为(?P<value>[优良中差])']
+    metrics:
+      - key: incidents_handled
+        label: 事件
+        patterns: ['共处理网络安全事件{N}起']
+"#;

@@ -42,21 +42,26 @@ pub(super) fn normalize_any_line(s: &str) -> String {
     let without_urls = remove_urls(&nfkc);
     let mut out = String::with_capacity(without_urls.len());
     let mut chars = without_urls.chars().peekable();
-    let tight = |c: char| is_cjk(c) || matches!(c, '(' | ')' | '[' | ']');
     while let Some(c) = chars.next() {
         if c.is_whitespace() {
             while chars.next_if(|c| c.is_whitespace()).is_some() {}
-            let prev = out.chars().next_back();
-            let next = chars.peek().copied();
-            let glue = prev.is_none() || next.is_none() || prev.is_some_and(tight) || next.is_some_and(tight);
-            if !glue {
-                out.push(' ');
-            }
+            push_space(&mut out, chars.peek().copied());
             continue;
         }
         out.push(c);
     }
     out
+}
+
+/// Ends a run of whitespace in a normalized line: one space, unless the run begins or ends the
+/// line or touches a Chinese character or a bracket (`next` is what follows the run).
+fn push_space(out: &mut String, next: Option<char>) {
+    let tight = |c: char| is_cjk(c) || matches!(c, '(' | ')' | '[' | ']');
+    let prev = out.chars().next_back();
+    let glue = prev.is_none() || next.is_none() || prev.is_some_and(tight) || next.is_some_and(tight);
+    if !glue {
+        out.push(' ');
+    }
 }
 
 /// [`normalize_line`] in one pass for a line of [`simple_nfkc`]'s characters without a URL (most
@@ -66,7 +71,6 @@ pub(super) fn normalize_any_line(s: &str) -> String {
 pub(super) fn normalize_simple_line(s: &str) -> Option<String> {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
-    let tight = |c: char| is_cjk(c) || matches!(c, '(' | ')' | '[' | ']');
     while let Some(c) = chars.next() {
         let c = simple_nfkc_char(c)?;
         if c.is_whitespace() {
@@ -79,11 +83,7 @@ pub(super) fn normalize_simple_line(s: &str) -> Option<String> {
                 }
                 chars.next();
             }
-            let prev = out.chars().next_back();
-            let glue = prev.is_none() || next.is_none() || prev.is_some_and(tight) || next.is_some_and(tight);
-            if !glue {
-                out.push(' ');
-            }
+            push_space(&mut out, next);
             continue;
         }
         out.push(c);
