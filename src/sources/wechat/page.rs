@@ -34,7 +34,10 @@ pub enum Interstitial {
     Profile,
 }
 
-/// What the byte scan found in a page.
+/// What the byte scan found in a page. The fallbacks (`#activity-name`, a post's `title`, og:url,
+/// `msg_link`, `nick_name`, `#js_name`, the other times) are looked for only when the first pass
+/// left the title, the account, the address or the time unread: on an article page with all of
+/// them, `heading_title` is `None` and `script_title` is `msg_title`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScannedPage {
     /// `og:title` content.
@@ -57,7 +60,7 @@ pub struct ScannedPage {
     /// A live post without `#js_content` (a picture post 图片分享 or a text post 文本分享): the page's
     /// scripts give its title, its time and its account or its URL.
     pub post: bool,
-    /// Problems worth telling the user (invalid UTF-8 …).
+    /// Problems worth telling the user (invalid UTF-8 in a fragment that was decoded …).
     pub warnings: Vec<String>,
 }
 
@@ -110,6 +113,15 @@ fn find_all_then(page: &[u8], pass: Pass, hits: &mut [Vec<usize>], stop_early: b
             return false;
         }
         if kind == N::Content && !content_id(page, start) {
+            return false;
+        }
+        // `id="activity-name"` is an attribute of its own, not the tail of `data-mid="…"`.
+        if matches!(kind, N::ActivityName | N::JsName)
+            && !start
+                .checked_sub(1)
+                .and_then(|p| page.get(p))
+                .is_some_and(u8::is_ascii_whitespace)
+        {
             return false;
         }
         let h = &mut hits[kind as usize];
@@ -218,7 +230,9 @@ fn scan_then(page: &[u8], stop_early: bool) -> ScannedPage {
     if !has_og_title || nickname.is_none() || script_url.is_none() || ct.is_none() {
         find_all(page, Pass::Fallback, &mut hits);
     }
-    if content_html.is_none() {
+    // Pages without an article body (a `js_content` id that cannot be read as an element still
+    // is one: such a page is no notice).
+    if hits[N::Content as usize].is_empty() {
         find_all(page, Pass::Markers, &mut hits);
     }
     let at = |n: N| hits[n as usize].as_slice();

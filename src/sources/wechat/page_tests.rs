@@ -273,3 +273,27 @@ fn stopping_early_reads_what_the_whole_page_gives() {
         );
     }
 }
+
+#[test]
+fn a_body_that_cannot_be_cut_out_is_still_no_notice() {
+    // `js_content` with no `<` in the 4 KiB before it: no body can be read, yet the page has one,
+    // so the notice's words in its scripts make no deleted article.
+    let page = format!(
+        "<div style=\"{}\" id=\"js_content\"><p>x</p></div><script src=\"https://res.wx.qq.com/a.js\"></script>\
+         <script>var s = '该内容已被发布者删除'; var biz = \"MzI=\"; var sn = \"abc\"; var mid = \"1\"; var idx = \"2\";</script>",
+        "x".repeat(5000)
+    );
+    let s = scan(page.as_bytes());
+    assert_eq!(s.content_html, None);
+    assert_eq!(s.interstitial, None);
+}
+
+#[test]
+fn an_id_needle_is_an_attribute_of_its_own() {
+    let s = scan(br#"<span data-mid="js_name">Acct</span><h1 data-mid="activity-name">H</h1>"#);
+    assert_eq!(s.nickname, None);
+    assert_eq!(s.heading_title, None);
+    let s = scan(b"<span class=\"a\" id=\"js_name\">Acct</span><h1 class=\"t\"\n id=\"activity-name\">H</h1>");
+    assert_eq!(s.nickname.as_deref(), Some("Acct"));
+    assert_eq!(s.heading_title.as_deref(), Some("H"));
+}
