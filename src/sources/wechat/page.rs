@@ -101,6 +101,9 @@ fn find_all_then(page: &[u8], pass: Pass, hits: &mut [Vec<usize>], stop_early: b
     };
     // Whether the scan can stop.
     let mut take = |pattern: usize, start: usize| -> bool {
+        let Some(start) = set.lead_start(page, pattern, start) else {
+            return false;
+        };
         let kind = set.kinds[pattern];
         match kind {
             N::ScriptOpen => in_script = true,

@@ -297,3 +297,20 @@ fn an_id_needle_is_an_attribute_of_its_own() {
     assert_eq!(s.nickname.as_deref(), Some("Acct"));
     assert_eq!(s.heading_title.as_deref(), Some("H"));
 }
+
+#[test]
+fn a_needle_searched_without_its_lead_still_needs_it() {
+    // `msg_title` is searched as `g_title`, `</script` as `/script`: the bytes before must be the
+    // rest of the name, else it is another name (`img_title`) or no tag (a path in a script).
+    let s = scan(b"<script>var img_title = 'no'; var src = 'https://x/script/a.js'; var msg_title = 'yes';</script>");
+    assert_eq!(s.script_title.as_deref(), Some("yes"));
+    // A `/script` that is no closing tag leaves the script open: its variable still counts.
+    let s = scan(b"<script>var a = '/script/x'; var msg_title = 'in';</script><p>msg_title = 'out'</p>");
+    assert_eq!(s.script_title.as_deref(), Some("in"));
+    // The closing tag closes it: an assignment after it is no script variable.
+    let s = scan(b"<script>var a = 1;</script><p>var msg_title = 'out';</p>");
+    assert_eq!(s.script_title, None);
+    // A match at the page's first bytes has no room for its lead.
+    let s = scan(b"g_title = 'x';/script>");
+    assert_eq!(s.script_title, None);
+}
