@@ -13,6 +13,7 @@ use regex_syntax::ast::{self, Ast};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 mod anchor;
+mod anchored;
 
 pub use anchor::{Anchor, Finder, Found, Occurrences, Part};
 

@@ -12,6 +12,7 @@
 //! none, and runs over the whole text as written.
 
 use super::Lazy;
+use super::anchored::AnchoredRegex;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
@@ -51,10 +52,9 @@ pub struct Anchor {
     pub part: Part,
     /// What a match holds besides.
     pub check: Option<Part>,
-    /// The tolerant regex, anchored at the start of the text it is given (`\A(?:…)`)...
-    tolerant_at_source: String,
-    /// ...compiled when first needed.
-    tolerant_at: Lazy,
+    /// The tolerant regex, anchored at the start of the text it is given (`\A(?:…)`), compiled
+    /// when first needed.
+    tolerant_at: AnchoredRegex,
     /// The exact regex, likewise.
     exact_at_source: String,
     exact_at: Lazy,
@@ -99,8 +99,7 @@ impl Anchor {
         Some(Anchor {
             part,
             check,
-            tolerant_at_source: format!(r"\A(?:{tolerant})"),
-            tolerant_at: Lazy::default(),
+            tolerant_at: AnchoredRegex::new(hir, format!(r"\A(?:{tolerant})")),
             exact_at_source: format!(r"\A(?:{exact})"),
             exact_at: Lazy::default(),
             value_group: super::capture_index(hir, "value"),
@@ -114,7 +113,7 @@ impl Anchor {
 
     /// Compiles both anchored regexes now.
     pub(super) fn compile_now(&self) -> Result<(), String> {
-        self.tolerant_at.get(&self.tolerant_at_source);
+        self.tolerant_at.compile_now()?;
         self.exact_at.get(&self.exact_at_source);
         self.problem().map_or(Ok(()), |p| Err(p.to_string()))
     }
@@ -123,7 +122,6 @@ impl Anchor {
     /// allow (where the check occurs too): the same matches as the regex over the whole text.
     pub fn find_all(&self, text: &str, at: &Occurrences) -> Vec<Found> {
         let mut out = Vec::new();
-        let mut locations = None;
         // Starts below this were tried, or lie inside a match.
         let mut next = 0usize;
         for &a in &at.anchor {
@@ -139,16 +137,14 @@ impl Anchor {
                 if self.check.as_ref().is_some_and(|c| !c.occurs_for(&at.check, s)) {
                     continue;
                 }
-                let Some(tolerant_at) = self.tolerant_at.get(&self.tolerant_at_source) else {
-                    return out;
-                };
-                let hay = &text[s..];
-                let locs = locations.get_or_insert_with(|| tolerant_at.capture_locations());
-                let Some(len) = tolerant_at.captures_read(locs, hay).map(|m| m.end()) else {
+                let Some((len, value)) = self.tolerant_at.find(&text[s..], self.value_group) else {
+                    if self.tolerant_at.problem().is_some() {
+                        return out;
+                    }
                     continue;
                 };
                 let end = s + len;
-                let value = self.value_group.and_then(|g| locs.get(g)).map(|(a, b)| (s + a, s + b));
+                let value = value.map(|(a, b)| (s + a, s + b));
                 out.push(Found { span: (s, end), value });
                 next = end.max(s + 1);
                 break;
