@@ -148,19 +148,25 @@ fn is_han(c: char) -> bool {
 /// Checks an expanded pattern (no `{N}` left) and makes its tolerant form; the regexes are
 /// compiled when first needed. The error of a pattern that is no regex.
 pub fn compile(source: &str, expanded: &str) -> Result<Pattern, String> {
-    let hir = regex_syntax::Parser::new().parse(expanded).map_err(|e| e.to_string())?;
+    // Parsed once as written (to find its phrases: syntax errors are named here) and once
+    // widened; the two have the same groups and look-arounds (only literal phrases differ).
     let widened = tolerant_source(expanded)?;
-    let widened_hir = regex_syntax::Parser::new()
-        .parse(&widened)
-        .map_err(|e| format!("{e} (in the tolerant form {widened})"))?;
-    let anchor = Anchor::of(&widened_hir, &widened, expanded);
+    let widened_hir = regex_syntax::Parser::new().parse(&widened).map_err(|e| {
+        // An error of the pattern as written (an unknown class) is named as such.
+        match regex_syntax::Parser::new().parse(expanded) {
+            Err(own) => own.to_string(),
+            Ok(_) => format!("{e} (in the tolerant form {widened})"),
+        }
+    })?;
+    let captures_value = capture_index(&widened_hir, "value").is_some();
+    let anchor = Anchor::of(widened_hir, &widened, expanded);
     Ok(Pattern {
         source: source.to_string(),
         exact_source: expanded.to_string(),
         exact: Lazy::default(),
         tolerant_source: widened,
         tolerant: Lazy::default(),
-        captures_value: capture_index(&hir, "value").is_some(),
+        captures_value,
         anchor,
     })
 }

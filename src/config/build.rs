@@ -14,11 +14,12 @@ use crate::pattern::Pattern;
 impl ConfigFile {
     /// Applies defaults, validates and compiles; `text` is the source for line numbers.
     pub fn build(self, text: &str, origin: &str) -> Result<Config> {
-        // Errors point at the value's own line, from the YAML parser's positions.
-        let lines = Lines::of(text);
+        // Errors point at the value's own line, from the YAML parser's positions (the text is
+        // parsed for them only when there is an error).
+        let lines = std::cell::OnceCell::new();
         let err = |path: &str, message: String| Error::Config {
             path: origin.to_string(),
-            line: lines.line(path),
+            line: lines.get_or_init(|| Lines::of(text)).line(path),
             message,
         };
         let base_url = match &self.site.base_url {

@@ -84,7 +84,7 @@ impl Anchor {
     /// The anchor of a pattern (`tolerant` and `exact` are the expanded regexes, `hir` the
     /// tolerant one parsed), if it has one. (Widening a pattern changes only its literal phrases:
     /// the two have the same look-arounds and the same groups.)
-    pub fn of(hir: &Hir, tolerant: &str, exact: &str) -> Option<Anchor> {
+    pub fn of(hir: Hir, tolerant: &str, exact: &str) -> Option<Anchor> {
         let only_end = hir
             .properties()
             .look_set()
@@ -93,16 +93,17 @@ impl Anchor {
         if !only_end {
             return None;
         }
-        let mut parts = fixed_parts(hir)?.into_iter();
+        let mut parts = fixed_parts(&hir)?.into_iter();
         let part = parts.next()?;
         let check = parts.next();
+        let value_group = super::capture_index(&hir, "value");
         Some(Anchor {
             part,
             check,
             tolerant_at: AnchoredRegex::new(hir, format!(r"\A(?:{tolerant})")),
             exact_at_source: format!(r"\A(?:{exact})"),
             exact_at: Lazy::default(),
-            value_group: super::capture_index(hir, "value"),
+            value_group,
         })
     }
 

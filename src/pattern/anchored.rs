@@ -65,9 +65,9 @@ pub(crate) struct AnchoredRegex {
 
 impl AnchoredRegex {
     /// The regex `\A(?:…)` of `hir`, whose text is `source`.
-    pub(crate) fn new(hir: &Hir, source: String) -> AnchoredRegex {
+    pub(crate) fn new(hir: Hir, source: String) -> AnchoredRegex {
         AnchoredRegex {
-            hir: Arc::new(Hir::concat(vec![Hir::look(Look::Start), hir.clone()])),
+            hir: Arc::new(Hir::concat(vec![Hir::look(Look::Start), hir])),
             source,
             engines: OnceLock::new(),
             fallback: Lazy::default(),
@@ -189,7 +189,7 @@ mod tests {
         let want = re
             .captures_read(&mut locs, hay)
             .map(|m| (m.end(), group.and_then(|g| locs.get(g))));
-        (AnchoredRegex::new(&hir, source).find(hay, group), want)
+        (AnchoredRegex::new(hir, source).find(hay, group), want)
     }
 
     #[test]
@@ -217,7 +217,7 @@ mod tests {
         let hay = format!("事件{}起", "7".repeat(200_000));
         let pattern = r"事件(?P<value>[0-9]+)起";
         let re = AnchoredRegex::new(
-            &regex_syntax::Parser::new().parse(pattern).expect("valid"),
+            regex_syntax::Parser::new().parse(pattern).expect("valid"),
             String::new(),
         );
         let budget = re.engines().ok().flatten().map(|e| e.backtrack.max_haystack_len());
