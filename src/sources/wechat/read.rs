@@ -88,13 +88,18 @@ pub fn extract_scanned(scanned: ScannedPage, source_url: Option<&str>, config: &
             text: None,
         };
     };
-    let mut out = extract_body(&body, meta, config);
+    let mut out = extract_owned_body(body, meta, config);
     out.report.warnings.splice(0..0, scanned.warnings);
     out
 }
 
 /// Extracts a report from an article body (HTML) and what is known about the article.
 pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extracted {
+    extract_owned_body(body_html.to_string(), meta, config)
+}
+
+/// [`extract_body`] of a body the caller gives away (it becomes the record's `content_html`).
+fn extract_owned_body(body_html: String, meta: ArticleMeta, config: &Config) -> Extracted {
     let title = meta.title.as_deref().map(collapse_whitespace).filter(|t| !t.is_empty());
     let matched = title
         .as_deref()
@@ -109,11 +114,11 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
         report.author = meta.author;
         return Extracted {
             report,
-            content_html: Some(body_html.to_string()),
+            content_html: Some(body_html),
             text: None,
         };
     };
-    let body = read_body(body_html);
+    let body = read_body(&body_html);
     let text = body.text();
     let figures = find_figures(&text, series);
     let (assessment, metrics) = (figures.assessment, figures.metrics);
@@ -178,7 +183,7 @@ pub fn extract_body(body_html: &str, meta: ArticleMeta, config: &Config) -> Extr
     };
     Extracted {
         report,
-        content_html: Some(body_html.to_string()),
+        content_html: Some(body_html),
         text: None,
     }
 }
