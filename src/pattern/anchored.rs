@@ -150,12 +150,12 @@ fn build(hir: &Hir) -> Result<Option<Engines>, String> {
             c
         };
     }
-    let nfa: NFA = COMPILER
-        .with(|c| c.build_from_hir(hir))
-        .map_err(|e| match e.size_limit() {
+    let nfa: NFA = COMPILER.with(|c| {
+        c.build_from_hir(hir).map_err(|e| match e.size_limit() {
             Some(limit) => format!("Compiled regex exceeds size limit of {limit} bytes."),
             None => e.to_string(),
-        })?;
+        })
+    })?;
     let Ok(dfa) = DFA::builder()
         .configure(
             DFA::config()
