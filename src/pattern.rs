@@ -159,7 +159,7 @@ pub fn compile(source: &str, expanded: &str) -> Result<Pattern, String> {
         }
     })?;
     let captures_value = capture_index(&widened_hir, "value").is_some();
-    let anchor = Anchor::of(widened_hir, &widened, expanded);
+    let anchor = Anchor::of(widened_hir, expanded);
     Ok(Pattern {
         source: source.to_string(),
         exact_source: expanded.to_string(),

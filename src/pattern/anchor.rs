@@ -11,7 +11,6 @@
 //! top-level alternation) or with a look-around that a text's start would change (`^`, `\b`) has
 //! none, and runs over the whole text as written.
 
-use super::Lazy;
 use super::anchored::AnchoredRegex;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
@@ -55,9 +54,8 @@ pub struct Anchor {
     /// The tolerant regex, anchored at the start of the text it is given (`\A(?:…)`), compiled
     /// when first needed.
     tolerant_at: AnchoredRegex,
-    /// The exact regex, likewise.
-    exact_at_source: String,
-    exact_at: Lazy,
+    /// The exact regex, likewise (parsed when first needed: only `explain` and `check` ask).
+    exact_at: AnchoredRegex,
     /// The number of the `value` group in the tolerant regex.
     value_group: Option<usize>,
 }
@@ -81,10 +79,10 @@ pub struct Occurrences {
 }
 
 impl Anchor {
-    /// The anchor of a pattern (`tolerant` and `exact` are the expanded regexes, `hir` the
-    /// tolerant one parsed), if it has one. (Widening a pattern changes only its literal phrases:
+    /// The anchor of a pattern (`hir` its tolerant regex parsed, `exact` the regex as written,
+    /// expanded), if it has one. (Widening a pattern changes only its literal phrases:
     /// the two have the same look-arounds and the same groups.)
-    pub fn of(hir: Hir, tolerant: &str, exact: &str) -> Option<Anchor> {
+    pub fn of(hir: Hir, exact: &str) -> Option<Anchor> {
         let only_end = hir
             .properties()
             .look_set()
@@ -100,9 +98,8 @@ impl Anchor {
         Some(Anchor {
             part,
             check,
-            tolerant_at: AnchoredRegex::new(hir, format!(r"\A(?:{tolerant})")),
-            exact_at_source: format!(r"\A(?:{exact})"),
-            exact_at: Lazy::default(),
+            tolerant_at: AnchoredRegex::new(hir),
+            exact_at: AnchoredRegex::of_source(exact),
             value_group,
         })
     }
@@ -115,8 +112,7 @@ impl Anchor {
     /// Compiles both anchored regexes now.
     pub(super) fn compile_now(&self) -> Result<(), String> {
         self.tolerant_at.compile_now()?;
-        self.exact_at.get(&self.exact_at_source);
-        self.problem().map_or(Ok(()), |p| Err(p.to_string()))
+        self.exact_at.compile_now()
     }
 
     /// The matches of the tolerant regex in `text`, tried at the starts the anchor's occurrences
@@ -156,11 +152,9 @@ impl Anchor {
 
     /// Whether the exact regex matches `span` of `text` as its leftmost match from the span's start.
     pub fn is_exact(&self, text: &str, span: (usize, usize)) -> bool {
-        self.exact_at.get(&self.exact_at_source).is_some_and(|exact_at| {
-            exact_at
-                .find(&text[span.0..])
-                .is_some_and(|m| span.0 + m.end() == span.1)
-        })
+        self.exact_at
+            .find(&text[span.0..], None)
+            .is_some_and(|(end, _)| span.0 + end == span.1)
     }
 }
 
